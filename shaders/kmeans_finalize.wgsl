@@ -1,0 +1,38 @@
+// Centroid update and shift: each invocation moves one non-empty centroid to the mean of
+// its points, and records its squared movement and new ‖c‖². Empty clusters keep their
+// centroid (the host re-seeds them). CPU twin: `finalize` in src/cluster/kmeans/cpu.rs.
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> sums: array<f32>;
+@group(0) @binding(2) var<storage, read> counts: array<u32>;
+@group(0) @binding(3) var<storage, read_write> centroids: array<f32>;
+@group(0) @binding(4) var<storage, read_write> centroid_norms: array<f32>;
+@group(0) @binding(5) var<storage, read_write> shift: array<f32>;
+
+@compute @workgroup_size(256)
+fn finalize(
+    @builtin(workgroup_id) group: vec3<u32>,
+    @builtin(local_invocation_index) local: u32,
+) {
+    let c = (group.y * params.groups_x + group.x) * WORKGROUP_SIZE + local;
+    if (c >= params.n_clusters) {
+        return;
+    }
+    let count = counts[c];
+    if (count == 0u) {
+        shift[c] = 0.0;
+        return;
+    }
+    let d = params.dims;
+    var moved = 0.0;
+    var norm = 0.0;
+    for (var j = 0u; j < d; j++) {
+        let updated = sums[c * d + j] / f32(count);
+        let delta = updated - centroids[c * d + j];
+        moved += delta * delta;
+        norm += updated * updated;
+        centroids[c * d + j] = updated;
+    }
+    shift[c] = moved;
+    centroid_norms[c] = norm;
+}

@@ -1,0 +1,40 @@
+//! The right panel: one entry per cluster with its colour and size.
+
+use eframe::egui;
+
+use super::{ClusterscopeApp, palette};
+
+impl ClusterscopeApp {
+    pub(super) fn legend_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(clustering) = &self.clustering else {
+            ui.heading("Clusters");
+            ui.weak(if self.clustering_pending { "Clustering…" } else { "No clustering yet" });
+            return;
+        };
+        ui.heading(format!("Clusters: {}", clustering.sizes.len()));
+        let total: usize = clustering.sizes.iter().sum();
+        for (index, &size) in clustering.sizes.iter().enumerate() {
+            ui.horizontal(|ui| {
+                swatch(ui, palette::cluster_color(index));
+                ui.label(format!("Cluster {index}"));
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    ui.weak(format!("{size} ({:.1}%)", 100.0 * size as f64 / total.max(1) as f64));
+                });
+            });
+        }
+        if let Some(prepared) = &self.prepared {
+            let skipped = prepared.features.n_skipped();
+            if skipped > 0 {
+                ui.horizontal(|ui| {
+                    swatch(ui, palette::LEFT_OUT);
+                    ui.label(format!("Left out: {skipped}"));
+                });
+            }
+        }
+    }
+}
+
+fn swatch(ui: &mut egui::Ui, color: egui::Color32) {
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
+    ui.painter().rect_filled(rect, 2.0, color);
+}

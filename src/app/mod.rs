@@ -1,0 +1,311 @@
+//! The desktop window: eframe + egui with the wgpu renderer, sharing its device with the
+//! clustering engine. The UI only records what the user asked for and sends requests to
+//! [`jobs::Jobs`]; results come back as events.
+
+mod controls;
+mod export;
+mod jobs;
+mod legend;
+mod palette;
+mod scatter;
+mod settings;
+mod status;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use eframe::egui;
+
+pub use jobs::{Event, Jobs, LoadedTable, PreparedFeatures};
+pub use settings::Settings;
+
+use crate::cluster::Engine;
+use crate::cluster::kmeans::KMeansResult;
+use crate::gpu::GpuContext;
+use crate::matrix::Matrix;
+
+/// The demo table opened when no file is given.
+pub fn demo_table_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("assets").join("demo.csv")
+}
+
+/// Opens the window on `path` (or the demo table) and runs until it is closed.
+pub fn run_window(path: Option<PathBuf>) -> anyhow::Result<()> {
+    let options = eframe::NativeOptions {
+        renderer: eframe::Renderer::Wgpu,
+        viewport: egui::ViewportBuilder::default()
+            .with_title("Clusterscope")
+            .with_inner_size([1280.0, 800.0])
+            .with_min_inner_size([720.0, 480.0])
+            .with_drag_and_drop(true),
+        ..Default::default()
+    };
+    let path = path.unwrap_or_else(demo_table_path);
+    eframe::run_native(
+        "Clusterscope",
+        options,
+        Box::new(move |cc| {
+            let settings: Settings = cc.storage.and_then(|s| eframe::get_value(s, eframe::APP_KEY)).unwrap_or_default();
+            let engine = match &cc.wgpu_render_state {
+                Some(rs) => Engine::with_gpu(GpuContext::from_device(
+                    rs.device.clone(),
+                    rs.queue.clone(),
+                    rs.adapter.get_info(),
+                )),
+                None => Engine::cpu_only("the window has no wgpu renderer"),
+            };
+            Ok(Box::new(ClusterscopeApp::new(cc.egui_ctx.clone(), engine, settings, Some(path))))
+        }),
+    )
+    .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))
+}
+
+/// Which two coordinates the scatter shows.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ScatterAxes {
+    /// First two principal components of the scaled features.
+    Pca,
+    /// Two table columns, unscaled.
+    Columns { x: String, y: String },
+}
+
+/// The clustering currently shown, with the matrix it was computed on.
+pub struct Clustering {
+    /// The request generation that produced it (cache key for views).
+    pub generation: u64,
+    pub points: Arc<Matrix>,
+    pub result: KMeansResult,
+    pub sizes: Vec<usize>,
+}
+
+/// Messages for the user, shown until replaced.
+#[derive(Default)]
+pub struct Notices {
+    pub error: Option<String>,
+    pub info: Option<String>,
+}
+
+/// The application state.
+pub struct ClusterscopeApp {
+    pub settings: Settings,
+    jobs: Jobs,
+    pub table: Option<Arc<LoadedTable>>,
+    /// Feature columns chosen for the current table.
+    pub selected_columns: Vec<String>,
+    pub prepared: Option<Arc<PreparedFeatures>>,
+    pub clustering: Option<Clustering>,
+    /// Iteration progress of the running clustering, if one is running.
+    pub running: Option<crate::cluster::Progress>,
+    pub clustering_pending: bool,
+    pub loading: bool,
+    pub axes: ScatterAxes,
+    scatter_cache: scatter::ScatterCache,
+    pub notices: Notices,
+    export_prompt: Option<export::LabelColumnPrompt>,
+}
+
+impl ClusterscopeApp {
+    /// Builds the app around `engine`; `open` is loaded at once.
+    pub fn new(ctx: egui::Context, engine: Engine, settings: Settings, open: Option<PathBuf>) -> Self {
+        let mut app = Self {
+            settings,
+            jobs: Jobs::new(ctx, engine),
+            table: None,
+            selected_columns: Vec::new(),
+            prepared: None,
+            clustering: None,
+            running: None,
+            clustering_pending: false,
+            loading: false,
+            axes: ScatterAxes::Pca,
+            scatter_cache: Default::default(),
+            notices: Notices::default(),
+            export_prompt: None,
+        };
+        if let Some(path) = open {
+            app.open(path);
+        }
+        app
+    }
+
+    /// The name of the GPU adapter the engine would use, if any.
+    pub fn gpu_name(&self) -> Option<&str> {
+        self.jobs.gpu_name.as_deref()
+    }
+
+    /// True while loading, preparing or clustering is under way.
+    pub fn is_busy(&self) -> bool {
+        self.loading || self.clustering_pending || self.prepared.is_none() && self.table.is_some()
+    }
+
+    pub fn open(&mut self, path: PathBuf) {
+        self.loading = true;
+        self.notices.info = Some(format!("Loading {}…", path.display()));
+        self.jobs.load(path);
+    }
+
+    /// Rebuilds the feature matrix after a change of columns or scaling.
+    pub fn request_prepare(&mut self) {
+        let Some(table) = &self.table else { return };
+        self.jobs.cancel_clustering();
+        self.jobs.prepare(Arc::clone(table), self.selected_columns.clone(), self.settings.scaling);
+    }
+
+    /// Re-clusters the current features with the current parameters.
+    pub fn request_clustering(&mut self) {
+        let Some(prepared) = &self.prepared else { return };
+        self.clustering_pending = true;
+        self.running = None;
+        self.jobs.cluster(Arc::clone(&prepared.points), self.settings.kmeans.clone(), self.settings.backend);
+    }
+
+    pub fn cancel_clustering(&mut self) {
+        self.jobs.cancel_clustering();
+        self.clustering_pending = false;
+        self.running = None;
+        self.notices.info = Some("Clustering cancelled".into());
+    }
+
+    fn handle_events(&mut self) {
+        for event in self.jobs.poll() {
+            match event {
+                Event::Loaded { generation, result } if generation == self.jobs.load_generation => {
+                    self.loading = false;
+                    match result {
+                        Ok(table) => {
+                            self.settings.remember(&table.path);
+                            self.selected_columns = crate::data::numeric_columns(&table.frame);
+                            self.notices = Notices {
+                                error: None,
+                                info: Some(format!("Opened {}", table.path.display())),
+                            };
+                            self.axes = ScatterAxes::Pca;
+                            self.table = Some(Arc::new(table));
+                            self.prepared = None;
+                            self.clustering = None;
+                            if self.selected_columns.is_empty() {
+                                self.notices.error = Some("This table has no numeric column to cluster on".into());
+                            } else {
+                                self.request_prepare();
+                            }
+                        }
+                        Err(error) => self.notices.error = Some(error),
+                    }
+                }
+                Event::Prepared { generation, result } if generation == self.jobs.prepare_generation => {
+                    match result {
+                        Ok(prepared) => {
+                            if let Err(error) = &prepared.pca {
+                                self.notices.error = Some(error.clone());
+                            }
+                            self.prepared = Some(Arc::new(prepared));
+                            self.request_clustering();
+                        }
+                        Err(error) => {
+                            self.prepared = None;
+                            self.clustering = None;
+                            self.notices.error = Some(error);
+                        }
+                    }
+                }
+                Event::Progress { generation, progress } if generation == self.jobs.cluster_generation => {
+                    self.running = Some(progress);
+                }
+                Event::Clustered { generation, points, result } if generation == self.jobs.cluster_generation => {
+                    self.clustering_pending = false;
+                    self.running = None;
+                    match result {
+                        Ok(result) => {
+                            self.notices.error = None;
+                            let sizes = result.cluster_sizes();
+                            self.clustering = Some(Clustering { generation, points, result, sizes });
+                        }
+                        Err(error) => self.notices.error = Some(error),
+                    }
+                }
+                Event::OpenPicked(path) => self.open(path),
+                Event::ExportPicked { path, label_column } => self.export_to(path, label_column),
+                Event::Exported(result) => match result {
+                    Ok(path) => self.notices.info = Some(format!("Exported {}", path.display())),
+                    Err(error) => self.notices.error = Some(error),
+                },
+                // A stale generation: a newer request superseded it.
+                _ => {}
+            }
+        }
+    }
+
+    fn handle_dropped_files(&mut self, ctx: &egui::Context) {
+        let dropped: Vec<PathBuf> = ctx.input(|i| i.raw.dropped_files.iter().filter_map(|f| f.path.clone()).collect());
+        if let Some(path) = dropped.into_iter().next() {
+            self.open(path);
+        }
+    }
+
+    /// Draws the whole window into `ui` (also used by UI tests).
+    pub fn show(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        self.handle_events();
+        self.handle_dropped_files(&ctx);
+        egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui));
+        egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
+        egui::Panel::left("controls").resizable(true).default_size(280.0).show(ui, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| self.controls_ui(ui));
+        });
+        egui::Panel::right("legend").resizable(true).default_size(180.0).show(ui, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| self.legend_ui(ui));
+        });
+        egui::CentralPanel::default().show(ui, |ui| self.scatter_ui(ui));
+        self.export_prompt_ui(&ctx);
+        if self.is_busy() {
+            ctx.request_repaint_after(std::time::Duration::from_millis(100));
+        }
+    }
+
+    fn menu_ui(&mut self, ui: &mut egui::Ui) {
+        egui::MenuBar::new().ui(ui, |ui| {
+            ui.menu_button("File", |ui| {
+                if ui.button("Open…").clicked() {
+                    self.jobs.pick_open();
+                    ui.close();
+                }
+                ui.menu_button("Open recent", |ui| {
+                    if self.settings.recent_files.is_empty() {
+                        ui.label("No recent files");
+                    }
+                    let mut chosen = None;
+                    for path in &self.settings.recent_files {
+                        if ui.button(path.display().to_string()).clicked() {
+                            chosen = Some(path.clone());
+                        }
+                    }
+                    if let Some(path) = chosen {
+                        self.open(path);
+                        ui.close();
+                    }
+                });
+                if ui.button("Open demo data").clicked() {
+                    self.open(demo_table_path());
+                    ui.close();
+                }
+            });
+            ui.menu_button("Export", |ui| {
+                let ready = self.labels_for_export().is_some();
+                if ui.add_enabled(ready, egui::Button::new("Labeled data (CSV / Parquet)…")).clicked() {
+                    self.start_export();
+                    ui.close();
+                }
+            });
+        });
+    }
+}
+
+impl eframe::App for ClusterscopeApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.show(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, eframe::APP_KEY, &self.settings);
+    }
+}

@@ -1,0 +1,47 @@
+//! The status bar: what ran where, how long it took, and progress with a cancel button.
+
+use eframe::egui;
+
+use super::ClusterscopeApp;
+
+impl ClusterscopeApp {
+    pub(super) fn status_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            if self.clustering_pending {
+                ui.spinner();
+                match self.running {
+                    Some(progress) => ui.label(format!(
+                        "Clustering… iteration {}/{}",
+                        progress.iteration, progress.max_iterations
+                    )),
+                    None => ui.label("Clustering…"),
+                };
+                if ui.small_button("Cancel").clicked() {
+                    self.cancel_clustering();
+                }
+                ui.separator();
+            }
+            if let Some(clustering) = &self.clustering {
+                let d = &clustering.result.diagnostics;
+                ui.label(format!("{} · {}", d.backend.name().to_uppercase(), d.adapter));
+                ui.separator();
+                ui.label(format!(
+                    "{} iterations{}",
+                    d.iterations,
+                    if d.converged { " (converged)" } else { " (not converged)" }
+                ));
+                ui.separator();
+                ui.label(format!("inertia {:.4e}", clustering.result.inertia));
+                ui.separator();
+                ui.label(format!("{:.1} ms", d.elapsed_ms));
+            }
+            if let Some(error) = &self.notices.error {
+                ui.separator();
+                ui.colored_label(ui.visuals().error_fg_color, error);
+            } else if let Some(info) = &self.notices.info {
+                ui.separator();
+                ui.weak(info);
+            }
+        });
+    }
+}

@@ -1,0 +1,94 @@
+//! Where runs are sent: owns the GPU state (if any) and picks a backend for each run.
+
+use super::{Backend, BackendChoice, ClusterError};
+use crate::gpu::GpuContext;
+use crate::gpu::kmeans::GpuKMeans;
+
+enum GpuSlot {
+    /// A headless device will be created on first use.
+    NotTried,
+    Ready(Box<GpuKMeans>),
+    Unavailable(String),
+}
+
+/// Runs algorithms on the CPU or on one GPU device, keeping GPU uploads between runs.
+pub struct Engine {
+    gpu: GpuSlot,
+}
+
+impl Engine {
+    /// Creates its own wgpu device the first time a GPU run is asked for.
+    pub fn headless() -> Self {
+        Self { gpu: GpuSlot::NotTried }
+    }
+
+    /// Uses a device made elsewhere (eframe's).
+    pub fn with_gpu(context: GpuContext) -> Self {
+        Self { gpu: GpuSlot::Ready(Box::new(GpuKMeans::new(context))) }
+    }
+
+    /// Never touches a GPU; `reason` is reported when one is requested.
+    pub fn cpu_only(reason: impl Into<String>) -> Self {
+        Self { gpu: GpuSlot::Unavailable(reason.into()) }
+    }
+
+    fn try_gpu(&mut self) {
+        if matches!(self.gpu, GpuSlot::NotTried) {
+            self.gpu = match GpuContext::new_headless() {
+                Ok(context) => GpuSlot::Ready(Box::new(GpuKMeans::new(context))),
+                Err(error) => GpuSlot::Unavailable(error.to_string()),
+            };
+        }
+    }
+
+    /// The GPU context, creating it if it has not been tried yet.
+    pub fn gpu_context(&mut self) -> Option<&GpuContext> {
+        self.try_gpu();
+        match &self.gpu {
+            GpuSlot::Ready(gpu) => Some(gpu.context()),
+            _ => None,
+        }
+    }
+
+    /// Auto picks a hardware GPU and otherwise the CPU: software Vulkan is slower than the
+    /// native path. GPU fails loudly when there is no adapter.
+    pub fn resolve(&mut self, choice: BackendChoice) -> Result<Backend, ClusterError> {
+        match choice {
+            BackendChoice::Cpu => Ok(Backend::Cpu),
+            BackendChoice::Gpu => {
+                self.try_gpu();
+                match &self.gpu {
+                    GpuSlot::Ready(_) => Ok(Backend::Gpu),
+                    GpuSlot::Unavailable(reason) => Err(ClusterError::NoGpu(reason.clone())),
+                    GpuSlot::NotTried => Err(ClusterError::NoGpu("not initialised".into())),
+                }
+            }
+            BackendChoice::Auto => {
+                let hardware = self.gpu_context().is_some_and(|c| !c.is_software());
+                Ok(if hardware { Backend::Gpu } else { Backend::Cpu })
+            }
+        }
+    }
+
+    pub(crate) fn gpu_kmeans(&mut self) -> Result<&mut GpuKMeans, ClusterError> {
+        self.try_gpu();
+        match &mut self.gpu {
+            GpuSlot::Ready(gpu) => Ok(gpu),
+            GpuSlot::Unavailable(reason) => Err(ClusterError::NoGpu(reason.clone())),
+            GpuSlot::NotTried => Err(ClusterError::NoGpu("not initialised".into())),
+        }
+    }
+
+    /// Replaces the GPU k-means state (tests use it to force small chunks).
+    pub fn set_gpu_kmeans(&mut self, gpu: GpuKMeans) {
+        self.gpu = GpuSlot::Ready(Box::new(gpu));
+    }
+
+    /// Uploads so far on the GPU (0 without one).
+    pub fn gpu_uploads(&self) -> usize {
+        match &self.gpu {
+            GpuSlot::Ready(gpu) => gpu.uploads,
+            _ => 0,
+        }
+    }
+}

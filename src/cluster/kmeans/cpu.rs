@@ -1,0 +1,268 @@
+//! CPU twins of the k-means WGSL passes in `shaders/`, one function per pass with the same
+//! name and the same order of floating-point operations, so GPU and CPU agree. They are also
+//! the CPU backend: `assign` is blocked like a GEMM (4 points × 16 centroids in registers,
+//! distance as ‖c‖² − 2x·c + ‖x‖²) and vectorised with AVX2/FMA when the CPU has it.
+
+use rayon::prelude::*;
+
+/// Points per reduction block. Keep in sync with `BLOCK_POINTS` in `shaders/kmeans_reduce.wgsl`.
+pub const BLOCK_POINTS: usize = 1024;
+/// Centroids per register tile of the CPU assignment kernel.
+const CENTROID_TILE: usize = 16;
+/// Points per register tile of the CPU assignment kernel.
+const POINT_TILE: usize = 4;
+
+/// Centroids rearranged for the assignment kernel: tiles of 16 centroids stored
+/// dimension-major (`tile[j * 16 + l]`), padded with centroids that can never win.
+pub struct CentroidPanel {
+    tiles: Vec<f32>,
+    norms: Vec<f32>,
+    n_tiles: usize,
+    dims: usize,
+}
+
+impl CentroidPanel {
+    pub fn new(centroids: &[f32], centroid_norms: &[f32], dims: usize) -> Self {
+        let k = centroid_norms.len();
+        let n_tiles = k.div_ceil(CENTROID_TILE);
+        let mut tiles = vec![0f32; n_tiles * dims * CENTROID_TILE];
+        let mut norms = vec![f32::INFINITY; n_tiles * CENTROID_TILE];
+        for c in 0..k {
+            let (t, l) = (c / CENTROID_TILE, c % CENTROID_TILE);
+            for j in 0..dims {
+                tiles[(t * dims + j) * CENTROID_TILE + l] = centroids[c * dims + j];
+            }
+            norms[c] = centroid_norms[c];
+        }
+        Self { tiles, norms, n_tiles, dims }
+    }
+}
+
+/// ‖row‖² for each row, summed in dimension order (as the shaders do).
+pub fn squared_norms(values: &[f32], dims: usize) -> Vec<f32> {
+    if dims == 0 {
+        return vec![0.0; 0];
+    }
+    values.chunks_exact(dims).map(squared_norm).collect()
+}
+
+fn squared_norm(row: &[f32]) -> f32 {
+    let mut sum = 0f32;
+    for &v in row {
+        sum += v * v;
+    }
+    sum
+}
+
+/// Twin of `kmeans_assign.wgsl`: nearest centroid (lowest index on ties) and its squared
+/// distance, clamped at 0, for every point.
+pub fn assign(
+    points: &[f32],
+    point_norms: &[f32],
+    panel: &CentroidPanel,
+    labels: &mut [u32],
+    min_distances: &mut [f32],
+) {
+    let d = panel.dims;
+    labels
+        .par_chunks_mut(BLOCK_POINTS)
+        .zip(min_distances.par_chunks_mut(BLOCK_POINTS))
+        .enumerate()
+        .for_each(|(block, (labels, min_distances))| {
+            let start = block * BLOCK_POINTS;
+            let rows = &points[start * d..(start + labels.len()) * d];
+            let norms = &point_norms[start..start + labels.len()];
+            assign_block(rows, norms, panel, labels, min_distances);
+        });
+}
+
+/// Assignment of one block: picks the fastest kernel this CPU can run.
+pub(crate) fn assign_block(
+    rows: &[f32],
+    point_norms: &[f32],
+    panel: &CentroidPanel,
+    labels: &mut [u32],
+    min_distances: &mut [f32],
+) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU supports AVX2 and FMA, checked just above.
+        unsafe { assign_block_avx2_fma(rows, point_norms, panel, labels, min_distances) };
+        return;
+    }
+    assign_block_kernel::<false>(rows, point_norms, panel, labels, min_distances);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn assign_block_avx2_fma(
+    rows: &[f32],
+    point_norms: &[f32],
+    panel: &CentroidPanel,
+    labels: &mut [u32],
+    min_distances: &mut [f32],
+) {
+    assign_block_kernel::<true>(rows, point_norms, panel, labels, min_distances);
+}
+
+#[inline(always)]
+fn multiply_add<const FUSED: bool>(a: f32, b: f32, c: f32) -> f32 {
+    if FUSED { a.mul_add(b, c) } else { a * b + c }
+}
+
+#[inline(always)]
+fn assign_block_kernel<const FUSED: bool>(
+    rows: &[f32],
+    point_norms: &[f32],
+    panel: &CentroidPanel,
+    labels: &mut [u32],
+    min_distances: &mut [f32],
+) {
+    let d = panel.dims;
+    let m = labels.len();
+    let mut i = 0;
+    while i < m {
+        // The last group repeats its final point; the extra results are dropped.
+        let index = |p: usize| (i + p).min(m - 1);
+        let x: [&[f32]; POINT_TILE] = std::array::from_fn(|p| &rows[index(p) * d..index(p) * d + d]);
+        let mut best = [f32::INFINITY; POINT_TILE];
+        let mut best_index = [0u32; POINT_TILE];
+        for t in 0..panel.n_tiles {
+            let tile = &panel.tiles[t * d * CENTROID_TILE..(t + 1) * d * CENTROID_TILE];
+            let mut dots = [[0f32; CENTROID_TILE]; POINT_TILE];
+            for j in 0..d {
+                let c: &[f32; CENTROID_TILE] = tile[j * CENTROID_TILE..(j + 1) * CENTROID_TILE]
+                    .try_into()
+                    .unwrap_or(&[0.0; CENTROID_TILE]);
+                for p in 0..POINT_TILE {
+                    let xp = x[p][j];
+                    for l in 0..CENTROID_TILE {
+                        dots[p][l] = multiply_add::<FUSED>(xp, c[l], dots[p][l]);
+                    }
+                }
+            }
+            let norms = &panel.norms[t * CENTROID_TILE..(t + 1) * CENTROID_TILE];
+            for p in 0..POINT_TILE {
+                for l in 0..CENTROID_TILE {
+                    let score = norms[l] - 2.0 * dots[p][l];
+                    if score < best[p] {
+                        best[p] = score;
+                        best_index[p] = (t * CENTROID_TILE + l) as u32;
+                    }
+                }
+            }
+        }
+        for p in 0..POINT_TILE.min(m - i) {
+            labels[i + p] = best_index[p];
+            min_distances[i + p] = (best[p] + point_norms[i + p]).max(0.0);
+        }
+        i += POINT_TILE;
+    }
+}
+
+/// Twin of `kmeans_reduce.wgsl` for one block: per-cluster coordinate sums and counts,
+/// each summed over the block's points in order.
+pub fn reduce_block(rows: &[f32], labels: &[u32], dims: usize, sums: &mut [f32], counts: &mut [u32]) {
+    sums.fill(0.0);
+    counts.fill(0);
+    for (row, &label) in rows.chunks_exact(dims.max(1)).zip(labels) {
+        let c = label as usize;
+        counts[c] += 1;
+        let sum = &mut sums[c * dims..(c + 1) * dims];
+        for (s, &v) in sum.iter_mut().zip(row) {
+            *s += v;
+        }
+    }
+}
+
+/// Twin of `kmeans_accumulate.wgsl`: adds block partials to the running totals in block order.
+pub fn accumulate(
+    partial_sums: &[f32],
+    partial_counts: &[u32],
+    sums: &mut [f32],
+    counts: &mut [u32],
+) {
+    let slots = sums.len();
+    let k = counts.len();
+    sums.par_iter_mut().enumerate().for_each(|(s, total)| {
+        for block in partial_sums.chunks_exact(slots) {
+            *total += block[s];
+        }
+    });
+    for block in partial_counts.chunks_exact(k) {
+        for (total, &c) in counts.iter_mut().zip(block) {
+            *total += c;
+        }
+    }
+}
+
+/// Twin of `kmeans_finalize.wgsl`: moves each non-empty centroid to the mean of its points,
+/// records how far it moved (squared) and its new ‖c‖². Empty clusters stay where they were.
+pub fn finalize(
+    sums: &[f32],
+    counts: &[u32],
+    dims: usize,
+    centroids: &mut [f32],
+    centroid_norms: &mut [f32],
+    shift: &mut [f32],
+) {
+    for (c, &count) in counts.iter().enumerate() {
+        if count == 0 {
+            shift[c] = 0.0;
+            continue;
+        }
+        let mut moved = 0f32;
+        let mut norm = 0f32;
+        for j in 0..dims {
+            let updated = sums[c * dims + j] / count as f32;
+            let delta = updated - centroids[c * dims + j];
+            moved += delta * delta;
+            norm += updated * updated;
+            centroids[c * dims + j] = updated;
+        }
+        shift[c] = moved;
+        centroid_norms[c] = norm;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn assign_picks_nearest_and_lowest_index_on_ties() {
+        // Centroids at 0 and 2 (twice: a tie between 1 and 2), point norms precomputed.
+        let points = [0.2f32, 1.0, 1.9, 5.0, -1.0];
+        let centroids = [0.0f32, 2.0, 2.0];
+        let panel = CentroidPanel::new(&centroids, &squared_norms(&centroids, 1), 1);
+        let mut labels = [9u32; 5];
+        let mut min_distances = [0f32; 5];
+        assign(&points, &squared_norms(&points, 1), &panel, &mut labels, &mut min_distances);
+        // 1.0 is equidistant from 0 and 2: the lower index wins.
+        assert_eq!(labels, [0, 0, 1, 1, 0]);
+        let expected = [0.04f32, 1.0, 0.01, 9.0, 1.0];
+        for (got, want) in min_distances.iter().zip(expected) {
+            assert!((got - want).abs() < 1e-5, "{min_distances:?}");
+        }
+    }
+
+    #[test]
+    fn reduce_accumulate_finalize_compute_means_and_shift() {
+        let rows = [1.0f32, 1.0, 3.0, 3.0, 10.0, 0.0];
+        let labels = [0u32, 0, 1];
+        let (mut sums, mut counts) = (vec![0f32; 4], vec![0u32; 2]);
+        reduce_block(&rows, &labels, 2, &mut sums, &mut counts);
+        assert_eq!(sums, [4.0, 4.0, 10.0, 0.0]);
+        assert_eq!(counts, [2, 1]);
+        let (mut total_sums, mut total_counts) = (vec![0f32; 4], vec![0u32; 2]);
+        accumulate(&sums, &counts, &mut total_sums, &mut total_counts);
+        accumulate(&sums, &counts, &mut total_sums, &mut total_counts);
+        assert_eq!(total_counts, [4, 2]);
+        let mut centroids = vec![0.0f32, 0.0, 10.0, 1.0];
+        let (mut norms, mut shift) = (vec![0f32; 2], vec![0f32; 2]);
+        finalize(&total_sums, &total_counts, 2, &mut centroids, &mut norms, &mut shift);
+        assert_eq!(centroids, [2.0, 2.0, 10.0, 0.0]);
+        assert_eq!(norms, [8.0, 100.0]);
+        assert_eq!(shift, [8.0, 1.0]);
+    }
+}

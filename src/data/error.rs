@@ -1,0 +1,31 @@
+use std::path::PathBuf;
+
+/// Everything that can go wrong between a file on disk and a feature matrix.
+/// Messages name the file or column, paths last.
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    #[error("cannot read {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("unsupported file type '.{extension}' (supported: {supported}): {path}")]
+    UnsupportedExtension { extension: String, supported: String, path: PathBuf },
+    #[error("cannot parse the table: {message}: {path}")]
+    Parse { message: String, path: PathBuf },
+    #[error("the table has no rows: {path}")]
+    NoRows { path: PathBuf },
+    #[error("the table has no numeric column to cluster on: {path}")]
+    NoNumericColumn { path: PathBuf },
+    #[error("unknown column '{column}' (columns: {available})")]
+    UnknownColumn { column: String, available: String },
+    #[error("column '{column}' is not numeric (type {dtype})")]
+    NonNumericColumn { column: String, dtype: String },
+    #[error("no column selected as a feature")]
+    NoFeatures,
+    #[error("every row has a missing, NaN or infinite value in the chosen columns ({columns})")]
+    NoUsableRows { columns: String },
+    #[error("the output would overwrite the input file: {path}")]
+    WouldOverwriteInput { path: PathBuf },
+    #[error("the table already has a column named '{column}'; choose another label column name")]
+    LabelColumnExists { column: String },
+    #[error("cannot write {path}: {message}")]
+    Write { message: String, path: PathBuf },
+}

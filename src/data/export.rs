@@ -1,0 +1,104 @@
+//! Writes every original column plus an `Int32` cluster column, atomically.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+use super::DataError;
+use super::read::polars_message;
+
+/// File formats labeled data can be written as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputFormat {
+    Csv,
+    Tsv,
+    Parquet,
+}
+
+/// Picks the output format from the extension of `path`.
+pub fn output_format_for(path: &Path) -> Result<OutputFormat, DataError> {
+    let extension = path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
+    match extension.as_str() {
+        "csv" => Ok(OutputFormat::Csv),
+        "tsv" => Ok(OutputFormat::Tsv),
+        "parquet" | "pq" => Ok(OutputFormat::Parquet),
+        _ => Err(DataError::UnsupportedExtension {
+            extension,
+            supported: "csv, tsv, parquet".into(),
+            path: path.to_path_buf(),
+        }),
+    }
+}
+
+/// Writes `frame` with `labels` (one per table row, `None` = left out → null) as column
+/// `label_column` to `output`. The file appears whole or not at all (temporary file in the
+/// same folder, then rename), and `input` is never overwritten.
+pub fn export_labeled(
+    frame: &DataFrame,
+    labels: &[Option<u32>],
+    label_column: &str,
+    output: &Path,
+    input: Option<&Path>,
+) -> Result<(), DataError> {
+    let format = output_format_for(output)?;
+    if let Some(input) = input
+        && same_file(input, output)
+    {
+        return Err(DataError::WouldOverwriteInput { path: output.to_path_buf() });
+    }
+    if frame.column(label_column).is_ok() {
+        return Err(DataError::LabelColumnExists { column: label_column.to_string() });
+    }
+    let write_error = |message: String| DataError::Write { message, path: output.to_path_buf() };
+    if labels.len() != frame.height() {
+        return Err(write_error(format!(
+            "{} labels for {} rows",
+            labels.len(),
+            frame.height()
+        )));
+    }
+    let cluster: Vec<Option<i32>> = labels.iter().map(|l| l.map(|v| v as i32)).collect();
+    let mut labeled = frame.clone();
+    labeled
+        .with_column(Column::new(label_column.into(), cluster))
+        .map_err(|e| write_error(polars_message(&e)))?;
+
+    let folder = match output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut temporary = tempfile::Builder::new()
+        .prefix(".clusterscope-export-")
+        .suffix(".tmp")
+        .tempfile_in(&folder)
+        .map_err(|e| write_error(e.to_string()))?;
+    {
+        let file = temporary.as_file_mut();
+        let result = match format {
+            OutputFormat::Csv => CsvWriter::new(&mut *file).finish(&mut labeled),
+            OutputFormat::Tsv => CsvWriter::new(&mut *file).with_separator(b'\t').finish(&mut labeled),
+            OutputFormat::Parquet => ParquetWriter::new(&mut *file).finish(&mut labeled).map(|_| ()),
+        };
+        result.map_err(|e| write_error(polars_message(&e)))?;
+        file.flush().map_err(|e| write_error(e.to_string()))?;
+        file.sync_all().map_err(|e| write_error(e.to_string()))?;
+    }
+    temporary.persist(output).map_err(|e| write_error(e.error.to_string()))?;
+    Ok(())
+}
+
+/// True when both paths name the same file (the output need not exist yet).
+fn same_file(a: &Path, b: &Path) -> bool {
+    let canonical = |p: &Path| -> Option<PathBuf> {
+        if let Ok(c) = p.canonicalize() {
+            return Some(c);
+        }
+        let parent = match p.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.canonicalize().ok()?,
+            _ => std::env::current_dir().ok()?,
+        };
+        Some(parent.join(p.file_name()?))
+    };
+    matches!((canonical(a), canonical(b)), (Some(x), Some(y)) if x == y)
+}

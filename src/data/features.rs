@@ -1,0 +1,206 @@
+//! Chosen columns → a scaled `f32` feature matrix, leaving out rows that cannot be clustered.
+
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::DataError;
+use super::read::polars_message;
+use crate::matrix::Matrix;
+
+/// How features are rescaled before clustering.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+pub enum Scaling {
+    /// Use values as they are.
+    None,
+    /// Subtract each column's mean, divide by its standard deviation.
+    #[default]
+    #[value(name = "standard")]
+    Standardize,
+    /// Map each column's range onto 0..=1.
+    #[value(name = "minmax")]
+    MinMax,
+}
+
+impl Scaling {
+    pub const ALL: [Scaling; 3] = [Scaling::None, Scaling::Standardize, Scaling::MinMax];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Scaling::None => "none",
+            Scaling::Standardize => "standardize",
+            Scaling::MinMax => "min-max",
+        }
+    }
+}
+
+/// The matrix handed to the algorithms, with the way back to the table's rows.
+#[derive(Clone, Debug, Default)]
+pub struct FeatureMatrix {
+    /// Usable rows only, scaled.
+    pub matrix: Matrix,
+    /// For each matrix row, its row number in the table.
+    pub table_rows: Vec<u32>,
+    /// Rows in the table, usable or not.
+    pub n_table_rows: usize,
+    /// Feature column names, in matrix column order.
+    pub columns: Vec<String>,
+}
+
+impl FeatureMatrix {
+    /// Rows left out because a chosen feature was null, NaN or infinite.
+    pub fn n_skipped(&self) -> usize {
+        self.n_table_rows - self.table_rows.len()
+    }
+
+    /// Spreads per-matrix-row labels back over the table: `None` for rows left out.
+    pub fn labels_for_table(&self, labels: &[u32]) -> Vec<Option<u32>> {
+        let mut per_row = vec![None; self.n_table_rows];
+        for (&row, &label) in self.table_rows.iter().zip(labels) {
+            per_row[row as usize] = Some(label);
+        }
+        per_row
+    }
+}
+
+/// Names of the columns whose type is numeric (integers and floats), in table order.
+pub fn numeric_columns(frame: &DataFrame) -> Vec<String> {
+    frame
+        .columns()
+        .iter()
+        .filter(|c| c.dtype().is_primitive_numeric())
+        .map(|c| c.name().to_string())
+        .collect()
+}
+
+/// Builds the feature matrix from `columns` of `frame`. Rows with a null, NaN or infinite
+/// value in any chosen column are left out (and counted); the others are scaled.
+pub fn extract_features(
+    frame: &DataFrame,
+    columns: &[String],
+    scaling: Scaling,
+) -> Result<FeatureMatrix, DataError> {
+    if columns.is_empty() {
+        return Err(DataError::NoFeatures);
+    }
+    let n_table_rows = frame.height();
+    let mut per_column: Vec<Vec<Option<f64>>> = Vec::with_capacity(columns.len());
+    for name in columns {
+        let column = frame.column(name).map_err(|_| DataError::UnknownColumn {
+            column: name.clone(),
+            available: frame
+                .get_column_names()
+                .iter()
+                .map(|n| n.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+        })?;
+        if !column.dtype().is_primitive_numeric() {
+            return Err(DataError::NonNumericColumn {
+                column: name.clone(),
+                dtype: column.dtype().to_string(),
+            });
+        }
+        let as_f64 = column.cast(&DataType::Float64).map_err(|e| DataError::Parse {
+            message: polars_message(&e),
+            path: name.into(),
+        })?;
+        let values = as_f64.f64().map_err(|e| DataError::Parse {
+            message: polars_message(&e),
+            path: name.into(),
+        })?;
+        per_column.push(values.iter().map(|v| v.filter(|x| x.is_finite())).collect());
+    }
+
+    let table_rows: Vec<u32> = (0..n_table_rows)
+        .filter(|&i| per_column.iter().all(|c| c[i].is_some()))
+        .map(|i| i as u32)
+        .collect();
+    if table_rows.is_empty() {
+        return Err(DataError::NoUsableRows { columns: columns.join(", ") });
+    }
+
+    let d = columns.len();
+    let mut values = vec![0f32; table_rows.len() * d];
+    for (j, column) in per_column.iter().enumerate() {
+        let used: Vec<f64> = table_rows.iter().map(|&i| column[i as usize].unwrap_or(0.0)).collect();
+        let (offset, scale) = scaling_for(&used, scaling);
+        for (r, v) in used.iter().enumerate() {
+            values[r * d + j] = ((v - offset) * scale) as f32;
+        }
+    }
+    Ok(FeatureMatrix {
+        matrix: Matrix::new(table_rows.len(), d, values),
+        table_rows,
+        n_table_rows,
+        columns: columns.to_vec(),
+    })
+}
+
+/// `(offset, scale)` so that the scaled value is `(v - offset) * scale`. Constant columns
+/// keep scale 1 rather than dividing by zero.
+fn scaling_for(values: &[f64], scaling: Scaling) -> (f64, f64) {
+    let n = values.len() as f64;
+    match scaling {
+        Scaling::None => (0.0, 1.0),
+        Scaling::Standardize => {
+            let mean = values.iter().sum::<f64>() / n;
+            let variance = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
+            let std = variance.sqrt();
+            (mean, if std > 0.0 { 1.0 / std } else { 1.0 })
+        }
+        Scaling::MinMax => {
+            let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+            let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let range = max - min;
+            (min, if range > 0.0 { 1.0 / range } else { 1.0 })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame() -> DataFrame {
+        df!(
+            "a" => [Some(1.0f64), Some(2.0), None, Some(f64::NAN), Some(5.0)],
+            "b" => [10i64, 20, 30, 40, 50],
+            "name" => ["p", "q", "r", "s", "t"],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn rows_with_null_or_nan_are_left_out_and_mapped_back() {
+        let features = extract_features(&frame(), &["a".into(), "b".into()], Scaling::None).unwrap();
+        assert_eq!(features.table_rows, vec![0, 1, 4]);
+        assert_eq!(features.n_skipped(), 2);
+        assert_eq!(features.matrix.values, vec![1.0, 10.0, 2.0, 20.0, 5.0, 50.0]);
+        assert_eq!(
+            features.labels_for_table(&[7, 8, 9]),
+            vec![Some(7), Some(8), None, None, Some(9)]
+        );
+    }
+
+    #[test]
+    fn standardize_and_minmax_match_hand_computed_values() {
+        let standard = extract_features(&frame(), &["b".into()], Scaling::Standardize).unwrap();
+        // mean 30, population std sqrt(200)
+        let expected: Vec<f32> = [-20.0f64, -10.0, 0.0, 10.0, 20.0]
+            .iter()
+            .map(|v| (v / 200f64.sqrt()) as f32)
+            .collect();
+        assert_eq!(standard.matrix.values, expected);
+        let minmax = extract_features(&frame(), &["b".into()], Scaling::MinMax).unwrap();
+        assert_eq!(minmax.matrix.values, vec![0.0, 0.25, 0.5, 0.75, 1.0]);
+    }
+
+    #[test]
+    fn text_and_unknown_columns_are_refused_by_name() {
+        let error = extract_features(&frame(), &["name".into()], Scaling::None).unwrap_err();
+        assert!(error.to_string().contains("'name' is not numeric"), "{error}");
+        let error = extract_features(&frame(), &["nope".into()], Scaling::None).unwrap_err();
+        assert!(error.to_string().contains("unknown column 'nope'"), "{error}");
+        assert_eq!(numeric_columns(&frame()), vec!["a".to_string(), "b".to_string()]);
+    }
+}

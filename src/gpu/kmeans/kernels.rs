@@ -1,0 +1,49 @@
+//! The four k-means pipelines, compiled once per device.
+
+use crate::gpu::wgpu;
+
+const COMMON: &str = include_str!("../../../shaders/kmeans_common.wgsl");
+
+/// Compiled k-means passes.
+pub struct KMeansKernels {
+    pub assign: wgpu::ComputePipeline,
+    pub reduce: wgpu::ComputePipeline,
+    pub accumulate: wgpu::ComputePipeline,
+    pub finalize: wgpu::ComputePipeline,
+}
+
+impl KMeansKernels {
+    pub fn new(device: &wgpu::Device) -> Self {
+        Self {
+            assign: pipeline(device, "kmeans::assign", include_str!("../../../shaders/kmeans_assign.wgsl"), "assign"),
+            reduce: pipeline(device, "kmeans::reduce", include_str!("../../../shaders/kmeans_reduce.wgsl"), "reduce"),
+            accumulate: pipeline(
+                device,
+                "kmeans::accumulate",
+                include_str!("../../../shaders/kmeans_accumulate.wgsl"),
+                "accumulate",
+            ),
+            finalize: pipeline(
+                device,
+                "kmeans::finalize",
+                include_str!("../../../shaders/kmeans_finalize.wgsl"),
+                "finalize",
+            ),
+        }
+    }
+}
+
+fn pipeline(device: &wgpu::Device, label: &str, source: &str, entry_point: &str) -> wgpu::ComputePipeline {
+    let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+        label: Some(label),
+        source: wgpu::ShaderSource::Wgsl(format!("{COMMON}\n{source}").into()),
+    });
+    device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+        label: Some(label),
+        layout: None,
+        module: &module,
+        entry_point: Some(entry_point),
+        compilation_options: Default::default(),
+        cache: None,
+    })
+}

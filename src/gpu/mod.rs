@@ -1,0 +1,37 @@
+//! The GPU layer: one wgpu device and the compute kernels that run on it. Knows nothing of
+//! egui or of tables; the app hands it eframe's device, the command line makes its own.
+
+mod context;
+pub mod kmeans;
+mod readback;
+
+pub use context::GpuContext;
+
+pub(crate) use eframe::egui_wgpu::wgpu;
+pub(crate) use readback::read_buffer;
+
+/// Errors from the GPU layer. Messages name the operation that failed.
+#[derive(Debug, thiserror::Error)]
+pub enum GpuError {
+    #[error("no wgpu adapter found: {0}")]
+    NoAdapter(String),
+    #[error("the wgpu adapter refused to create a device: {0}")]
+    RequestDevice(String),
+    #[error("waiting for the GPU failed: {0}")]
+    Poll(String),
+    #[error("reading results back from the GPU failed: {0}")]
+    Map(String),
+    #[error("{0}")]
+    TooLarge(String),
+}
+
+/// Largest number of workgroups along x in one dispatch; more go along y.
+/// Keep in sync with `MAX_GROUPS_X` uses in `shaders/` (the `groups_x` uniform).
+pub const MAX_GROUPS_X: u32 = 65_535;
+
+/// A 2-D dispatch size covering `groups` workgroups.
+pub fn dispatch_size(groups: u32) -> (u32, u32) {
+    let groups = groups.max(1);
+    let x = groups.min(MAX_GROUPS_X);
+    (x, groups.div_ceil(x))
+}

@@ -1,0 +1,60 @@
+//! Agreement between two labelings.
+
+use std::collections::HashMap;
+
+/// Adjusted Rand index (Hubert & Arabie): 1 for identical partitions up to renumbering,
+/// about 0 for chance agreement.
+pub fn adjusted_rand_index(truth: &[u32], predicted: &[u32]) -> f64 {
+    assert_eq!(truth.len(), predicted.len(), "labelings must have the same length");
+    let n = truth.len() as f64;
+    let pairs = |count: f64| count * (count - 1.0) / 2.0;
+    let mut contingency: HashMap<(u32, u32), f64> = HashMap::new();
+    let mut rows: HashMap<u32, f64> = HashMap::new();
+    let mut columns: HashMap<u32, f64> = HashMap::new();
+    for (&a, &b) in truth.iter().zip(predicted) {
+        *contingency.entry((a, b)).or_default() += 1.0;
+        *rows.entry(a).or_default() += 1.0;
+        *columns.entry(b).or_default() += 1.0;
+    }
+    let index: f64 = contingency.values().map(|&c| pairs(c)).sum();
+    let row_pairs: f64 = rows.values().map(|&c| pairs(c)).sum();
+    let column_pairs: f64 = columns.values().map(|&c| pairs(c)).sum();
+    let expected = row_pairs * column_pairs / pairs(n);
+    let maximum = (row_pairs + column_pairs) / 2.0;
+    if maximum == expected {
+        // Both partitions trivial (one cluster, or all singletons): identical by definition.
+        return 1.0;
+    }
+    (index - expected) / (maximum - expected)
+}
+
+/// True when the two labelings are the same partition (labels renumbered one-to-one).
+pub fn same_partition(a: &[u32], b: &[u32]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut forward: HashMap<u32, u32> = HashMap::new();
+    let mut backward: HashMap<u32, u32> = HashMap::new();
+    a.iter().zip(b).all(|(&x, &y)| *forward.entry(x).or_insert(y) == y && *backward.entry(y).or_insert(x) == x)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ari_matches_hand_computed_values() {
+        assert_eq!(adjusted_rand_index(&[0, 0, 1, 1], &[5, 5, 3, 3]), 1.0);
+        // scikit-learn: adjusted_rand_score([0,0,1,1],[0,0,1,2]) = 0.5714285714285715
+        assert!((adjusted_rand_index(&[0, 0, 1, 1], &[0, 0, 1, 2]) - 0.571_428_571_428_571_5).abs() < 1e-12);
+        // scikit-learn: adjusted_rand_score([0,0,0,1,1,1],[0,1,0,1,0,1]) = -0.25 (worse than chance)
+        assert!((adjusted_rand_index(&[0, 0, 0, 1, 1, 1], &[0, 1, 0, 1, 0, 1]) + 0.25).abs() < 1e-12);
+    }
+
+    #[test]
+    fn same_partition_ignores_numbering_only() {
+        assert!(same_partition(&[0, 0, 1, 2], &[2, 2, 0, 1]));
+        assert!(!same_partition(&[0, 0, 1, 2], &[2, 2, 0, 0]));
+        assert!(!same_partition(&[0, 1, 1], &[0, 1, 2]));
+    }
+}

@@ -1,0 +1,94 @@
+//! The GPU passes against their CPU twins: same seed and initial centroids must give the
+//! same labels and the same inertia (1e-4 relative), on shapes chosen to hit the edges.
+
+mod common;
+
+use std::sync::Arc;
+
+use clusterscope::cluster::kmeans::{self, KMeansParams, KMeansResult, kmeans_plus_plus};
+use clusterscope::cluster::{Backend, Engine, RunContext};
+use clusterscope::gpu::kmeans::GpuKMeans;
+use clusterscope::matrix::Matrix;
+use clusterscope::synthetic::{gaussian_blobs, uniform};
+
+fn run(engine: &mut Engine, points: &Arc<Matrix>, k: usize, seed: u64, backend: Backend) -> KMeansResult {
+    let params = KMeansParams::new(k).seed(seed).max_iterations(100).check(points.n_rows).unwrap();
+    let initial = kmeans_plus_plus(points, k, seed, &RunContext::default()).unwrap();
+    kmeans::fit_from(engine, points, &params, &initial, backend, &RunContext::default()).unwrap()
+}
+
+fn assert_same(points: Matrix, k: usize, seed: u64, what: &str) {
+    let points = Arc::new(points);
+    let mut engine = common::gpu_engine();
+    let cpu = run(&mut engine, &points, k, seed, Backend::Cpu);
+    let gpu = run(&mut engine, &points, k, seed, Backend::Gpu);
+    assert_eq!(gpu.diagnostics.backend, Backend::Gpu);
+    let differing = cpu.labels.iter().zip(&gpu.labels).filter(|(a, b)| a != b).count();
+    assert_eq!(differing, 0, "{what}: {differing} of {} labels differ", points.n_rows);
+    let relative = (cpu.inertia - gpu.inertia).abs() / cpu.inertia.abs().max(1e-12);
+    assert!(relative <= 1e-4, "{what}: inertia cpu {} gpu {} (relative {relative:e})", cpu.inertia, gpu.inertia);
+    assert_eq!(cpu.diagnostics.iterations, gpu.diagnostics.iterations, "{what}: iterations differ");
+    for (a, b) in cpu.centroids.values.iter().zip(&gpu.centroids.values) {
+        assert!((a - b).abs() <= 1e-4 * a.abs().max(1.0), "{what}: centroid {a} vs {b}");
+    }
+}
+
+#[test]
+fn blobs_with_n_not_a_multiple_of_the_workgroup_size() {
+    assert_same(gaussian_blobs(3001, 4, 6, 1.0, 1).points, 6, 7, "n=3001 d=4 k=6");
+}
+
+#[test]
+fn one_dimension() {
+    assert_same(gaussian_blobs(2500, 1, 5, 0.5, 2).points, 5, 3, "d=1");
+}
+
+#[test]
+fn sixty_four_dimensions_and_more_clusters_than_a_tile() {
+    assert_same(gaussian_blobs(2100, 64, 40, 2.0, 3).points, 40, 11, "d=64 k=40");
+}
+
+#[test]
+fn more_dimensions_than_one_shader_chunk() {
+    assert_same(gaussian_blobs(700, 200, 3, 1.0, 4).points, 3, 5, "d=200");
+}
+
+#[test]
+fn a_single_cluster() {
+    assert_same(uniform(1234, 3, 5), 1, 1, "k=1");
+}
+
+#[test]
+fn duplicate_points_and_empty_clusters() {
+    // 6 distinct points repeated: with k = 8 some clusters must be empty and re-seeded.
+    let base = gaussian_blobs(6, 2, 3, 1.0, 9).points;
+    let rows: Vec<Vec<f32>> = (0..600).map(|i| base.row(i % 6).to_vec()).collect();
+    assert_same(Matrix::from_rows(&rows), 8, 2, "duplicates");
+}
+
+#[test]
+fn chunked_upload_gives_the_same_result() {
+    // Bindings of 64 KiB force many chunks and slices on 20k × 3 points.
+    let points = Arc::new(gaussian_blobs(20_000, 3, 7, 1.0, 5).points);
+    let mut whole = common::gpu_engine();
+    let mut chunked = common::gpu_engine();
+    let context = chunked.gpu_context().unwrap().clone();
+    chunked.set_gpu_kmeans(GpuKMeans::new(context).with_max_binding_bytes(64 * 1024));
+    let a = run(&mut whole, &points, 7, 3, Backend::Gpu);
+    let b = run(&mut chunked, &points, 7, 3, Backend::Gpu);
+    assert_eq!(a.labels, b.labels);
+    assert_eq!(a.inertia, b.inertia);
+}
+
+#[test]
+fn a_parameter_change_reuses_the_upload() {
+    let points = Arc::new(gaussian_blobs(5000, 2, 4, 1.0, 6).points);
+    let mut engine = common::gpu_engine();
+    for k in [3, 4, 5, 4] {
+        run(&mut engine, &points, k, 1, Backend::Gpu);
+    }
+    assert_eq!(engine.gpu_uploads(), 1);
+    let other = Arc::new(gaussian_blobs(5000, 2, 4, 1.0, 7).points);
+    run(&mut engine, &other, 4, 1, Backend::Gpu);
+    assert_eq!(engine.gpu_uploads(), 2);
+}
