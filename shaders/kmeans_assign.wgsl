@@ -21,7 +21,7 @@ fn assign(
     @builtin(local_invocation_index) local: u32,
 ) {
     let row = (group.y * params.groups_x + group.x) * WORKGROUP_SIZE + local;
-    let active = row < params.n_rows;
+    let in_range = row < params.n_rows;
     let d = params.dims;
     let k = params.n_clusters;
     var best = 3.402823e38;
@@ -42,11 +42,11 @@ fn assign(
                 tile[s] = value;
             }
             workgroupBarrier();
-            if (active) {
+            if (in_range) {
                 for (var jj = 0u; jj < chunk; jj++) {
                     let x = points[row * d + j0 + jj];
                     if (c0 == 0u) {
-                        point_norm += x * x;
+                        point_norm = fma(x, x, point_norm);
                     }
                     for (var t = 0u; t < CENTROID_TILE; t++) {
                         dots[t] = fma(x, tile[t * DIM_CHUNK + jj], dots[t]);
@@ -54,10 +54,10 @@ fn assign(
                 }
             }
         }
-        if (active) {
+        if (in_range) {
             let in_tile = min(CENTROID_TILE, k - c0);
             for (var t = 0u; t < in_tile; t++) {
-                let score = centroid_norms[c0 + t] - 2.0 * dots[t];
+                let score = fma(-2.0, dots[t], centroid_norms[c0 + t]);
                 if (score < best) {
                     best = score;
                     best_index = c0 + t;
@@ -65,7 +65,7 @@ fn assign(
             }
         }
     }
-    if (active) {
+    if (in_range) {
         labels[row] = best_index;
         min_distances[row] = max(best + point_norm, 0.0);
     }

@@ -29,8 +29,9 @@ fn finalize(
     for (var j = 0u; j < d; j++) {
         let updated = sums[c * d + j] / f32(count);
         let delta = updated - centroids[c * d + j];
-        moved += delta * delta;
-        norm += updated * updated;
+        // Explicit fma: the CPU twin uses mul_add, so both round the same way.
+        moved = fma(delta, delta, moved);
+        norm = fma(updated, updated, norm);
         centroids[c * d + j] = updated;
     }
     shift[c] = moved;

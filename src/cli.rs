@@ -131,6 +131,7 @@ fn cluster(args: &ClusterArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     // Check what can be checked before reading a possibly large file.
     data::output_format_for(&args.out)?;
+    data::ensure_output_is_not_input(&args.input, &args.out)?;
     KMeansParams::new(args.k)
         .max_iterations(args.max_iter)
         .tolerance(args.tol)

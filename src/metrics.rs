@@ -47,8 +47,8 @@ mod tests {
         assert_eq!(adjusted_rand_index(&[0, 0, 1, 1], &[5, 5, 3, 3]), 1.0);
         // scikit-learn: adjusted_rand_score([0,0,1,1],[0,0,1,2]) = 0.5714285714285715
         assert!((adjusted_rand_index(&[0, 0, 1, 1], &[0, 0, 1, 2]) - 0.571_428_571_428_571_5).abs() < 1e-12);
-        // scikit-learn: adjusted_rand_score([0,0,0,1,1,1],[0,1,0,1,0,1]) = -0.25 (worse than chance)
-        assert!((adjusted_rand_index(&[0, 0, 0, 1, 1, 1], &[0, 1, 0, 1, 0, 1]) + 0.25).abs() < 1e-12);
+        // scikit-learn: adjusted_rand_score([0,0,0,1,1,1],[0,1,0,1,0,1]) = -1/9 (worse than chance)
+        assert!((adjusted_rand_index(&[0, 0, 0, 1, 1, 1], &[0, 1, 0, 1, 0, 1]) + 1.0 / 9.0).abs() < 1e-12);
     }
 
     #[test]

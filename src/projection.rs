@@ -26,11 +26,22 @@ pub fn pca_2d(points: &Matrix) -> Result<(Vec<[f64; 2]>, [f64; 2]), String> {
     let pca = Pca::params(2)
         .fit(&DatasetBase::from(sample))
         .map_err(|e| format!("PCA failed: {e}"))?;
-    let ratio = pca.explained_variance_ratio();
     let all = Array2::from_shape_fn((n, d), |(i, j)| points.values[i * d + j] as f64);
     let projected: Array2<f64> = pca.predict(&all);
-    let coordinates = projected.rows().into_iter().map(|r| [r[0], r[1]]).collect();
-    Ok((coordinates, [ratio.get(0).copied().unwrap_or(0.0), ratio.get(1).copied().unwrap_or(0.0)]))
+    // linfa drops components with no variance, so a second column may be missing.
+    let coordinates = projected
+        .rows()
+        .into_iter()
+        .map(|r| [r.get(0).copied().unwrap_or(0.0), r.get(1).copied().unwrap_or(0.0)])
+        .collect::<Vec<[f64; 2]>>();
+    // Shares of the total variance, computed here: linfa's ratio is NaN for rank-deficient data.
+    let total = points.mean_feature_variance() * d as f64;
+    let variance = |axis: usize| {
+        let mean = coordinates.iter().map(|c| c[axis]).sum::<f64>() / n as f64;
+        coordinates.iter().map(|c| (c[axis] - mean).powi(2)).sum::<f64>() / n as f64
+    };
+    let ratio = if total > 0.0 { [variance(0) / total, variance(1) / total] } else { [0.0, 0.0] };
+    Ok((coordinates, ratio))
 }
 
 #[cfg(test)]

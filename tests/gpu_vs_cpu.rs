@@ -60,10 +60,33 @@ fn a_single_cluster() {
 
 #[test]
 fn duplicate_points_and_empty_clusters() {
-    // 6 distinct points repeated: with k = 8 some clusters must be empty and re-seeded.
-    let base = gaussian_blobs(6, 2, 3, 1.0, 9).points;
-    let rows: Vec<Vec<f32>> = (0..600).map(|i| base.row(i % 6).to_vec()).collect();
+    // 6 distinct integer points, each 100 times: means are exact, so coinciding centroids
+    // tie exactly and the lowest-index rule decides on both backends. With k = 8 two
+    // clusters stay empty (there is no point left to re-seed them with).
+    let base = [[0.0f32, 0.0], [3.0, 1.0], [-2.0, 5.0], [8.0, 8.0], [1.0, -7.0], [-6.0, -3.0]];
+    let rows: Vec<Vec<f32>> = (0..600).map(|i| base[i % 6].to_vec()).collect();
     assert_same(Matrix::from_rows(&rows), 8, 2, "duplicates");
+    let points = Arc::new(Matrix::from_rows(&rows));
+    let result = run(&mut Engine::cpu_only("test"), &points, 8, 2, Backend::Cpu);
+    assert!(result.diagnostics.converged, "k > distinct points still converges");
+    assert_eq!(result.inertia, 0.0);
+}
+
+#[test]
+fn empty_clusters_are_reseeded_the_same_way() {
+    // Three tight groups and k = 5 from initial centroids chosen so that two start far
+    // from every point: they come up empty and must be re-seeded identically.
+    let blobs = gaussian_blobs(900, 2, 3, 0.3, 12);
+    let points = Arc::new(blobs.points);
+    let mut initial = points.values[..6].to_vec();
+    initial.extend([1000.0, 1000.0, -1000.0, -1000.0]);
+    let params = KMeansParams::new(5).max_iterations(50).check(points.n_rows).unwrap();
+    let mut engine = common::gpu_engine();
+    let cpu = kmeans::fit_from(&mut engine, &points, &params, &initial, Backend::Cpu, &RunContext::default()).unwrap();
+    let gpu = kmeans::fit_from(&mut engine, &points, &params, &initial, Backend::Gpu, &RunContext::default()).unwrap();
+    assert_eq!(cpu.labels, gpu.labels);
+    assert_eq!(cpu.cluster_sizes().iter().filter(|&&s| s == 0).count(), 0, "every cluster was re-seeded");
+    assert!((cpu.inertia - gpu.inertia).abs() <= 1e-4 * cpu.inertia);
 }
 
 #[test]
@@ -73,7 +96,7 @@ fn chunked_upload_gives_the_same_result() {
     let mut whole = common::gpu_engine();
     let mut chunked = common::gpu_engine();
     let context = chunked.gpu_context().unwrap().clone();
-    chunked.set_gpu_kmeans(GpuKMeans::new(context).with_max_binding_bytes(64 * 1024));
+    chunked.set_gpu_kmeans(GpuKMeans::new(context).unwrap().with_max_binding_bytes(64 * 1024));
     let a = run(&mut whole, &points, 7, 3, Backend::Gpu);
     let b = run(&mut chunked, &points, 7, 3, Backend::Gpu);
     assert_eq!(a.labels, b.labels);

@@ -23,7 +23,7 @@ impl ClusterscopeApp {
                 });
             }
             None => {
-                ui.label("Open a table: File ▸ Open, or drop a file on the window.");
+                ui.label("Open a table: File > Open, or drop a file on the window.");
             }
             Some(table) => {
                 let name = table.path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
@@ -35,7 +35,7 @@ impl ClusterscopeApp {
                         ui.colored_label(
                             ui.visuals().warn_fg_color,
                             format!(
-                                "⚠ {skipped} rows left out: a chosen feature is missing, NaN or infinite. \
+                                "{skipped} rows left out: a chosen feature is missing, NaN or infinite. \
                                  They get an empty cluster in the export."
                             ),
                         );

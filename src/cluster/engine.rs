@@ -24,7 +24,10 @@ impl Engine {
 
     /// Uses a device made elsewhere (eframe's).
     pub fn with_gpu(context: GpuContext) -> Self {
-        Self { gpu: GpuSlot::Ready(Box::new(GpuKMeans::new(context))) }
+        match GpuKMeans::new(context) {
+            Ok(gpu) => Self { gpu: GpuSlot::Ready(Box::new(gpu)) },
+            Err(error) => Self { gpu: GpuSlot::Unavailable(error.to_string()) },
+        }
     }
 
     /// Never touches a GPU; `reason` is reported when one is requested.
@@ -35,7 +38,10 @@ impl Engine {
     fn try_gpu(&mut self) {
         if matches!(self.gpu, GpuSlot::NotTried) {
             self.gpu = match GpuContext::new_headless() {
-                Ok(context) => GpuSlot::Ready(Box::new(GpuKMeans::new(context))),
+                Ok(context) => match GpuKMeans::new(context) {
+                    Ok(gpu) => GpuSlot::Ready(Box::new(gpu)),
+                    Err(error) => GpuSlot::Unavailable(error.to_string()),
+                },
                 Err(error) => GpuSlot::Unavailable(error.to_string()),
             };
         }

@@ -42,10 +42,8 @@ pub fn export_labeled(
     input: Option<&Path>,
 ) -> Result<(), DataError> {
     let format = output_format_for(output)?;
-    if let Some(input) = input
-        && same_file(input, output)
-    {
-        return Err(DataError::WouldOverwriteInput { path: output.to_path_buf() });
+    if let Some(input) = input {
+        ensure_output_is_not_input(input, output)?;
     }
     if frame.column(label_column).is_ok() {
         return Err(DataError::LabelColumnExists { column: label_column.to_string() });
@@ -85,6 +83,14 @@ pub fn export_labeled(
         file.sync_all().map_err(|e| write_error(e.to_string()))?;
     }
     temporary.persist(output).map_err(|e| write_error(e.error.to_string()))?;
+    Ok(())
+}
+
+/// Refuses an output path that names the input file.
+pub fn ensure_output_is_not_input(input: &Path, output: &Path) -> Result<(), DataError> {
+    if same_file(input, output) {
+        return Err(DataError::WouldOverwriteInput { path: output.to_path_buf() });
+    }
     Ok(())
 }
 

@@ -162,7 +162,7 @@ mod tests {
     use super::*;
 
     fn frame() -> DataFrame {
-        df!(
+        polars::df!(
             "a" => [Some(1.0f64), Some(2.0), None, Some(f64::NAN), Some(5.0)],
             "b" => [10i64, 20, 30, 40, 50],
             "name" => ["p", "q", "r", "s", "t"],

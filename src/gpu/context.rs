@@ -24,6 +24,7 @@ impl GpuContext {
                         power_preference: wgpu::PowerPreference::HighPerformance,
                         force_fallback_adapter: false,
                         compatible_surface: None,
+                        ..Default::default()
                     })
                     .await
                     .map_err(|e| GpuError::NoAdapter(e.to_string()))

@@ -23,6 +23,10 @@ pub enum GpuError {
     Map(String),
     #[error("{0}")]
     TooLarge(String),
+    #[error("the GPU rejected a k-means shader: {0}")]
+    Shader(String),
+    #[error("the GPU ran out of memory or rejected a buffer: {0}")]
+    Allocation(String),
 }
 
 /// Largest number of workgroups along x in one dispatch; more go along y.

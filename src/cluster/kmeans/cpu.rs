@@ -47,9 +47,10 @@ pub fn squared_norms(values: &[f32], dims: usize) -> Vec<f32> {
 }
 
 fn squared_norm(row: &[f32]) -> f32 {
+    // Fused like the shaders' fma, so a norm is the same bits wherever it was computed.
     let mut sum = 0f32;
     for &v in row {
-        sum += v * v;
+        sum = v.mul_add(v, sum);
     }
     sum
 }
@@ -144,7 +145,7 @@ fn assign_block_kernel<const FUSED: bool>(
             let norms = &panel.norms[t * CENTROID_TILE..(t + 1) * CENTROID_TILE];
             for p in 0..POINT_TILE {
                 for l in 0..CENTROID_TILE {
-                    let score = norms[l] - 2.0 * dots[p][l];
+                    let score = multiply_add::<FUSED>(-2.0, dots[p][l], norms[l]);
                     if score < best[p] {
                         best[p] = score;
                         best_index[p] = (t * CENTROID_TILE + l) as u32;
@@ -216,8 +217,8 @@ pub fn finalize(
         for j in 0..dims {
             let updated = sums[c * dims + j] / count as f32;
             let delta = updated - centroids[c * dims + j];
-            moved += delta * delta;
-            norm += updated * updated;
+            moved = delta.mul_add(delta, moved);
+            norm = updated.mul_add(updated, norm);
             centroids[c * dims + j] = updated;
         }
         shift[c] = moved;

@@ -55,9 +55,10 @@ pub(crate) fn run_lloyd(
         context.report(Progress { iteration, max_iterations: params.max_iterations, shift: total_shift });
         if !empty.is_empty() {
             let mut centroids = steps.centroids()?;
-            reseed_empty_clusters(&mut centroids, &empty, &steps.min_distances()?, points);
-            steps.load_centroids(&centroids, &cpu::squared_norms(&centroids, d))?;
-            continue;
+            if reseed_empty_clusters(&mut centroids, &empty, &steps.min_distances()?, points) {
+                steps.load_centroids(&centroids, &cpu::squared_norms(&centroids, d))?;
+                continue;
+            }
         }
         if total_shift <= tolerance {
             converged = true;
@@ -78,14 +79,19 @@ pub(crate) fn inertia(min_distances: &[f32]) -> f64 {
 
 /// Moves each empty cluster onto the point farthest from its centroid (ties: lowest row),
 /// distinct points for distinct clusters, so the result does not depend on the backend.
+/// Points already on their centroid are never used: when every point is, there are fewer
+/// distinct points than clusters, nothing is moved and `false` is returned.
 pub(crate) fn reseed_empty_clusters(
     centroids: &mut [f32],
     empty: &[usize],
     min_distances: &[f32],
     points: &Matrix,
-) {
+) -> bool {
     let d = points.n_cols;
-    let mut order: Vec<u32> = (0..min_distances.len() as u32).collect();
+    let mut order: Vec<u32> = (0..min_distances.len() as u32).filter(|&i| min_distances[i as usize] > 0.0).collect();
+    if order.is_empty() {
+        return false;
+    }
     let take = empty.len().min(order.len());
     let by_distance = |a: &u32, b: &u32| {
         min_distances[*b as usize].total_cmp(&min_distances[*a as usize]).then(a.cmp(b))
@@ -98,6 +104,7 @@ pub(crate) fn reseed_empty_clusters(
     for (&cluster, &row) in empty.iter().zip(&farthest) {
         centroids[cluster * d..(cluster + 1) * d].copy_from_slice(points.row(row as usize));
     }
+    true
 }
 
 #[cfg(test)]
@@ -108,7 +115,15 @@ mod tests {
     fn empty_clusters_take_the_farthest_points_in_order() {
         let points = Matrix::from_rows(&[vec![0.0], vec![1.0], vec![2.0], vec![3.0]]);
         let mut centroids = vec![0.0, 0.0, 0.0];
-        reseed_empty_clusters(&mut centroids, &[1, 2], &[0.0, 4.0, 1.0, 4.0], &points);
+        assert!(reseed_empty_clusters(&mut centroids, &[1, 2], &[0.0, 4.0, 1.0, 4.0], &points));
         assert_eq!(centroids, [0.0, 1.0, 3.0]);
+    }
+
+    #[test]
+    fn nothing_to_reseed_when_every_point_is_on_its_centroid() {
+        let points = Matrix::from_rows(&[vec![0.0], vec![1.0]]);
+        let mut centroids = vec![0.0, 1.0, 1.0];
+        assert!(!reseed_empty_clusters(&mut centroids, &[2], &[0.0, 0.0], &points));
+        assert_eq!(centroids, [0.0, 1.0, 1.0]);
     }
 }

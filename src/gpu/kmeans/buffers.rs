@@ -16,7 +16,6 @@ const F32: u64 = 4;
 
 /// One chunk of rows, each in its own buffers.
 pub struct PointChunk {
-    pub first_row: usize,
     pub n_rows: usize,
     pub points: wgpu::Buffer,
     pub labels: wgpu::Buffer,
@@ -48,7 +47,6 @@ impl UploadedPoints {
             let values = &source.values[first_row * d..(first_row + n_rows) * d];
             let index = chunks.len();
             chunks.push(PointChunk {
-                first_row,
                 n_rows,
                 points: device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
                     label: Some(&format!("kmeans::points[{index}]")),
@@ -136,20 +134,20 @@ impl ClusterBuffers {
             while first < chunk.n_rows {
                 let n_rows = (slice_blocks * BLOCK_POINTS).min(chunk.n_rows - first);
                 let uniform = uniform_buffer("kmeans::slice_params", uniforms(n_rows));
-                let rows = |buffer: &wgpu::Buffer, row_bytes: u64| {
+                fn rows(buffer: &wgpu::Buffer, first: usize, n_rows: usize, row_bytes: u64) -> wgpu::BufferBinding<'_> {
                     range(buffer, first as u64 * row_bytes, n_rows as u64 * row_bytes)
-                };
+                }
                 let assign = bind_group(
                     device,
                     "kmeans::assign",
                     &kernels.assign,
                     &[
                         whole(&uniform),
-                        rows(&chunk.points, d as u64 * F32),
+                        rows(&chunk.points, first, n_rows, d as u64 * F32),
                         whole(&centroids),
                         whole(&centroid_norms),
-                        rows(&chunk.labels, 4),
-                        rows(&chunk.min_distances, F32),
+                        rows(&chunk.labels, first, n_rows, 4),
+                        rows(&chunk.min_distances, first, n_rows, F32),
                     ],
                 );
                 let reduce = bind_group(
@@ -158,8 +156,8 @@ impl ClusterBuffers {
                     &kernels.reduce,
                     &[
                         whole(&uniform),
-                        rows(&chunk.points, d as u64 * F32),
-                        rows(&chunk.labels, 4),
+                        rows(&chunk.points, first, n_rows, d as u64 * F32),
+                        rows(&chunk.labels, first, n_rows, 4),
                         whole(&partial_sums),
                         whole(&partial_counts),
                     ],

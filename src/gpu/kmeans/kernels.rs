@@ -1,6 +1,6 @@
 //! The four k-means pipelines, compiled once per device.
 
-use crate::gpu::wgpu;
+use crate::gpu::{GpuError, wgpu};
 
 const COMMON: &str = include_str!("../../../shaders/kmeans_common.wgsl");
 
@@ -13,8 +13,10 @@ pub struct KMeansKernels {
 }
 
 impl KMeansKernels {
-    pub fn new(device: &wgpu::Device) -> Self {
-        Self {
+    /// Compiles the passes; a shader the device rejects is an error, not a panic.
+    pub fn new(device: &wgpu::Device) -> Result<Self, GpuError> {
+        let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let kernels = Self {
             assign: pipeline(device, "kmeans::assign", include_str!("../../../shaders/kmeans_assign.wgsl"), "assign"),
             reduce: pipeline(device, "kmeans::reduce", include_str!("../../../shaders/kmeans_reduce.wgsl"), "reduce"),
             accumulate: pipeline(
@@ -29,6 +31,10 @@ impl KMeansKernels {
                 include_str!("../../../shaders/kmeans_finalize.wgsl"),
                 "finalize",
             ),
+        };
+        match pollster::block_on(scope.pop()) {
+            Some(error) => Err(GpuError::Shader(error.to_string())),
+            None => Ok(kernels),
         }
     }
 }

@@ -22,11 +22,11 @@ pub struct GpuKMeans {
 }
 
 impl GpuKMeans {
-    pub fn new(context: GpuContext) -> Self {
+    pub fn new(context: GpuContext) -> Result<Self, GpuError> {
         let limits = context.device.limits();
         let max_binding_bytes = (limits.max_storage_buffer_binding_size as u64).min(limits.max_buffer_size);
-        let kernels = KMeansKernels::new(&context.device);
-        Self { context, kernels, max_binding_bytes, points: None, buffers: None, uploads: 0 }
+        let kernels = KMeansKernels::new(&context.device)?;
+        Ok(Self { context, kernels, max_binding_bytes, points: None, buffers: None, uploads: 0 })
     }
 
     /// Caps chunks and slices at `bytes` (at most the device's own limit).
@@ -45,6 +45,9 @@ impl GpuKMeans {
     /// buffers for `n_clusters` ready, then returns the steps Lloyd's loop drives.
     pub(crate) fn prepare(&mut self, points: &Arc<Matrix>, n_clusters: usize) -> Result<GpuSteps<'_>, GpuError> {
         let device = &self.context.device;
+        // Large uploads can exceed the device's memory: report that instead of panicking.
+        let memory = device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let validation = device.push_error_scope(wgpu::ErrorFilter::Validation);
         let resident = self.points.as_ref().is_some_and(|p| Arc::ptr_eq(&p.source, points));
         if !resident {
             self.buffers = None;
@@ -60,7 +63,13 @@ impl GpuKMeans {
             self.buffers =
                 Some(ClusterBuffers::new(device, &self.kernels, uploaded, n_clusters, self.max_binding_bytes)?);
         }
-        let Some(buffers) = self.buffers.as_ref() else {
+        let failure = pollster::block_on(validation.pop()).or_else(|| pollster::block_on(memory.pop()));
+        if let Some(error) = failure {
+            self.points = None;
+            self.buffers = None;
+            return Err(GpuError::Allocation(error.to_string()));
+        }
+        let (Some(uploaded), Some(buffers)) = (self.points.as_ref(), self.buffers.as_ref()) else {
             return Err(GpuError::TooLarge("no k-means buffers on the GPU".into()));
         };
         Ok(GpuSteps { context: &self.context, kernels: &self.kernels, points: uploaded, buffers })
