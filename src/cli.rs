@@ -120,9 +120,14 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Cluster(args) => cluster(&args),
         Command::Info { input, json } => info(&input, json),
         Command::Bench { algorithm } => match algorithm {
-            BenchAlgorithm::Kmeans { n, d, k, iterations, backend, seed } => {
-                bench_kmeans(n, d, k, iterations, backend, seed)
-            }
+            BenchAlgorithm::Kmeans {
+                n,
+                d,
+                k,
+                iterations,
+                backend,
+                seed,
+            } => bench_kmeans(n, d, k, iterations, backend, seed),
         },
     }
 }
@@ -152,7 +157,10 @@ fn cluster(args: &ClusterArgs) -> anyhow::Result<()> {
         None => {
             let numeric = data::numeric_columns(&frame);
             if numeric.is_empty() {
-                return Err(data::DataError::NoNumericColumn { path: args.input.clone() }.into());
+                return Err(data::DataError::NoNumericColumn {
+                    path: args.input.clone(),
+                }
+                .into());
             }
             numeric
         }
@@ -169,11 +177,26 @@ fn cluster(args: &ClusterArgs) -> anyhow::Result<()> {
         );
     }
     let points = Arc::new(features.matrix.clone());
-    let params = KMeansParams::new(args.k).max_iterations(args.max_iter).tolerance(args.tol).seed(args.seed);
+    let params = KMeansParams::new(args.k)
+        .max_iterations(args.max_iter)
+        .tolerance(args.tol)
+        .seed(args.seed);
     let mut engine = Engine::headless();
-    let result = kmeans::fit(&mut engine, &points, &params, args.backend, &RunContext::default())?;
+    let result = kmeans::fit(
+        &mut engine,
+        &points,
+        &params,
+        args.backend,
+        &RunContext::default(),
+    )?;
     let labels = features.labels_for_table(&result.labels);
-    data::export_labeled(&frame, &labels, &args.label_column, &args.out, Some(&args.input))?;
+    data::export_labeled(
+        &frame,
+        &labels,
+        &args.label_column,
+        &args.out,
+        Some(&args.input),
+    )?;
     if args.summary_json {
         let summary = Summary {
             algo: args.algo,
@@ -202,10 +225,19 @@ fn info(input: &Path, json: bool) -> anyhow::Result<()> {
     println!("{}", input.display());
     println!("rows: {}", info.n_rows);
     println!("columns: {}", info.n_columns);
-    let width = info.columns.iter().map(|c| c.name.len()).max().unwrap_or(4).max(6);
+    let width = info
+        .columns
+        .iter()
+        .map(|c| c.name.len())
+        .max()
+        .unwrap_or(4)
+        .max(6);
     println!("  {:width$}  {:<12}  {:>10}", "column", "type", "nulls");
     for column in &info.columns {
-        println!("  {:width$}  {:<12}  {:>10}", column.name, column.dtype, column.null_count);
+        println!(
+            "  {:width$}  {:<12}  {:>10}",
+            column.name, column.dtype, column.null_count
+        );
     }
     Ok(())
 }
@@ -222,7 +254,11 @@ fn bench_kmeans(
         bail!("--n and --d must be at least 1");
     }
     let points = Arc::new(synthetic::uniform(n, d, seed));
-    let valid = KMeansParams::new(k).max_iterations(iterations).tolerance(0.0).seed(seed).check(n)?;
+    let valid = KMeansParams::new(k)
+        .max_iterations(iterations)
+        .tolerance(0.0)
+        .seed(seed)
+        .check(n)?;
     let mut engine = Engine::headless();
     let resolved = engine.resolve(backend)?;
     // The first k rows of uniform data are as good a start as any, and cost nothing.
@@ -236,20 +272,32 @@ fn bench_kmeans(
     });
     let started = Instant::now();
     let result = kmeans::fit_from(&mut engine, &points, &valid, &initial, resolved, &context)?;
-    let stamps = stamps.lock().map_err(|_| anyhow::anyhow!("progress lock poisoned"))?.clone();
+    let stamps = stamps
+        .lock()
+        .map_err(|_| anyhow::anyhow!("progress lock poisoned"))?
+        .clone();
     let Some(first) = stamps.first() else {
         bail!("no iteration ran");
     };
-    let mut per_iteration: Vec<f64> = stamps.windows(2).map(|w| (w[1] - w[0]).as_secs_f64()).collect();
+    let mut per_iteration: Vec<f64> = stamps
+        .windows(2)
+        .map(|w| (w[1] - w[0]).as_secs_f64())
+        .collect();
     per_iteration.sort_by(f64::total_cmp);
-    let median = per_iteration.get(per_iteration.len() / 2).copied().unwrap_or((*first - started).as_secs_f64());
+    let median = per_iteration
+        .get(per_iteration.len() / 2)
+        .copied()
+        .unwrap_or((*first - started).as_secs_f64());
     println!(
         "kmeans backend={} adapter=\"{}\" n={n} d={d} k={k} iterations={}",
         result.diagnostics.backend.name(),
         result.diagnostics.adapter,
         result.diagnostics.iterations
     );
-    println!("first iteration (incl. upload): {:.4} s", (*first - started).as_secs_f64());
+    println!(
+        "first iteration (incl. upload): {:.4} s",
+        (*first - started).as_secs_f64()
+    );
     println!("seconds per Lloyd iteration (median of the rest): {median:.4}");
     println!("inertia: {:.6e}", result.inertia);
     Ok(())

@@ -11,8 +11,16 @@ pub struct Matrix {
 impl Matrix {
     /// Wraps `values` (row-major); `values.len()` must equal `n_rows * n_cols`.
     pub fn new(n_rows: usize, n_cols: usize, values: Vec<f32>) -> Self {
-        assert_eq!(values.len(), n_rows * n_cols, "matrix shape does not match its values");
-        Self { n_rows, n_cols, values }
+        assert_eq!(
+            values.len(),
+            n_rows * n_cols,
+            "matrix shape does not match its values"
+        );
+        Self {
+            n_rows,
+            n_cols,
+            values,
+        }
     }
 
     /// Builds a matrix from equally long rows.
@@ -43,7 +51,9 @@ impl Matrix {
             }
         }
         let n = self.n_rows as f64;
-        let total: f64 = (0..d).map(|j| (sum_sq[j] / n - (sum[j] / n).powi(2)).max(0.0)).sum();
+        let total: f64 = (0..d)
+            .map(|j| (sum_sq[j] / n - (sum[j] / n).powi(2)).max(0.0))
+            .sum();
         total / d as f64
     }
 }

@@ -5,7 +5,11 @@ use std::collections::HashMap;
 /// Adjusted Rand index (Hubert & Arabie): 1 for identical partitions up to renumbering,
 /// about 0 for chance agreement.
 pub fn adjusted_rand_index(truth: &[u32], predicted: &[u32]) -> f64 {
-    assert_eq!(truth.len(), predicted.len(), "labelings must have the same length");
+    assert_eq!(
+        truth.len(),
+        predicted.len(),
+        "labelings must have the same length"
+    );
     let n = truth.len() as f64;
     let pairs = |count: f64| count * (count - 1.0) / 2.0;
     let mut contingency: HashMap<(u32, u32), f64> = HashMap::new();
@@ -35,7 +39,9 @@ pub fn same_partition(a: &[u32], b: &[u32]) -> bool {
     }
     let mut forward: HashMap<u32, u32> = HashMap::new();
     let mut backward: HashMap<u32, u32> = HashMap::new();
-    a.iter().zip(b).all(|(&x, &y)| *forward.entry(x).or_insert(y) == y && *backward.entry(y).or_insert(x) == x)
+    a.iter()
+        .zip(b)
+        .all(|(&x, &y)| *forward.entry(x).or_insert(y) == y && *backward.entry(y).or_insert(x) == x)
 }
 
 #[cfg(test)]
@@ -46,9 +52,15 @@ mod tests {
     fn ari_matches_hand_computed_values() {
         assert_eq!(adjusted_rand_index(&[0, 0, 1, 1], &[5, 5, 3, 3]), 1.0);
         // scikit-learn: adjusted_rand_score([0,0,1,1],[0,0,1,2]) = 0.5714285714285715
-        assert!((adjusted_rand_index(&[0, 0, 1, 1], &[0, 0, 1, 2]) - 0.571_428_571_428_571_5).abs() < 1e-12);
+        assert!(
+            (adjusted_rand_index(&[0, 0, 1, 1], &[0, 0, 1, 2]) - 0.571_428_571_428_571_5).abs()
+                < 1e-12
+        );
         // scikit-learn: adjusted_rand_score([0,0,0,1,1,1],[0,1,0,1,0,1]) = -1/9 (worse than chance)
-        assert!((adjusted_rand_index(&[0, 0, 0, 1, 1, 1], &[0, 1, 0, 1, 0, 1]) + 1.0 / 9.0).abs() < 1e-12);
+        assert!(
+            (adjusted_rand_index(&[0, 0, 0, 1, 1, 1], &[0, 1, 0, 1, 0, 1]) + 1.0 / 9.0).abs()
+                < 1e-12
+        );
     }
 
     #[test]

@@ -17,12 +17,25 @@ pub fn pca_2d(points: &Matrix) -> Result<(Vec<[f64; 2]>, [f64; 2]), String> {
         return Ok((Vec::new(), [0.0; 2]));
     }
     if d == 1 || n < 3 {
-        let coordinates = (0..n).map(|i| [points.values[i * d] as f64, if d > 1 { points.values[i * d + 1] as f64 } else { 0.0 }]).collect();
+        let coordinates = (0..n)
+            .map(|i| {
+                [
+                    points.values[i * d] as f64,
+                    if d > 1 {
+                        points.values[i * d + 1] as f64
+                    } else {
+                        0.0
+                    },
+                ]
+            })
+            .collect();
         return Ok((coordinates, [1.0, 0.0]));
     }
     let step = n.div_ceil(FIT_ROWS).max(1);
     let fit_rows: Vec<usize> = (0..n).step_by(step).collect();
-    let sample = Array2::from_shape_fn((fit_rows.len(), d), |(r, j)| points.values[fit_rows[r] * d + j] as f64);
+    let sample = Array2::from_shape_fn((fit_rows.len(), d), |(r, j)| {
+        points.values[fit_rows[r] * d + j] as f64
+    });
     let pca = Pca::params(2)
         .fit(&DatasetBase::from(sample))
         .map_err(|e| format!("PCA failed: {e}"))?;
@@ -32,15 +45,28 @@ pub fn pca_2d(points: &Matrix) -> Result<(Vec<[f64; 2]>, [f64; 2]), String> {
     let coordinates = projected
         .rows()
         .into_iter()
-        .map(|r| [r.get(0).copied().unwrap_or(0.0), r.get(1).copied().unwrap_or(0.0)])
+        .map(|r| {
+            [
+                r.get(0).copied().unwrap_or(0.0),
+                r.get(1).copied().unwrap_or(0.0),
+            ]
+        })
         .collect::<Vec<[f64; 2]>>();
     // Shares of the total variance, computed here: linfa's ratio is NaN for rank-deficient data.
     let total = points.mean_feature_variance() * d as f64;
     let variance = |axis: usize| {
         let mean = coordinates.iter().map(|c| c[axis]).sum::<f64>() / n as f64;
-        coordinates.iter().map(|c| (c[axis] - mean).powi(2)).sum::<f64>() / n as f64
+        coordinates
+            .iter()
+            .map(|c| (c[axis] - mean).powi(2))
+            .sum::<f64>()
+            / n as f64
     };
-    let ratio = if total > 0.0 { [variance(0) / total, variance(1) / total] } else { [0.0, 0.0] };
+    let ratio = if total > 0.0 {
+        [variance(0) / total, variance(1) / total]
+    } else {
+        [0.0, 0.0]
+    };
     Ok((coordinates, ratio))
 }
 
@@ -51,7 +77,9 @@ mod tests {
     #[test]
     fn points_on_a_line_project_onto_the_first_component() {
         // y = 2x in 3-D with a constant third column: all variance on one axis.
-        let rows: Vec<Vec<f32>> = (0..50).map(|i| vec![i as f32, 2.0 * i as f32, 5.0]).collect();
+        let rows: Vec<Vec<f32>> = (0..50)
+            .map(|i| vec![i as f32, 2.0 * i as f32, 5.0])
+            .collect();
         let (coordinates, ratio) = pca_2d(&Matrix::from_rows(&rows)).unwrap();
         assert!(ratio[0] > 0.999, "{ratio:?}");
         assert!(coordinates.iter().all(|c| c[1].abs() < 1e-6));

@@ -30,7 +30,11 @@ pub fn gaussian_blobs(n: usize, d: usize, k: usize, spread: f32, seed: u64) -> B
             values.push(centers[cluster * d + j] + noise.sample(&mut rng));
         }
     }
-    Blobs { points: Matrix::new(n, d, values), labels, centers: Matrix::new(k, d, centers) }
+    Blobs {
+        points: Matrix::new(n, d, values),
+        labels,
+        centers: Matrix::new(k, d, centers),
+    }
 }
 
 /// Uniform random points in [0, 1)^d (benchmarks: no structure to exploit).

@@ -22,15 +22,24 @@ fn write(dir: &Path, name: &str, contents: &str) -> PathBuf {
 }
 
 fn demo() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo.csv").display().to_string()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets/demo.csv")
+        .display()
+        .to_string()
 }
 
 /// Runs a command that must fail, and returns its stderr after checking it is a clean error.
 fn expect_error(args: &[&str]) -> String {
     let output = clusterscope(args);
     let stderr = String::from_utf8_lossy(&output.stderr).to_string();
-    assert!(!output.status.success(), "{args:?} succeeded; stderr: {stderr}");
-    assert!(!stderr.contains("panicked") && !stderr.contains("internal error"), "{args:?} panicked: {stderr}");
+    assert!(
+        !output.status.success(),
+        "{args:?} succeeded; stderr: {stderr}"
+    );
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("internal error"),
+        "{args:?} panicked: {stderr}"
+    );
     assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
     stderr
 }
@@ -48,14 +57,45 @@ fn cluster_writes_every_column_plus_cluster_and_a_summary() {
     let dir = temp_dir();
     let out = dir.path().join("out.csv");
     let output = clusterscope(&[
-        "cluster", &demo(), "--algo", "kmeans", "--k", "5", "--scale", "standard", "--backend", "cpu",
-        "--seed", "42", "--max-iter", "300", "--tol", "1e-4", "--out", out.to_str().unwrap(), "--summary-json",
+        "cluster",
+        &demo(),
+        "--algo",
+        "kmeans",
+        "--k",
+        "5",
+        "--scale",
+        "standard",
+        "--backend",
+        "cpu",
+        "--seed",
+        "42",
+        "--max-iter",
+        "300",
+        "--tol",
+        "1e-4",
+        "--out",
+        out.to_str().unwrap(),
+        "--summary-json",
     ]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
     let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    for field in ["algo", "backend", "adapter", "n_rows", "n_used", "n_clusters", "iterations", "converged", "inertia", "elapsed_ms"] {
-        assert!(summary.get(field).is_some(), "summary lacks {field}: {summary}");
+    for field in [
+        "algo",
+        "backend",
+        "adapter",
+        "n_rows",
+        "n_used",
+        "n_clusters",
+        "iterations",
+        "converged",
+        "inertia",
+        "elapsed_ms",
+    ] {
+        assert!(
+            summary.get(field).is_some(),
+            "summary lacks {field}: {summary}"
+        );
     }
     assert_eq!(summary["algo"], "kmeans");
     assert_eq!(summary["backend"], "cpu");
@@ -67,32 +107,74 @@ fn cluster_writes_every_column_plus_cluster_and_a_summary() {
     let rows = read_csv(&out);
     assert_eq!(
         rows[0],
-        ["customer_id", "region", "age", "income_k", "annual_spend_k", "visits_per_month", "tenure_years", "cluster"]
+        [
+            "customer_id",
+            "region",
+            "age",
+            "income_k",
+            "annual_spend_k",
+            "visits_per_month",
+            "tenure_years",
+            "cluster"
+        ]
     );
     assert_eq!(rows.len(), 3001, "every row is kept");
     let missing: Vec<&Vec<String>> = rows[1..].iter().filter(|r| r[3].is_empty()).collect();
     assert_eq!(missing.len(), 7);
-    assert!(missing.iter().all(|r| r[7].is_empty()), "left-out rows get a null cluster");
-    let labels: std::collections::BTreeSet<&str> =
-        rows[1..].iter().filter(|r| !r[3].is_empty()).map(|r| r[7].as_str()).collect();
+    assert!(
+        missing.iter().all(|r| r[7].is_empty()),
+        "left-out rows get a null cluster"
+    );
+    let labels: std::collections::BTreeSet<&str> = rows[1..]
+        .iter()
+        .filter(|r| !r[3].is_empty())
+        .map(|r| r[7].as_str())
+        .collect();
     assert_eq!(labels.len(), 5);
 }
 
 #[test]
 fn columns_option_label_column_and_parquet_output() {
     let dir = temp_dir();
-    let input = write(dir.path(), "in.csv", "a,b,name,cluster\n0,0,x,7\n0,1,y,7\n10,10,z,7\n10,11,w,7\n");
+    let input = write(
+        dir.path(),
+        "in.csv",
+        "a,b,name,cluster\n0,0,x,7\n0,1,y,7\n10,10,z,7\n10,11,w,7\n",
+    );
     let out = dir.path().join("out.parquet");
     let output = clusterscope(&[
-        "cluster", input.to_str().unwrap(), "--algo", "kmeans", "--k", "2", "--columns", "a,b",
-        "--backend", "cpu", "--label-column", "segment", "--out", out.to_str().unwrap(), "--summary-json",
+        "cluster",
+        input.to_str().unwrap(),
+        "--algo",
+        "kmeans",
+        "--k",
+        "2",
+        "--columns",
+        "a,b",
+        "--backend",
+        "cpu",
+        "--label-column",
+        "segment",
+        "--out",
+        out.to_str().unwrap(),
+        "--summary-json",
     ]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert!((summary["inertia"].as_f64().unwrap() - 1.0).abs() < 1e-6, "{summary}");
+    assert!(
+        (summary["inertia"].as_f64().unwrap() - 1.0).abs() < 1e-6,
+        "{summary}"
+    );
     let info = clusterscope(&["info", out.to_str().unwrap()]);
     let text = String::from_utf8_lossy(&info.stdout);
-    assert!(text.contains("rows: 4") && text.contains("segment") && text.contains("i32"), "{text}");
+    assert!(
+        text.contains("rows: 4") && text.contains("segment") && text.contains("i32"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -100,8 +182,18 @@ fn existing_label_column_asks_for_another_name() {
     let dir = temp_dir();
     let input = write(dir.path(), "in.csv", "a,cluster\n1,0\n2,0\n3,1\n");
     let out = dir.path().join("out.csv");
-    let stderr = expect_error(&["cluster", input.to_str().unwrap(), "--k", "2", "--out", out.to_str().unwrap()]);
-    assert!(stderr.contains("'cluster'") && stderr.contains("--label-column"), "{stderr}");
+    let stderr = expect_error(&[
+        "cluster",
+        input.to_str().unwrap(),
+        "--k",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        stderr.contains("'cluster'") && stderr.contains("--label-column"),
+        "{stderr}"
+    );
     assert!(!out.exists());
 }
 
@@ -113,7 +205,10 @@ fn info_lists_rows_columns_types_and_nulls() {
     assert!(text.contains("rows: 3000"), "{text}");
     assert!(text.contains("columns: 7"), "{text}");
     let income = text.lines().find(|l| l.contains("income_k")).unwrap();
-    assert!(income.contains("f64") && income.trim_end().ends_with('7'), "{income}");
+    assert!(
+        income.contains("f64") && income.trim_end().ends_with('7'),
+        "{income}"
+    );
 }
 
 #[test]
@@ -125,21 +220,55 @@ fn bad_inputs_are_clear_errors() {
     let cases: Vec<(PathBuf, Vec<&str>, &str)> = vec![
         (write(d, "empty.csv", ""), vec![], "empty.csv"),
         (write(d, "header.csv", "a,b\n"), vec![], "no rows"),
-        (write(d, "text.csv", "name,city\nx,y\nz,w\n"), vec![], "no numeric column"),
-        (write(d, "ragged.csv", "a,b\n1,2\n3,4,5,6\n7,8\n"), vec![], "ragged.csv"),
-        (write(d, "nan.csv", "a,b\nNaN,inf\nnan,-inf\n"), vec![], "NaN"),
-        (write(d, "ok.csv", "a,b\n1,2\n3,4\n5,6\n"), vec!["--columns", "a,zzz"], "'zzz'"),
-        (write(d, "data.xlsx", "a,b\n1,2\n"), vec![], "unsupported file type '.xlsx'"),
-        (write(d, "few.csv", "a,b\n1,2\n3,4\n"), vec!["--k", "5"], "exceeds the 2 usable rows"),
+        (
+            write(d, "text.csv", "name,city\nx,y\nz,w\n"),
+            vec![],
+            "no numeric column",
+        ),
+        (
+            write(d, "ragged.csv", "a,b\n1,2\n3,4,5,6\n7,8\n"),
+            vec![],
+            "ragged.csv",
+        ),
+        (
+            write(d, "nan.csv", "a,b\nNaN,inf\nnan,-inf\n"),
+            vec![],
+            "NaN",
+        ),
+        (
+            write(d, "ok.csv", "a,b\n1,2\n3,4\n5,6\n"),
+            vec!["--columns", "a,zzz"],
+            "'zzz'",
+        ),
+        (
+            write(d, "data.xlsx", "a,b\n1,2\n"),
+            vec![],
+            "unsupported file type '.xlsx'",
+        ),
+        (
+            write(d, "few.csv", "a,b\n1,2\n3,4\n"),
+            vec!["--k", "5"],
+            "exceeds the 2 usable rows",
+        ),
     ];
     for (input, extra, expected) in cases {
-        let mut args = vec!["cluster", input.to_str().unwrap(), "--algo", "kmeans", "--out", out];
+        let mut args = vec![
+            "cluster",
+            input.to_str().unwrap(),
+            "--algo",
+            "kmeans",
+            "--out",
+            out,
+        ];
         if !extra.contains(&"--k") {
             args.extend(["--k", "2"]);
         }
         args.extend(extra.iter().copied());
         let stderr = expect_error(&args);
-        assert!(stderr.contains(expected), "{input:?}: expected '{expected}' in: {stderr}");
+        assert!(
+            stderr.contains(expected),
+            "{input:?}: expected '{expected}' in: {stderr}"
+        );
     }
     let missing = expect_error(&["info", d.join("missing.csv").to_str().unwrap()]);
     assert!(missing.contains("missing.csv"), "{missing}");
@@ -159,9 +288,19 @@ fn bad_parameters_name_the_parameter() {
         let mut all = vec!["cluster", demo.as_str(), "--out", out];
         all.extend(args);
         let stderr = expect_error(&all);
-        assert!(stderr.contains(expected), "expected '{expected}' in: {stderr}");
+        assert!(
+            stderr.contains(expected),
+            "expected '{expected}' in: {stderr}"
+        );
     }
-    let stderr = expect_error(&["cluster", &demo, "--k", "3", "--out", &dir.path().join("x.json").display().to_string()]);
+    let stderr = expect_error(&[
+        "cluster",
+        &demo,
+        "--k",
+        "3",
+        "--out",
+        &dir.path().join("x.json").display().to_string(),
+    ]);
     assert!(stderr.contains("unsupported file type '.json'"), "{stderr}");
 }
 
@@ -170,7 +309,14 @@ fn refuses_to_overwrite_the_input_and_leaves_it_untouched() {
     let dir = temp_dir();
     let input = write(dir.path(), "data.csv", "a,b\n1,2\n3,4\n5,6\n");
     let before = std::fs::read(&input).unwrap();
-    let stderr = expect_error(&["cluster", input.to_str().unwrap(), "--k", "2", "--out", input.to_str().unwrap()]);
+    let stderr = expect_error(&[
+        "cluster",
+        input.to_str().unwrap(),
+        "--k",
+        "2",
+        "--out",
+        input.to_str().unwrap(),
+    ]);
     assert!(stderr.contains("overwrite the input"), "{stderr}");
     assert_eq!(std::fs::read(&input).unwrap(), before);
     let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
@@ -195,18 +341,40 @@ fn npy_json_and_tsv_inputs_are_read() {
     }
     let npy = dir.path().join("m.npy");
     std::fs::write(&npy, bytes).unwrap();
-    let json = write(dir.path(), "m.json", r#"[{"x":0,"y":0},{"x":0,"y":1},{"x":10,"y":10},{"x":10,"y":11}]"#);
-    let ndjson = write(dir.path(), "m.ndjson", "{\"x\":0,\"y\":0}\n{\"x\":0,\"y\":1}\n{\"x\":10,\"y\":10}\n{\"x\":10,\"y\":11}\n");
+    let json = write(
+        dir.path(),
+        "m.json",
+        r#"[{"x":0,"y":0},{"x":0,"y":1},{"x":10,"y":10},{"x":10,"y":11}]"#,
+    );
+    let ndjson = write(
+        dir.path(),
+        "m.ndjson",
+        "{\"x\":0,\"y\":0}\n{\"x\":0,\"y\":1}\n{\"x\":10,\"y\":10}\n{\"x\":10,\"y\":11}\n",
+    );
     let tsv = write(dir.path(), "m.tsv", "x\ty\n0\t0\n0\t1\n10\t10\n10\t11\n");
     for input in [npy, json, ndjson, tsv] {
         let out = dir.path().join("out.csv");
         let output = clusterscope(&[
-            "cluster", input.to_str().unwrap(), "--k", "2", "--backend", "cpu", "--out", out.to_str().unwrap(),
+            "cluster",
+            input.to_str().unwrap(),
+            "--k",
+            "2",
+            "--backend",
+            "cpu",
+            "--out",
+            out.to_str().unwrap(),
             "--summary-json",
         ]);
-        assert!(output.status.success(), "{input:?}: {}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "{input:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-        assert!((summary["inertia"].as_f64().unwrap() - 1.0).abs() < 1e-6, "{input:?}: {summary}");
+        assert!(
+            (summary["inertia"].as_f64().unwrap() - 1.0).abs() < 1e-6,
+            "{input:?}: {summary}"
+        );
     }
 }
 
@@ -215,9 +383,21 @@ fn gpu_backend_runs_through_the_cli() {
     let dir = temp_dir();
     let out = dir.path().join("out.csv");
     let output = clusterscope(&[
-        "cluster", &demo(), "--k", "4", "--backend", "gpu", "--out", out.to_str().unwrap(), "--summary-json",
+        "cluster",
+        &demo(),
+        "--k",
+        "4",
+        "--backend",
+        "gpu",
+        "--out",
+        out.to_str().unwrap(),
+        "--summary-json",
     ]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(summary["backend"], "gpu");
     assert!(!summary["adapter"].as_str().unwrap().is_empty());
@@ -225,10 +405,30 @@ fn gpu_backend_runs_through_the_cli() {
 
 #[test]
 fn bench_prints_seconds_per_iteration() {
-    let output = clusterscope(&["bench", "kmeans", "--n", "20000", "--d", "4", "--k", "8", "--iterations", "3", "--backend", "cpu"]);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = clusterscope(&[
+        "bench",
+        "kmeans",
+        "--n",
+        "20000",
+        "--d",
+        "4",
+        "--k",
+        "8",
+        "--iterations",
+        "3",
+        "--backend",
+        "cpu",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let text = String::from_utf8_lossy(&output.stdout);
-    let line = text.lines().find(|l| l.starts_with("seconds per Lloyd iteration")).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("seconds per Lloyd iteration"))
+        .unwrap();
     let seconds: f64 = line.rsplit(' ').next().unwrap().parse().unwrap();
     assert!(seconds > 0.0, "{line}");
 }

@@ -11,10 +11,28 @@ use clusterscope::gpu::kmeans::GpuKMeans;
 use clusterscope::matrix::Matrix;
 use clusterscope::synthetic::{gaussian_blobs, uniform};
 
-fn run(engine: &mut Engine, points: &Arc<Matrix>, k: usize, seed: u64, backend: Backend) -> KMeansResult {
-    let params = KMeansParams::new(k).seed(seed).max_iterations(100).check(points.n_rows).unwrap();
+fn run(
+    engine: &mut Engine,
+    points: &Arc<Matrix>,
+    k: usize,
+    seed: u64,
+    backend: Backend,
+) -> KMeansResult {
+    let params = KMeansParams::new(k)
+        .seed(seed)
+        .max_iterations(100)
+        .check(points.n_rows)
+        .unwrap();
     let initial = kmeans_plus_plus(points, k, seed, &RunContext::default()).unwrap();
-    kmeans::fit_from(engine, points, &params, &initial, backend, &RunContext::default()).unwrap()
+    kmeans::fit_from(
+        engine,
+        points,
+        &params,
+        &initial,
+        backend,
+        &RunContext::default(),
+    )
+    .unwrap()
 }
 
 fn assert_same(points: Matrix, k: usize, seed: u64, what: &str) {
@@ -23,19 +41,44 @@ fn assert_same(points: Matrix, k: usize, seed: u64, what: &str) {
     let cpu = run(&mut engine, &points, k, seed, Backend::Cpu);
     let gpu = run(&mut engine, &points, k, seed, Backend::Gpu);
     assert_eq!(gpu.diagnostics.backend, Backend::Gpu);
-    let differing = cpu.labels.iter().zip(&gpu.labels).filter(|(a, b)| a != b).count();
-    assert_eq!(differing, 0, "{what}: {differing} of {} labels differ", points.n_rows);
+    let differing = cpu
+        .labels
+        .iter()
+        .zip(&gpu.labels)
+        .filter(|(a, b)| a != b)
+        .count();
+    assert_eq!(
+        differing, 0,
+        "{what}: {differing} of {} labels differ",
+        points.n_rows
+    );
     let relative = (cpu.inertia - gpu.inertia).abs() / cpu.inertia.abs().max(1e-12);
-    assert!(relative <= 1e-4, "{what}: inertia cpu {} gpu {} (relative {relative:e})", cpu.inertia, gpu.inertia);
-    assert_eq!(cpu.diagnostics.iterations, gpu.diagnostics.iterations, "{what}: iterations differ");
+    assert!(
+        relative <= 1e-4,
+        "{what}: inertia cpu {} gpu {} (relative {relative:e})",
+        cpu.inertia,
+        gpu.inertia
+    );
+    assert_eq!(
+        cpu.diagnostics.iterations, gpu.diagnostics.iterations,
+        "{what}: iterations differ"
+    );
     for (a, b) in cpu.centroids.values.iter().zip(&gpu.centroids.values) {
-        assert!((a - b).abs() <= 1e-4 * a.abs().max(1.0), "{what}: centroid {a} vs {b}");
+        assert!(
+            (a - b).abs() <= 1e-4 * a.abs().max(1.0),
+            "{what}: centroid {a} vs {b}"
+        );
     }
 }
 
 #[test]
 fn blobs_with_n_not_a_multiple_of_the_workgroup_size() {
-    assert_same(gaussian_blobs(3001, 4, 6, 1.0, 1).points, 6, 7, "n=3001 d=4 k=6");
+    assert_same(
+        gaussian_blobs(3001, 4, 6, 1.0, 1).points,
+        6,
+        7,
+        "n=3001 d=4 k=6",
+    );
 }
 
 #[test]
@@ -45,7 +88,12 @@ fn one_dimension() {
 
 #[test]
 fn sixty_four_dimensions_and_more_clusters_than_a_tile() {
-    assert_same(gaussian_blobs(2100, 64, 40, 2.0, 3).points, 40, 11, "d=64 k=40");
+    assert_same(
+        gaussian_blobs(2100, 64, 40, 2.0, 3).points,
+        40,
+        11,
+        "d=64 k=40",
+    );
 }
 
 #[test]
@@ -63,12 +111,22 @@ fn duplicate_points_and_empty_clusters() {
     // 6 distinct integer points, each 100 times: means are exact, so coinciding centroids
     // tie exactly and the lowest-index rule decides on both backends. With k = 8 two
     // clusters stay empty (there is no point left to re-seed them with).
-    let base = [[0.0f32, 0.0], [3.0, 1.0], [-2.0, 5.0], [8.0, 8.0], [1.0, -7.0], [-6.0, -3.0]];
+    let base = [
+        [0.0f32, 0.0],
+        [3.0, 1.0],
+        [-2.0, 5.0],
+        [8.0, 8.0],
+        [1.0, -7.0],
+        [-6.0, -3.0],
+    ];
     let rows: Vec<Vec<f32>> = (0..600).map(|i| base[i % 6].to_vec()).collect();
     assert_same(Matrix::from_rows(&rows), 8, 2, "duplicates");
     let points = Arc::new(Matrix::from_rows(&rows));
     let result = run(&mut Engine::cpu_only("test"), &points, 8, 2, Backend::Cpu);
-    assert!(result.diagnostics.converged, "k > distinct points still converges");
+    assert!(
+        result.diagnostics.converged,
+        "k > distinct points still converges"
+    );
     assert_eq!(result.inertia, 0.0);
 }
 
@@ -80,12 +138,35 @@ fn empty_clusters_are_reseeded_the_same_way() {
     let points = Arc::new(blobs.points);
     let mut initial = points.values[..6].to_vec();
     initial.extend([1000.0, 1000.0, -1000.0, -1000.0]);
-    let params = KMeansParams::new(5).max_iterations(50).check(points.n_rows).unwrap();
+    let params = KMeansParams::new(5)
+        .max_iterations(50)
+        .check(points.n_rows)
+        .unwrap();
     let mut engine = common::gpu_engine();
-    let cpu = kmeans::fit_from(&mut engine, &points, &params, &initial, Backend::Cpu, &RunContext::default()).unwrap();
-    let gpu = kmeans::fit_from(&mut engine, &points, &params, &initial, Backend::Gpu, &RunContext::default()).unwrap();
+    let cpu = kmeans::fit_from(
+        &mut engine,
+        &points,
+        &params,
+        &initial,
+        Backend::Cpu,
+        &RunContext::default(),
+    )
+    .unwrap();
+    let gpu = kmeans::fit_from(
+        &mut engine,
+        &points,
+        &params,
+        &initial,
+        Backend::Gpu,
+        &RunContext::default(),
+    )
+    .unwrap();
     assert_eq!(cpu.labels, gpu.labels);
-    assert_eq!(cpu.cluster_sizes().iter().filter(|&&s| s == 0).count(), 0, "every cluster was re-seeded");
+    assert_eq!(
+        cpu.cluster_sizes().iter().filter(|&&s| s == 0).count(),
+        0,
+        "every cluster was re-seeded"
+    );
     assert!((cpu.inertia - gpu.inertia).abs() <= 1e-4 * cpu.inertia);
 }
 
@@ -96,7 +177,11 @@ fn chunked_upload_gives_the_same_result() {
     let mut whole = common::gpu_engine();
     let mut chunked = common::gpu_engine();
     let context = chunked.gpu_context().unwrap().clone();
-    chunked.set_gpu_kmeans(GpuKMeans::new(context).unwrap().with_max_binding_bytes(64 * 1024));
+    chunked.set_gpu_kmeans(
+        GpuKMeans::new(context)
+            .unwrap()
+            .with_max_binding_bytes(64 * 1024),
+    );
     let a = run(&mut whole, &points, 7, 3, Backend::Gpu);
     let b = run(&mut chunked, &points, 7, 3, Backend::Gpu);
     assert_eq!(a.labels, b.labels);

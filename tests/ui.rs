@@ -4,16 +4,23 @@
 use std::time::{Duration, Instant};
 
 use clusterscope::app::{ClusterscopeApp, Settings, demo_table_path};
-use eframe::egui;
 use clusterscope::cluster::Engine;
+use eframe::egui;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 
 /// Steps the UI until `done` holds, sleeping between frames so worker threads can finish.
-fn run_until(harness: &mut Harness<'_, ClusterscopeApp>, what: &str, done: impl Fn(&ClusterscopeApp) -> bool) {
+fn run_until(
+    harness: &mut Harness<'_, ClusterscopeApp>,
+    what: &str,
+    done: impl Fn(&ClusterscopeApp) -> bool,
+) {
     let started = Instant::now();
     while !done(harness.state()) {
-        assert!(started.elapsed() < Duration::from_secs(120), "timed out waiting for {what}");
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "timed out waiting for {what}"
+        );
         harness.step();
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -24,14 +31,28 @@ fn run_until(harness: &mut Harness<'_, ClusterscopeApp>, what: &str, done: impl 
 fn moving_k_reclusters_and_the_legend_follows() {
     let mut settings = Settings::default();
     settings.kmeans.n_clusters = 5;
-    let app = ClusterscopeApp::new(egui::Context::default(), Engine::cpu_only("ui test"), settings, Some(demo_table_path()));
-    let mut harness = Harness::builder().with_size(egui::vec2(1280.0, 800.0)).build_ui_state(|ui, app: &mut ClusterscopeApp| app.show(ui), app);
-    run_until(&mut harness, "the first clustering", |app| app.clustering.is_some() && !app.clustering_pending);
+    let app = ClusterscopeApp::new(
+        egui::Context::default(),
+        Engine::cpu_only("ui test"),
+        settings,
+        Some(demo_table_path()),
+    );
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_ui_state(|ui, app: &mut ClusterscopeApp| app.show(ui), app);
+    run_until(&mut harness, "the first clustering", |app| {
+        app.clustering.is_some() && !app.clustering_pending
+    });
     harness.get_by_label("Clusters: 5");
-    assert!(harness.query_by_label_contains("rows left out").is_some(), "the warning about 7 incomplete rows is shown");
+    assert!(
+        harness.query_by_label_contains("rows left out").is_some(),
+        "the warning about 7 incomplete rows is shown"
+    );
 
     // Move the k slider to 8 (as assistive technology or a drag would).
-    harness.get_by_role(egui::accesskit::Role::Slider).set_value_accesskit(8.0);
+    harness
+        .get_by_role(egui::accesskit::Role::Slider)
+        .set_value_accesskit(8.0);
     harness.step();
     assert_eq!(harness.state().settings.kmeans.n_clusters, 8);
     run_until(&mut harness, "the re-clustering", |app| {

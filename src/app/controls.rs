@@ -26,9 +26,17 @@ impl ClusterscopeApp {
                 ui.label("Open a table: File > Open, or drop a file on the window.");
             }
             Some(table) => {
-                let name = table.path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-                ui.label(egui::RichText::new(name).strong()).on_hover_text(table.path.display().to_string());
-                ui.label(format!("{} rows × {} columns", table.info.n_rows, table.info.n_columns));
+                let name = table
+                    .path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().to_string())
+                    .unwrap_or_default();
+                ui.label(egui::RichText::new(name).strong())
+                    .on_hover_text(table.path.display().to_string());
+                ui.label(format!(
+                    "{} rows × {} columns",
+                    table.info.n_rows, table.info.n_columns
+                ));
                 if let Some(prepared) = &self.prepared {
                     let skipped = prepared.features.n_skipped();
                     if skipped > 0 {
@@ -47,37 +55,49 @@ impl ClusterscopeApp {
         if let Some(table) = self.table.clone() {
             ui.separator();
             ui.heading("Features");
-            egui::Grid::new("columns").num_columns(2).striped(true).show(ui, |ui| {
-                for column in &table.info.columns {
-                    let mut chosen = self.selected_columns.contains(&column.name);
-                    let label = if column.null_count > 0 {
-                        format!("{} ({} missing)", column.name, column.null_count)
-                    } else {
-                        column.name.clone()
-                    };
-                    let checkbox = ui.add_enabled(column.numeric, egui::Checkbox::new(&mut chosen, label));
-                    if checkbox.changed() {
-                        if chosen {
-                            // Keep table order so the matrix columns are stable.
-                            self.selected_columns.push(column.name.clone());
-                            let order: Vec<&String> = table.info.columns.iter().map(|c| &c.name).collect();
-                            self.selected_columns.sort_by_key(|n| order.iter().position(|o| *o == n));
+            egui::Grid::new("columns")
+                .num_columns(2)
+                .striped(true)
+                .show(ui, |ui| {
+                    for column in &table.info.columns {
+                        let mut chosen = self.selected_columns.contains(&column.name);
+                        let label = if column.null_count > 0 {
+                            format!("{} ({} missing)", column.name, column.null_count)
                         } else {
-                            self.selected_columns.retain(|n| n != &column.name);
+                            column.name.clone()
+                        };
+                        let checkbox =
+                            ui.add_enabled(column.numeric, egui::Checkbox::new(&mut chosen, label));
+                        if checkbox.changed() {
+                            if chosen {
+                                // Keep table order so the matrix columns are stable.
+                                self.selected_columns.push(column.name.clone());
+                                let order: Vec<&String> =
+                                    table.info.columns.iter().map(|c| &c.name).collect();
+                                self.selected_columns
+                                    .sort_by_key(|n| order.iter().position(|o| *o == n));
+                            } else {
+                                self.selected_columns.retain(|n| n != &column.name);
+                            }
+                            features_changed = true;
                         }
-                        features_changed = true;
+                        ui.weak(&column.dtype);
+                        ui.end_row();
                     }
-                    ui.weak(&column.dtype);
-                    ui.end_row();
-                }
-            });
+                });
             if self.selected_columns.is_empty() {
-                ui.colored_label(ui.visuals().error_fg_color, "Choose at least one feature column.");
+                ui.colored_label(
+                    ui.visuals().error_fg_color,
+                    "Choose at least one feature column.",
+                );
             }
             ui.horizontal(|ui| {
                 ui.label("Scaling:");
                 for scaling in Scaling::ALL {
-                    if ui.radio_value(&mut self.settings.scaling, scaling, scaling.label()).changed() {
+                    if ui
+                        .radio_value(&mut self.settings.scaling, scaling, scaling.label())
+                        .changed()
+                    {
                         features_changed = true;
                     }
                 }
@@ -88,39 +108,61 @@ impl ClusterscopeApp {
         ui.heading("k-means");
         let params = &mut self.settings.kmeans;
         params.n_clusters = params.n_clusters.clamp(*K_RANGE.start(), *K_RANGE.end());
-        params_changed |= ui.add(egui::Slider::new(&mut params.n_clusters, K_RANGE).text("k")).changed();
-        egui::Grid::new("kmeans-params").num_columns(2).show(ui, |ui| {
-            ui.label("Max iterations");
-            params_changed |= ui.add(egui::DragValue::new(&mut params.max_iterations).range(1..=10_000)).changed();
-            ui.end_row();
-            ui.label("Tolerance");
-            params_changed |= ui
-                .add(egui::DragValue::new(&mut params.tolerance).range(0.0..=1.0).speed(1e-5).max_decimals(8))
-                .changed();
-            ui.end_row();
-            ui.label("Seed");
-            params_changed |= ui.add(egui::DragValue::new(&mut params.seed)).changed();
-            ui.end_row();
-            ui.label("Backend");
-            egui::ComboBox::from_id_salt("backend")
-                .selected_text(self.settings.backend.label())
-                .show_ui(ui, |ui| {
-                    for choice in BackendChoice::ALL {
-                        params_changed |=
-                            ui.selectable_value(&mut self.settings.backend, choice, choice.label()).changed();
-                    }
-                });
-            ui.end_row();
-        });
+        params_changed |= ui
+            .add(egui::Slider::new(&mut params.n_clusters, K_RANGE).text("k"))
+            .changed();
+        egui::Grid::new("kmeans-params")
+            .num_columns(2)
+            .show(ui, |ui| {
+                ui.label("Max iterations");
+                params_changed |= ui
+                    .add(egui::DragValue::new(&mut params.max_iterations).range(1..=10_000))
+                    .changed();
+                ui.end_row();
+                ui.label("Tolerance");
+                params_changed |= ui
+                    .add(
+                        egui::DragValue::new(&mut params.tolerance)
+                            .range(0.0..=1.0)
+                            .speed(1e-5)
+                            .max_decimals(8),
+                    )
+                    .changed();
+                ui.end_row();
+                ui.label("Seed");
+                params_changed |= ui.add(egui::DragValue::new(&mut params.seed)).changed();
+                ui.end_row();
+                ui.label("Backend");
+                egui::ComboBox::from_id_salt("backend")
+                    .selected_text(self.settings.backend.label())
+                    .show_ui(ui, |ui| {
+                        for choice in BackendChoice::ALL {
+                            params_changed |= ui
+                                .selectable_value(
+                                    &mut self.settings.backend,
+                                    choice,
+                                    choice.label(),
+                                )
+                                .changed();
+                        }
+                    });
+                ui.end_row();
+            });
         match self.gpu_name() {
             Some(name) => ui.weak(format!("GPU adapter: {name}")),
             None => ui.weak("No GPU adapter: CPU only"),
         };
         ui.horizontal(|ui| {
-            if ui.add_enabled(self.prepared.is_some(), egui::Button::new("Re-run")).clicked() {
+            if ui
+                .add_enabled(self.prepared.is_some(), egui::Button::new("Re-run"))
+                .clicked()
+            {
                 params_changed = true;
             }
-            if ui.add_enabled(self.clustering_pending, egui::Button::new("Cancel")).clicked() {
+            if ui
+                .add_enabled(self.clustering_pending, egui::Button::new("Cancel"))
+                .clicked()
+            {
                 self.cancel_clustering();
             }
         });

@@ -20,12 +20,17 @@ impl ClusterscopeApp {
     pub fn labels_for_export(&self) -> Option<Vec<Option<u32>>> {
         let prepared = self.prepared.as_ref()?;
         let clustering = self.clustering.as_ref()?;
-        Arc::ptr_eq(&clustering.points, &prepared.points)
-            .then(|| prepared.features.labels_for_table(&clustering.result.labels))
+        Arc::ptr_eq(&clustering.points, &prepared.points).then(|| {
+            prepared
+                .features
+                .labels_for_table(&clustering.result.labels)
+        })
     }
 
     fn has_column(&self, name: &str) -> bool {
-        self.table.as_ref().is_some_and(|t| t.frame.column(name).is_ok())
+        self.table
+            .as_ref()
+            .is_some_and(|t| t.frame.column(name).is_ok())
     }
 
     pub(super) fn start_export(&mut self) {
@@ -46,7 +51,8 @@ impl ClusterscopeApp {
             .as_ref()
             .and_then(|t| t.path.file_stem().map(|s| s.to_string_lossy().to_string()))
             .unwrap_or_else(|| "clusters".into());
-        self.jobs.pick_export(format!("{stem}_clustered.csv"), label_column);
+        self.jobs
+            .pick_export(format!("{stem}_clustered.csv"), label_column);
     }
 
     pub(super) fn export_to(&mut self, path: PathBuf, label_column: String) {
@@ -59,25 +65,38 @@ impl ClusterscopeApp {
     }
 
     pub(super) fn export_prompt_ui(&mut self, ctx: &egui::Context) {
-        let Some(prompt) = &mut self.export_prompt else { return };
+        let Some(prompt) = &mut self.export_prompt else {
+            return;
+        };
         let mut decision = None;
-        let taken = self.table.as_ref().is_some_and(|t| t.frame.column(&prompt.name).is_ok());
+        let taken = self
+            .table
+            .as_ref()
+            .is_some_and(|t| t.frame.column(&prompt.name).is_ok());
         egui::Window::new("Name the cluster column")
             .collapsible(false)
             .resizable(false)
             .anchor(egui::Align2::CENTER_CENTER, egui::Vec2::ZERO)
             .show(ctx, |ui| {
-                ui.label(format!("The table already has a column named '{DEFAULT_LABEL_COLUMN}'."));
+                ui.label(format!(
+                    "The table already has a column named '{DEFAULT_LABEL_COLUMN}'."
+                ));
                 ui.horizontal(|ui| {
                     ui.label("New column name:");
                     ui.text_edit_singleline(&mut prompt.name);
                 });
                 let name = prompt.name.trim();
                 if taken {
-                    ui.colored_label(ui.visuals().error_fg_color, format!("'{name}' is taken too"));
+                    ui.colored_label(
+                        ui.visuals().error_fg_color,
+                        format!("'{name}' is taken too"),
+                    );
                 }
                 ui.horizontal(|ui| {
-                    if ui.add_enabled(!name.is_empty() && !taken, egui::Button::new("Continue")).clicked() {
+                    if ui
+                        .add_enabled(!name.is_empty() && !taken, egui::Button::new("Continue"))
+                        .clicked()
+                    {
                         decision = Some(Some(name.to_string()));
                     }
                     if ui.button("Cancel").clicked() {

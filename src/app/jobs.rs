@@ -33,12 +33,28 @@ pub struct PreparedFeatures {
 
 /// Results coming back to the UI thread.
 pub enum Event {
-    Loaded { generation: u64, result: Result<LoadedTable, String> },
-    Prepared { generation: u64, result: Result<PreparedFeatures, String> },
-    Progress { generation: u64, progress: Progress },
-    Clustered { generation: u64, points: Arc<Matrix>, result: Result<KMeansResult, String> },
+    Loaded {
+        generation: u64,
+        result: Result<LoadedTable, String>,
+    },
+    Prepared {
+        generation: u64,
+        result: Result<PreparedFeatures, String>,
+    },
+    Progress {
+        generation: u64,
+        progress: Progress,
+    },
+    Clustered {
+        generation: u64,
+        points: Arc<Matrix>,
+        result: Result<KMeansResult, String>,
+    },
     OpenPicked(PathBuf),
-    ExportPicked { path: PathBuf, label_column: String },
+    ExportPicked {
+        path: PathBuf,
+        label_column: String,
+    },
     Exported(Result<PathBuf, String>),
 }
 
@@ -72,31 +88,42 @@ impl Jobs {
         let gpu_name = engine.gpu_context().map(|c| c.adapter_name());
         let worker_events = events_tx.clone();
         let worker_ctx = ctx.clone();
-        let spawned = std::thread::Builder::new().name("clusterscope-worker".into()).spawn(move || {
-            while let Ok(mut job) = cluster_rx.recv() {
-                // Only the newest request matters.
-                while let Ok(newer) = cluster_rx.try_recv() {
-                    job = newer;
+        let spawned = std::thread::Builder::new()
+            .name("clusterscope-worker".into())
+            .spawn(move || {
+                while let Ok(mut job) = cluster_rx.recv() {
+                    // Only the newest request matters.
+                    while let Ok(newer) = cluster_rx.try_recv() {
+                        job = newer;
+                    }
+                    if job.cancel.is_cancelled() {
+                        continue;
+                    }
+                    let progress_events = worker_events.clone();
+                    let progress_ctx = worker_ctx.clone();
+                    let generation = job.generation;
+                    let context =
+                        RunContext::new(job.cancel.clone()).with_progress(move |progress| {
+                            let _ = progress_events.send(Event::Progress {
+                                generation,
+                                progress,
+                            });
+                            progress_ctx.request_repaint();
+                        });
+                    let result =
+                        kmeans::fit(&mut engine, &job.points, &job.params, job.backend, &context);
+                    let result = match result {
+                        Err(ClusterError::Cancelled) => continue,
+                        other => other.map_err(|e| e.to_string()),
+                    };
+                    let _ = worker_events.send(Event::Clustered {
+                        generation,
+                        points: job.points,
+                        result,
+                    });
+                    worker_ctx.request_repaint();
                 }
-                if job.cancel.is_cancelled() {
-                    continue;
-                }
-                let progress_events = worker_events.clone();
-                let progress_ctx = worker_ctx.clone();
-                let generation = job.generation;
-                let context = RunContext::new(job.cancel.clone()).with_progress(move |progress| {
-                    let _ = progress_events.send(Event::Progress { generation, progress });
-                    progress_ctx.request_repaint();
-                });
-                let result = kmeans::fit(&mut engine, &job.points, &job.params, job.backend, &context);
-                let result = match result {
-                    Err(ClusterError::Cancelled) => continue,
-                    other => other.map_err(|e| e.to_string()),
-                };
-                let _ = worker_events.send(Event::Clustered { generation, points: job.points, result });
-                worker_ctx.request_repaint();
-            }
-        });
+            });
         if let Err(error) = spawned {
             tracing::error!("cannot start the clustering worker: {error}");
         }
@@ -122,12 +149,14 @@ impl Jobs {
     fn spawn(&self, name: &str, work: impl FnOnce() -> Option<Event> + Send + 'static) {
         let tx = self.events_tx.clone();
         let ctx = self.ctx.clone();
-        let spawned = std::thread::Builder::new().name(name.into()).spawn(move || {
-            if let Some(event) = work() {
-                let _ = tx.send(event);
-            }
-            ctx.request_repaint();
-        });
+        let spawned = std::thread::Builder::new()
+            .name(name.into())
+            .spawn(move || {
+                if let Some(event) = work() {
+                    let _ = tx.send(event);
+                }
+                ctx.request_repaint();
+            });
         if let Err(error) = spawned {
             tracing::error!("cannot start a background thread: {error}");
         }
@@ -138,7 +167,11 @@ impl Jobs {
         let generation = self.load_generation;
         self.spawn("load", move || {
             let result = data::read_table(&path)
-                .map(|frame| LoadedTable { info: data::table_info(&frame), frame, path })
+                .map(|frame| LoadedTable {
+                    info: data::table_info(&frame),
+                    frame,
+                    path,
+                })
                 .map_err(|e| e.to_string());
             Some(Event::Loaded { generation, result })
         });
@@ -152,7 +185,11 @@ impl Jobs {
                 .map(|features| {
                     let points = Arc::new(features.matrix.clone());
                     let pca = projection::pca_2d(&points);
-                    PreparedFeatures { features, points, pca }
+                    PreparedFeatures {
+                        features,
+                        points,
+                        pca,
+                    }
                 })
                 .map_err(|e| e.to_string());
             Some(Event::Prepared { generation, result })
@@ -165,7 +202,13 @@ impl Jobs {
         self.cluster_generation += 1;
         let cancel = CancelToken::new();
         self.running_cancel = Some(cancel.clone());
-        let job = ClusterJob { generation: self.cluster_generation, points, params, backend, cancel };
+        let job = ClusterJob {
+            generation: self.cluster_generation,
+            points,
+            params,
+            backend,
+            cancel,
+        };
         if self.cluster_tx.send(job).is_err() {
             tracing::error!("the clustering worker has stopped");
         }
@@ -202,11 +245,23 @@ impl Jobs {
         });
     }
 
-    pub fn export(&self, table: Arc<LoadedTable>, labels: Vec<Option<u32>>, label_column: String, output: PathBuf) {
+    pub fn export(
+        &self,
+        table: Arc<LoadedTable>,
+        labels: Vec<Option<u32>>,
+        label_column: String,
+        output: PathBuf,
+    ) {
         self.spawn("export", move || {
-            let result = data::export_labeled(&table.frame, &labels, &label_column, &output, Some(&table.path))
-                .map(|()| output)
-                .map_err(|e| e.to_string());
+            let result = data::export_labeled(
+                &table.frame,
+                &labels,
+                &label_column,
+                &output,
+                Some(&table.path),
+            )
+            .map(|()| output)
+            .map_err(|e| e.to_string());
             Some(Event::Exported(result))
         });
     }

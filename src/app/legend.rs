@@ -8,7 +8,11 @@ impl ClusterscopeApp {
     pub(super) fn legend_ui(&mut self, ui: &mut egui::Ui) {
         let Some(clustering) = &self.clustering else {
             ui.heading("Clusters");
-            ui.weak(if self.clustering_pending { "Clustering…" } else { "No clustering yet" });
+            ui.weak(if self.clustering_pending {
+                "Clustering…"
+            } else {
+                "No clustering yet"
+            });
             return;
         };
         ui.heading(format!("Clusters: {}", clustering.sizes.len()));
@@ -18,7 +22,10 @@ impl ClusterscopeApp {
                 swatch(ui, palette::cluster_color(index));
                 ui.label(format!("Cluster {index}"));
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                    ui.weak(format!("{size} ({:.1}%)", 100.0 * size as f64 / total.max(1) as f64));
+                    ui.weak(format!(
+                        "{size} ({:.1}%)",
+                        100.0 * size as f64 / total.max(1) as f64
+                    ));
                 });
             });
         }

@@ -26,7 +26,9 @@ use crate::matrix::Matrix;
 
 /// The demo table opened when no file is given.
 pub fn demo_table_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("assets").join("demo.csv")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets")
+        .join("demo.csv")
 }
 
 /// Opens the window on `path` (or the demo table) and runs until it is closed.
@@ -45,7 +47,10 @@ pub fn run_window(path: Option<PathBuf>) -> anyhow::Result<()> {
         "Clusterscope",
         options,
         Box::new(move |cc| {
-            let settings: Settings = cc.storage.and_then(|s| eframe::get_value(s, eframe::APP_KEY)).unwrap_or_default();
+            let settings: Settings = cc
+                .storage
+                .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
+                .unwrap_or_default();
             let engine = match &cc.wgpu_render_state {
                 Some(rs) => Engine::with_gpu(GpuContext::from_device(
                     rs.device.clone(),
@@ -54,7 +59,12 @@ pub fn run_window(path: Option<PathBuf>) -> anyhow::Result<()> {
                 )),
                 None => Engine::cpu_only("the window has no wgpu renderer"),
             };
-            Ok(Box::new(ClusterscopeApp::new(cc.egui_ctx.clone(), engine, settings, Some(path))))
+            Ok(Box::new(ClusterscopeApp::new(
+                cc.egui_ctx.clone(),
+                engine,
+                settings,
+                Some(path),
+            )))
         }),
     )
     .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))
@@ -106,7 +116,12 @@ pub struct ClusterscopeApp {
 
 impl ClusterscopeApp {
     /// Builds the app around `engine`; `open` is loaded at once.
-    pub fn new(ctx: egui::Context, engine: Engine, settings: Settings, open: Option<PathBuf>) -> Self {
+    pub fn new(
+        ctx: egui::Context,
+        engine: Engine,
+        settings: Settings,
+        open: Option<PathBuf>,
+    ) -> Self {
         let mut app = Self {
             settings,
             jobs: Jobs::new(ctx, engine),
@@ -148,15 +163,25 @@ impl ClusterscopeApp {
     pub fn request_prepare(&mut self) {
         let Some(table) = &self.table else { return };
         self.jobs.cancel_clustering();
-        self.jobs.prepare(Arc::clone(table), self.selected_columns.clone(), self.settings.scaling);
+        self.jobs.prepare(
+            Arc::clone(table),
+            self.selected_columns.clone(),
+            self.settings.scaling,
+        );
     }
 
     /// Re-clusters the current features with the current parameters.
     pub fn request_clustering(&mut self) {
-        let Some(prepared) = &self.prepared else { return };
+        let Some(prepared) = &self.prepared else {
+            return;
+        };
         self.clustering_pending = true;
         self.running = None;
-        self.jobs.cluster(Arc::clone(&prepared.points), self.settings.kmeans.clone(), self.settings.backend);
+        self.jobs.cluster(
+            Arc::clone(&prepared.points),
+            self.settings.kmeans.clone(),
+            self.settings.backend,
+        );
     }
 
     pub fn cancel_clustering(&mut self) {
@@ -184,7 +209,8 @@ impl ClusterscopeApp {
                             self.prepared = None;
                             self.clustering = None;
                             if self.selected_columns.is_empty() {
-                                self.notices.error = Some("This table has no numeric column to cluster on".into());
+                                self.notices.error =
+                                    Some("This table has no numeric column to cluster on".into());
                             } else {
                                 self.request_prepare();
                             }
@@ -192,7 +218,9 @@ impl ClusterscopeApp {
                         Err(error) => self.notices.error = Some(error),
                     }
                 }
-                Event::Prepared { generation, result } if generation == self.jobs.prepare_generation => {
+                Event::Prepared { generation, result }
+                    if generation == self.jobs.prepare_generation =>
+                {
                     match result {
                         Ok(prepared) => {
                             if let Err(error) = &prepared.pca {
@@ -208,17 +236,29 @@ impl ClusterscopeApp {
                         }
                     }
                 }
-                Event::Progress { generation, progress } if generation == self.jobs.cluster_generation => {
+                Event::Progress {
+                    generation,
+                    progress,
+                } if generation == self.jobs.cluster_generation => {
                     self.running = Some(progress);
                 }
-                Event::Clustered { generation, points, result } if generation == self.jobs.cluster_generation => {
+                Event::Clustered {
+                    generation,
+                    points,
+                    result,
+                } if generation == self.jobs.cluster_generation => {
                     self.clustering_pending = false;
                     self.running = None;
                     match result {
                         Ok(result) => {
                             self.notices.error = None;
                             let sizes = result.cluster_sizes();
-                            self.clustering = Some(Clustering { generation, points, result, sizes });
+                            self.clustering = Some(Clustering {
+                                generation,
+                                points,
+                                result,
+                                sizes,
+                            });
                         }
                         Err(error) => self.notices.error = Some(error),
                     }
@@ -236,7 +276,14 @@ impl ClusterscopeApp {
     }
 
     fn handle_dropped_files(&mut self, ctx: &egui::Context) {
-        let dropped: Vec<PathBuf> = ctx.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).filter(|p| !p.as_os_str().is_empty()).collect());
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect()
+        });
         if let Some(path) = dropped.into_iter().next() {
             self.open(path);
         }
@@ -249,12 +296,18 @@ impl ClusterscopeApp {
         self.handle_dropped_files(&ctx);
         egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui));
         egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
-        egui::Panel::left("controls").resizable(true).default_size(280.0).show(ui, |ui| {
-            egui::ScrollArea::vertical().show(ui, |ui| self.controls_ui(ui));
-        });
-        egui::Panel::right("legend").resizable(true).default_size(180.0).show(ui, |ui| {
-            egui::ScrollArea::vertical().show(ui, |ui| self.legend_ui(ui));
-        });
+        egui::Panel::left("controls")
+            .resizable(true)
+            .default_size(280.0)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| self.controls_ui(ui));
+            });
+        egui::Panel::right("legend")
+            .resizable(true)
+            .default_size(180.0)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| self.legend_ui(ui));
+            });
         egui::CentralPanel::default().show(ui, |ui| self.scatter_ui(ui));
         self.export_prompt_ui(&ctx);
         if self.is_busy() {
@@ -291,7 +344,10 @@ impl ClusterscopeApp {
             });
             ui.menu_button("Export", |ui| {
                 let ready = self.labels_for_export().is_some();
-                if ui.add_enabled(ready, egui::Button::new("Labeled data (CSV / Parquet)…")).clicked() {
+                if ui
+                    .add_enabled(ready, egui::Button::new("Labeled data (CSV / Parquet)…"))
+                    .clicked()
+                {
                     self.start_export();
                     ui.close();
                 }

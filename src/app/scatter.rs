@@ -37,7 +37,16 @@ impl ClusterscopeApp {
             });
             return;
         };
-        self.axes_ui(ui, &table.info.columns.iter().filter(|c| c.numeric).map(|c| c.name.clone()).collect::<Vec<_>>());
+        self.axes_ui(
+            ui,
+            &table
+                .info
+                .columns
+                .iter()
+                .filter(|c| c.numeric)
+                .map(|c| c.name.clone())
+                .collect::<Vec<_>>(),
+        );
         self.refresh_scatter_cache();
         let cache = &self.scatter_cache;
         if let Some(error) = &cache.error {
@@ -56,7 +65,12 @@ impl ClusterscopeApp {
             .y_axis_label(cache.axis_labels.1.clone())
             .show(ui, |plot_ui| {
                 for (name, color, points) in &cache.series {
-                    plot_ui.points(Points::new(name.clone(), points.clone()).color(*color).radius(radius).filled(true));
+                    plot_ui.points(
+                        Points::new(name.clone(), points.clone())
+                            .color(*color)
+                            .radius(radius)
+                            .filled(true),
+                    );
                 }
             });
         if let Some(pointer) = response.response.hover_pos() {
@@ -64,7 +78,9 @@ impl ClusterscopeApp {
                 .drawn
                 .iter()
                 .map(|(row, p)| {
-                    let screen = response.transform.position_from_point(&PlotPoint::new(p[0], p[1]));
+                    let screen = response
+                        .transform
+                        .position_from_point(&PlotPoint::new(p[0], p[1]));
                     (*row, screen.distance(pointer))
                 })
                 .min_by(|a, b| a.1.total_cmp(&b.1));
@@ -72,7 +88,9 @@ impl ClusterscopeApp {
                 && distance < 8.0
             {
                 let label = self.label_of_table_row(row);
-                response.response.on_hover_ui_at_pointer(|ui| row_tooltip_ui(ui, &table, row, label));
+                response
+                    .response
+                    .on_hover_ui_at_pointer(|ui| row_tooltip_ui(ui, &table, row, label));
             }
         }
     }
@@ -85,15 +103,20 @@ impl ClusterscopeApp {
                 self.axes = ScatterAxes::Pca;
             }
             if ui.radio_value(&mut pca, false, "Columns").changed() && numeric.len() >= 2 {
-                self.axes = ScatterAxes::Columns { x: numeric[0].clone(), y: numeric[1].clone() };
+                self.axes = ScatterAxes::Columns {
+                    x: numeric[0].clone(),
+                    y: numeric[1].clone(),
+                };
             }
             if let ScatterAxes::Columns { x, y } = &mut self.axes {
                 for (axis, value) in [("X", x), ("Y", y)] {
-                    egui::ComboBox::from_label(axis).selected_text(value.as_str()).show_ui(ui, |ui| {
-                        for name in numeric {
-                            ui.selectable_value(value, name.clone(), name);
-                        }
-                    });
+                    egui::ComboBox::from_label(axis)
+                        .selected_text(value.as_str())
+                        .show_ui(ui, |ui| {
+                            for name in numeric {
+                                ui.selectable_value(value, name.clone(), name);
+                            }
+                        });
                 }
             }
         });
@@ -115,7 +138,10 @@ impl ClusterscopeApp {
             self.scatter_cache = ScatterCache::default();
             return;
         };
-        let clustering = self.clustering.as_ref().filter(|c| Arc::ptr_eq(&c.points, &prepared.points));
+        let clustering = self
+            .clustering
+            .as_ref()
+            .filter(|c| Arc::ptr_eq(&c.points, &prepared.points));
         let key = (
             Arc::as_ptr(&prepared) as usize,
             clustering.map_or(0, |c| c.generation),
@@ -124,7 +150,10 @@ impl ClusterscopeApp {
         if self.scatter_cache.key.as_ref() == Some(&key) {
             return;
         }
-        let mut cache = ScatterCache { key: Some(key), ..Default::default() };
+        let mut cache = ScatterCache {
+            key: Some(key),
+            ..Default::default()
+        };
         let coordinates: Result<Vec<[f64; 2]>, String> = match &self.axes {
             ScatterAxes::Pca => {
                 cache.axis_labels = match &prepared.pca {
@@ -134,7 +163,11 @@ impl ClusterscopeApp {
                     ),
                     Err(_) => ("PC1".into(), "PC2".into()),
                 };
-                prepared.pca.as_ref().map(|(c, _)| c.clone()).map_err(Clone::clone)
+                prepared
+                    .pca
+                    .as_ref()
+                    .map(|(c, _)| c.clone())
+                    .map_err(Clone::clone)
             }
             ScatterAxes::Columns { x, y } => {
                 cache.axis_labels = (x.clone(), y.clone());
@@ -161,13 +194,19 @@ impl ClusterscopeApp {
             }
             let cluster = clustering.map_or(0, |c| c.result.labels[index] as usize);
             per_cluster[cluster].push(*point);
-            cache.drawn.push((prepared.features.table_rows[index], *point));
+            cache
+                .drawn
+                .push((prepared.features.table_rows[index], *point));
         }
         cache.series = per_cluster
             .into_iter()
             .enumerate()
             .map(|(index, points)| match clustering {
-                Some(c) => (format!("Cluster {index} ({})", c.sizes[index]), palette::cluster_color(index), points),
+                Some(c) => (
+                    format!("Cluster {index} ({})", c.sizes[index]),
+                    palette::cluster_color(index),
+                    points,
+                ),
                 None => ("Not clustered yet".to_string(), palette::LEFT_OUT, points),
             })
             .collect();
@@ -186,7 +225,10 @@ fn column_pairs(
         let column = frame.column(name).map_err(|e| e.to_string())?;
         let column = column.cast(&DataType::Float64).map_err(|e| e.to_string())?;
         let values = column.f64().map_err(|e| e.to_string())?;
-        Ok(rows.iter().map(|&r| values.get(r as usize).unwrap_or(f64::NAN)).collect())
+        Ok(rows
+            .iter()
+            .map(|&r| values.get(r as usize).unwrap_or(f64::NAN))
+            .collect())
     };
     let xs = values(x)?;
     let ys = values(y)?;
@@ -196,14 +238,24 @@ fn column_pairs(
 fn row_tooltip_ui(ui: &mut egui::Ui, table: &super::LoadedTable, row: u32, label: Option<u32>) {
     ui.strong(format!("Row {row}"));
     match label {
-        Some(cluster) => ui.colored_label(palette::cluster_color(cluster as usize), format!("Cluster {cluster}")),
+        Some(cluster) => ui.colored_label(
+            palette::cluster_color(cluster as usize),
+            format!("Cluster {cluster}"),
+        ),
         None => ui.weak("Not clustered"),
     };
-    egui::Grid::new("row-tooltip").num_columns(2).show(ui, |ui| {
-        for column in table.frame.columns().iter().take(24) {
-            ui.weak(column.name().as_str());
-            ui.label(column.get(row as usize).map(|v| v.to_string()).unwrap_or_default());
-            ui.end_row();
-        }
-    });
+    egui::Grid::new("row-tooltip")
+        .num_columns(2)
+        .show(ui, |ui| {
+            for column in table.frame.columns().iter().take(24) {
+                ui.weak(column.name().as_str());
+                ui.label(
+                    column
+                        .get(row as usize)
+                        .map(|v| v.to_string())
+                        .unwrap_or_default(),
+                );
+                ui.end_row();
+            }
+        });
 }

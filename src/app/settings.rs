@@ -53,7 +53,17 @@ mod tests {
         }
         settings.remember(Path::new("/nonexistent/5.csv"));
         assert_eq!(settings.recent_files.len(), MAX_RECENT);
-        assert_eq!(settings.recent_files[0], PathBuf::from("/nonexistent/5.csv"));
-        assert_eq!(settings.recent_files.iter().filter(|p| p.ends_with("5.csv")).count(), 1);
+        assert_eq!(
+            settings.recent_files[0],
+            PathBuf::from("/nonexistent/5.csv")
+        );
+        assert_eq!(
+            settings
+                .recent_files
+                .iter()
+                .filter(|p| p.ends_with("5.csv"))
+                .count(),
+            1
+        );
     }
 }

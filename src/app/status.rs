@@ -23,12 +23,20 @@ impl ClusterscopeApp {
             }
             if let Some(clustering) = &self.clustering {
                 let d = &clustering.result.diagnostics;
-                ui.label(format!("{} · {}", d.backend.name().to_uppercase(), d.adapter));
+                ui.label(format!(
+                    "{} · {}",
+                    d.backend.name().to_uppercase(),
+                    d.adapter
+                ));
                 ui.separator();
                 ui.label(format!(
                     "{} iterations{}",
                     d.iterations,
-                    if d.converged { " (converged)" } else { " (not converged)" }
+                    if d.converged {
+                        " (converged)"
+                    } else {
+                        " (not converged)"
+                    }
                 ));
                 ui.separator();
                 ui.label(format!("inertia {:.4e}", clustering.result.inertia));

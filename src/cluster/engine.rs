@@ -19,20 +19,28 @@ pub struct Engine {
 impl Engine {
     /// Creates its own wgpu device the first time a GPU run is asked for.
     pub fn headless() -> Self {
-        Self { gpu: GpuSlot::NotTried }
+        Self {
+            gpu: GpuSlot::NotTried,
+        }
     }
 
     /// Uses a device made elsewhere (eframe's).
     pub fn with_gpu(context: GpuContext) -> Self {
         match GpuKMeans::new(context) {
-            Ok(gpu) => Self { gpu: GpuSlot::Ready(Box::new(gpu)) },
-            Err(error) => Self { gpu: GpuSlot::Unavailable(error.to_string()) },
+            Ok(gpu) => Self {
+                gpu: GpuSlot::Ready(Box::new(gpu)),
+            },
+            Err(error) => Self {
+                gpu: GpuSlot::Unavailable(error.to_string()),
+            },
         }
     }
 
     /// Never touches a GPU; `reason` is reported when one is requested.
     pub fn cpu_only(reason: impl Into<String>) -> Self {
-        Self { gpu: GpuSlot::Unavailable(reason.into()) }
+        Self {
+            gpu: GpuSlot::Unavailable(reason.into()),
+        }
     }
 
     fn try_gpu(&mut self) {

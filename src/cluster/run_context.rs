@@ -41,7 +41,10 @@ pub struct RunContext {
 
 impl RunContext {
     pub fn new(cancel: CancelToken) -> Self {
-        Self { cancel, progress: None }
+        Self {
+            cancel,
+            progress: None,
+        }
     }
 
     pub fn with_progress(mut self, progress: impl Fn(Progress) + Send + Sync + 'static) -> Self {
@@ -51,7 +54,11 @@ impl RunContext {
 
     /// `Err(Cancelled)` once the token is raised.
     pub fn check_cancelled(&self) -> Result<(), ClusterError> {
-        if self.cancel.is_cancelled() { Err(ClusterError::Cancelled) } else { Ok(()) }
+        if self.cancel.is_cancelled() {
+            Err(ClusterError::Cancelled)
+        } else {
+            Ok(())
+        }
     }
 
     pub fn report(&self, progress: Progress) {

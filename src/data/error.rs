@@ -5,9 +5,16 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
     #[error("cannot read {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("unsupported file type '.{extension}' (supported: {supported}): {path}")]
-    UnsupportedExtension { extension: String, supported: String, path: PathBuf },
+    UnsupportedExtension {
+        extension: String,
+        supported: String,
+        path: PathBuf,
+    },
     #[error("cannot parse the table: {message}: {path}")]
     Parse { message: String, path: PathBuf },
     #[error("the table has no rows: {path}")]

@@ -18,7 +18,10 @@ pub enum OutputFormat {
 
 /// Picks the output format from the extension of `path`.
 pub fn output_format_for(path: &Path) -> Result<OutputFormat, DataError> {
-    let extension = path.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
+    let extension = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
     match extension.as_str() {
         "csv" => Ok(OutputFormat::Csv),
         "tsv" => Ok(OutputFormat::Tsv),
@@ -46,9 +49,14 @@ pub fn export_labeled(
         ensure_output_is_not_input(input, output)?;
     }
     if frame.column(label_column).is_ok() {
-        return Err(DataError::LabelColumnExists { column: label_column.to_string() });
+        return Err(DataError::LabelColumnExists {
+            column: label_column.to_string(),
+        });
     }
-    let write_error = |message: String| DataError::Write { message, path: output.to_path_buf() };
+    let write_error = |message: String| DataError::Write {
+        message,
+        path: output.to_path_buf(),
+    };
     if labels.len() != frame.height() {
         return Err(write_error(format!(
             "{} labels for {} rows",
@@ -75,21 +83,29 @@ pub fn export_labeled(
         let file = temporary.as_file_mut();
         let result = match format {
             OutputFormat::Csv => CsvWriter::new(&mut *file).finish(&mut labeled),
-            OutputFormat::Tsv => CsvWriter::new(&mut *file).with_separator(b'\t').finish(&mut labeled),
-            OutputFormat::Parquet => ParquetWriter::new(&mut *file).finish(&mut labeled).map(|_| ()),
+            OutputFormat::Tsv => CsvWriter::new(&mut *file)
+                .with_separator(b'\t')
+                .finish(&mut labeled),
+            OutputFormat::Parquet => ParquetWriter::new(&mut *file)
+                .finish(&mut labeled)
+                .map(|_| ()),
         };
         result.map_err(|e| write_error(polars_message(&e)))?;
         file.flush().map_err(|e| write_error(e.to_string()))?;
         file.sync_all().map_err(|e| write_error(e.to_string()))?;
     }
-    temporary.persist(output).map_err(|e| write_error(e.error.to_string()))?;
+    temporary
+        .persist(output)
+        .map_err(|e| write_error(e.error.to_string()))?;
     Ok(())
 }
 
 /// Refuses an output path that names the input file.
 pub fn ensure_output_is_not_input(input: &Path, output: &Path) -> Result<(), DataError> {
     if same_file(input, output) {
-        return Err(DataError::WouldOverwriteInput { path: output.to_path_buf() });
+        return Err(DataError::WouldOverwriteInput {
+            path: output.to_path_buf(),
+        });
     }
     Ok(())
 }

@@ -100,10 +100,12 @@ pub fn extract_features(
                 dtype: column.dtype().to_string(),
             });
         }
-        let as_f64 = column.cast(&DataType::Float64).map_err(|e| DataError::Parse {
-            message: polars_message(&e),
-            path: name.into(),
-        })?;
+        let as_f64 = column
+            .cast(&DataType::Float64)
+            .map_err(|e| DataError::Parse {
+                message: polars_message(&e),
+                path: name.into(),
+            })?;
         let values = as_f64.f64().map_err(|e| DataError::Parse {
             message: polars_message(&e),
             path: name.into(),
@@ -116,13 +118,18 @@ pub fn extract_features(
         .map(|i| i as u32)
         .collect();
     if table_rows.is_empty() {
-        return Err(DataError::NoUsableRows { columns: columns.join(", ") });
+        return Err(DataError::NoUsableRows {
+            columns: columns.join(", "),
+        });
     }
 
     let d = columns.len();
     let mut values = vec![0f32; table_rows.len() * d];
     for (j, column) in per_column.iter().enumerate() {
-        let used: Vec<f64> = table_rows.iter().map(|&i| column[i as usize].unwrap_or(0.0)).collect();
+        let used: Vec<f64> = table_rows
+            .iter()
+            .map(|&i| column[i as usize].unwrap_or(0.0))
+            .collect();
         let (offset, scale) = scaling_for(&used, scaling);
         for (r, v) in used.iter().enumerate() {
             values[r * d + j] = ((v - offset) * scale) as f32;
@@ -172,10 +179,14 @@ mod tests {
 
     #[test]
     fn rows_with_null_or_nan_are_left_out_and_mapped_back() {
-        let features = extract_features(&frame(), &["a".into(), "b".into()], Scaling::None).unwrap();
+        let features =
+            extract_features(&frame(), &["a".into(), "b".into()], Scaling::None).unwrap();
         assert_eq!(features.table_rows, vec![0, 1, 4]);
         assert_eq!(features.n_skipped(), 2);
-        assert_eq!(features.matrix.values, vec![1.0, 10.0, 2.0, 20.0, 5.0, 50.0]);
+        assert_eq!(
+            features.matrix.values,
+            vec![1.0, 10.0, 2.0, 20.0, 5.0, 50.0]
+        );
         assert_eq!(
             features.labels_for_table(&[7, 8, 9]),
             vec![Some(7), Some(8), None, None, Some(9)]
@@ -198,9 +209,18 @@ mod tests {
     #[test]
     fn text_and_unknown_columns_are_refused_by_name() {
         let error = extract_features(&frame(), &["name".into()], Scaling::None).unwrap_err();
-        assert!(error.to_string().contains("'name' is not numeric"), "{error}");
+        assert!(
+            error.to_string().contains("'name' is not numeric"),
+            "{error}"
+        );
         let error = extract_features(&frame(), &["nope".into()], Scaling::None).unwrap_err();
-        assert!(error.to_string().contains("unknown column 'nope'"), "{error}");
-        assert_eq!(numeric_columns(&frame()), vec!["a".to_string(), "b".to_string()]);
+        assert!(
+            error.to_string().contains("unknown column 'nope'"),
+            "{error}"
+        );
+        assert_eq!(
+            numeric_columns(&frame()),
+            vec!["a".to_string(), "b".to_string()]
+        );
     }
 }

@@ -31,7 +31,11 @@ pub fn table_info(frame: &DataFrame) -> TableInfo {
                 DataType::Float32 | DataType::Float64 => column
                     .cast(&DataType::Float64)
                     .ok()
-                    .and_then(|c| c.f64().ok().map(|v| v.iter().filter(|x| x.is_some_and(f64::is_nan)).count()))
+                    .and_then(|c| {
+                        c.f64()
+                            .ok()
+                            .map(|v| v.iter().filter(|x| x.is_some_and(f64::is_nan)).count())
+                    })
                     .unwrap_or(0),
                 _ => 0,
             };
@@ -43,5 +47,9 @@ pub fn table_info(frame: &DataFrame) -> TableInfo {
             }
         })
         .collect();
-    TableInfo { n_rows: frame.height(), n_columns: frame.width(), columns }
+    TableInfo {
+        n_rows: frame.height(),
+        n_columns: frame.width(),
+        columns,
+    }
 }

@@ -20,7 +20,10 @@ pub fn read_table(path: &Path) -> Result<DataFrame, DataError> {
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
         .unwrap_or_default();
-    let io_error = |source| DataError::Io { path: path.to_path_buf(), source };
+    let io_error = |source| DataError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     let parse_error = |error: PolarsError| DataError::Parse {
         message: polars_message(&error),
         path: path.to_path_buf(),
@@ -56,7 +59,9 @@ pub fn read_table(path: &Path) -> Result<DataFrame, DataError> {
         }
     };
     if frame.height() == 0 {
-        return Err(DataError::NoRows { path: path.to_path_buf() });
+        return Err(DataError::NoRows {
+            path: path.to_path_buf(),
+        });
     }
     Ok(frame)
 }
@@ -65,17 +70,27 @@ fn read_delimited(path: &Path, separator: u8) -> PolarsResult<DataFrame> {
     CsvReadOptions::default()
         .with_has_header(true)
         .with_infer_schema_length(Some(10_000))
-        .map_parse_options(|options| options.with_separator(separator).with_try_parse_dates(false))
+        .map_parse_options(|options| {
+            options
+                .with_separator(separator)
+                .with_try_parse_dates(false)
+        })
         .try_into_reader_with_file_path(Some(path.to_path_buf()))?
         .finish()
 }
 
 /// A `.json` file is either one array of row objects or, as often in practice, NDJSON.
 fn read_json(path: &Path, file: File) -> Result<DataFrame, DataError> {
-    match JsonReader::new(file).with_json_format(JsonFormat::Json).finish() {
+    match JsonReader::new(file)
+        .with_json_format(JsonFormat::Json)
+        .finish()
+    {
         Ok(frame) => Ok(frame),
         Err(array_error) => {
-            let file = File::open(path).map_err(|source| DataError::Io { path: path.to_path_buf(), source })?;
+            let file = File::open(path).map_err(|source| DataError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
             JsonReader::new(file)
                 .with_json_format(JsonFormat::JsonLines)
                 .finish()
@@ -89,20 +104,33 @@ fn read_json(path: &Path, file: File) -> Result<DataFrame, DataError> {
 
 /// A 1-D or 2-D numeric `.npy` array becomes columns `x0..x{d-1}`.
 fn read_npy(path: &Path, file: File) -> Result<DataFrame, DataError> {
-    let parse = |message: String| DataError::Parse { message, path: path.to_path_buf() };
+    let parse = |message: String| DataError::Parse {
+        message,
+        path: path.to_path_buf(),
+    };
     let npy = npyz::NpyFile::new(BufReader::new(file)).map_err(|e| parse(e.to_string()))?;
     let shape = npy.shape().to_vec();
     let (n_rows, n_cols) = match shape.as_slice() {
         [n] => (*n as usize, 1),
         [n, d] => (*n as usize, *d as usize),
-        _ => return Err(parse(format!("expected a 1-D or 2-D array, found shape {shape:?}"))),
+        _ => {
+            return Err(parse(format!(
+                "expected a 1-D or 2-D array, found shape {shape:?}"
+            )));
+        }
     };
     let fortran = matches!(npy.order(), npyz::Order::Fortran);
     let values = npy_values_f64(npy).map_err(parse)?;
     let columns = (0..n_cols)
         .map(|j| {
             let column: Vec<f64> = (0..n_rows)
-                .map(|i| if fortran { values[j * n_rows + i] } else { values[i * n_cols + j] })
+                .map(|i| {
+                    if fortran {
+                        values[j * n_rows + i]
+                    } else {
+                        values[i * n_cols + j]
+                    }
+                })
                 .collect();
             Column::new(format!("x{j}").into(), column)
         })
@@ -115,7 +143,9 @@ fn npy_values_f64<R: std::io::Read>(npy: npyz::NpyFile<R>) -> Result<Vec<f64>, S
         reader: npyz::NpyReader<T, R>,
         to_f64: impl Fn(T) -> f64,
     ) -> Result<Vec<f64>, String> {
-        reader.map(|v| v.map(&to_f64).map_err(|e| e.to_string())).collect()
+        reader
+            .map(|v| v.map(&to_f64).map_err(|e| e.to_string()))
+            .collect()
     }
     let dtype = npy.dtype();
     let npy = match npy.try_data::<f64>() {
@@ -136,11 +166,18 @@ fn npy_values_f64<R: std::io::Read>(npy: npyz::NpyFile<R>) -> Result<Vec<f64>, S
     };
     match npy.try_data::<u8>() {
         Ok(r) => collect(r, f64::from),
-        Err(_) => Err(format!("unsupported .npy element type {dtype:?} (expected a float or integer matrix)")),
+        Err(_) => Err(format!(
+            "unsupported .npy element type {dtype:?} (expected a float or integer matrix)"
+        )),
     }
 }
 
 /// Polars errors carry a kind prefix and sometimes a long hint; keep the first line.
 pub(crate) fn polars_message(error: &PolarsError) -> String {
-    error.to_string().lines().next().unwrap_or_default().to_string()
+    error
+        .to_string()
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string()
 }

@@ -12,7 +12,8 @@ impl GpuContext {
     /// Creates a device of its own (command line, tests). Honours `WGPU_BACKEND`,
     /// `WGPU_ADAPTER_NAME` and `WGPU_POWER_PREF`; prefers a hardware adapter.
     pub fn new_headless() -> Result<Self, GpuError> {
-        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+        let instance =
+            wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
         let adapter = pollster::block_on(async {
             if std::env::var_os("WGPU_ADAPTER_NAME").is_some() {
                 wgpu::util::initialize_adapter_from_env_or_default(&instance, None)
@@ -38,12 +39,24 @@ impl GpuContext {
         }))
         .map_err(|e| GpuError::RequestDevice(e.to_string()))?;
         tracing::info!(adapter = %adapter_info.name, backend = ?adapter_info.backend, "gpu ready");
-        Ok(Self { device, queue, adapter_info })
+        Ok(Self {
+            device,
+            queue,
+            adapter_info,
+        })
     }
 
     /// Wraps a device created elsewhere (eframe's, so compute buffers can be drawn from).
-    pub fn from_device(device: wgpu::Device, queue: wgpu::Queue, adapter_info: wgpu::AdapterInfo) -> Self {
-        Self { device, queue, adapter_info }
+    pub fn from_device(
+        device: wgpu::Device,
+        queue: wgpu::Queue,
+        adapter_info: wgpu::AdapterInfo,
+    ) -> Self {
+        Self {
+            device,
+            queue,
+            adapter_info,
+        }
     }
 
     /// True for software rasterisers such as lavapipe/llvmpipe: fine for testing shaders,
@@ -54,6 +67,9 @@ impl GpuContext {
 
     /// Adapter name and API, e.g. "llvmpipe (LLVM 15.0.6, 256 bits) (Vulkan)".
     pub fn adapter_name(&self) -> String {
-        format!("{} ({:?})", self.adapter_info.name, self.adapter_info.backend)
+        format!(
+            "{} ({:?})",
+            self.adapter_info.name, self.adapter_info.backend
+        )
     }
 }

@@ -18,7 +18,9 @@ pub fn read_buffer<T: bytemuck::Pod>(
         usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
         mapped_at_creation: false,
     });
-    let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("readback::copy") });
+    let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor {
+        label: Some("readback::copy"),
+    });
     encoder.copy_buffer_to_buffer(source, offset, &staging, 0, size);
     queue.submit([encoder.finish()]);
     let slice = staging.slice(..);
@@ -26,13 +28,17 @@ pub fn read_buffer<T: bytemuck::Pod>(
     slice.map_async(wgpu::MapMode::Read, move |result| {
         let _ = sender.send(result);
     });
-    device.poll(wgpu::PollType::wait_indefinitely()).map_err(|e| GpuError::Poll(e.to_string()))?;
+    device
+        .poll(wgpu::PollType::wait_indefinitely())
+        .map_err(|e| GpuError::Poll(e.to_string()))?;
     receiver
         .recv()
         .map_err(|e| GpuError::Map(e.to_string()))?
         .map_err(|e| GpuError::Map(e.to_string()))?;
     let values = {
-        let view = slice.get_mapped_range().map_err(|e| GpuError::Map(e.to_string()))?;
+        let view = slice
+            .get_mapped_range()
+            .map_err(|e| GpuError::Map(e.to_string()))?;
         bytemuck::cast_slice::<u8, T>(&view).to_vec()
     };
     staging.unmap();

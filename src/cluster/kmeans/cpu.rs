@@ -34,7 +34,12 @@ impl CentroidPanel {
             }
             norms[c] = centroid_norms[c];
         }
-        Self { tiles, norms, n_tiles, dims }
+        Self {
+            tiles,
+            norms,
+            n_tiles,
+            dims,
+        }
     }
 }
 
@@ -125,7 +130,8 @@ fn assign_block_kernel<const FUSED: bool>(
     while i < m {
         // The last group repeats its final point; the extra results are dropped.
         let index = |p: usize| (i + p).min(m - 1);
-        let x: [&[f32]; POINT_TILE] = std::array::from_fn(|p| &rows[index(p) * d..index(p) * d + d]);
+        let x: [&[f32]; POINT_TILE] =
+            std::array::from_fn(|p| &rows[index(p) * d..index(p) * d + d]);
         let mut best = [f32::INFINITY; POINT_TILE];
         let mut best_index = [0u32; POINT_TILE];
         for t in 0..panel.n_tiles {
@@ -163,7 +169,13 @@ fn assign_block_kernel<const FUSED: bool>(
 
 /// Twin of `kmeans_reduce.wgsl` for one block: per-cluster coordinate sums and counts,
 /// each summed over the block's points in order.
-pub fn reduce_block(rows: &[f32], labels: &[u32], dims: usize, sums: &mut [f32], counts: &mut [u32]) {
+pub fn reduce_block(
+    rows: &[f32],
+    labels: &[u32],
+    dims: usize,
+    sums: &mut [f32],
+    counts: &mut [u32],
+) {
     sums.fill(0.0);
     counts.fill(0);
     for (row, &label) in rows.chunks_exact(dims.max(1)).zip(labels) {
@@ -238,7 +250,13 @@ mod tests {
         let panel = CentroidPanel::new(&centroids, &squared_norms(&centroids, 1), 1);
         let mut labels = [9u32; 5];
         let mut min_distances = [0f32; 5];
-        assign(&points, &squared_norms(&points, 1), &panel, &mut labels, &mut min_distances);
+        assign(
+            &points,
+            &squared_norms(&points, 1),
+            &panel,
+            &mut labels,
+            &mut min_distances,
+        );
         // 1.0 is equidistant from 0 and 2: the lower index wins.
         assert_eq!(labels, [0, 0, 1, 1, 0]);
         let expected = [0.04f32, 1.0, 0.01, 9.0, 1.0];
@@ -261,7 +279,14 @@ mod tests {
         assert_eq!(total_counts, [4, 2]);
         let mut centroids = vec![0.0f32, 0.0, 10.0, 1.0];
         let (mut norms, mut shift) = (vec![0f32; 2], vec![0f32; 2]);
-        finalize(&total_sums, &total_counts, 2, &mut centroids, &mut norms, &mut shift);
+        finalize(
+            &total_sums,
+            &total_counts,
+            2,
+            &mut centroids,
+            &mut norms,
+            &mut shift,
+        );
         assert_eq!(centroids, [2.0, 2.0, 10.0, 0.0]);
         assert_eq!(norms, [8.0, 100.0]);
         assert_eq!(shift, [8.0, 1.0]);

@@ -69,15 +69,33 @@ impl LloydSteps for CpuSteps<'_> {
             });
         let mut sums = vec![0f32; k * d];
         let mut counts = vec![0u32; k];
-        cpu::accumulate(&self.partial_sums, &self.partial_counts, &mut sums, &mut counts);
+        cpu::accumulate(
+            &self.partial_sums,
+            &self.partial_counts,
+            &mut sums,
+            &mut counts,
+        );
         let mut shift = vec![0f32; k];
-        cpu::finalize(&sums, &counts, d, &mut self.centroids, &mut self.centroid_norms, &mut shift);
+        cpu::finalize(
+            &sums,
+            &counts,
+            d,
+            &mut self.centroids,
+            &mut self.centroid_norms,
+            &mut shift,
+        );
         Ok((counts, shift))
     }
 
     fn assign_only(&mut self) -> Result<(), ClusterError> {
         let panel = self.panel();
-        cpu::assign(&self.points.values, &self.point_norms, &panel, &mut self.labels, &mut self.min_distances);
+        cpu::assign(
+            &self.points.values,
+            &self.point_norms,
+            &panel,
+            &mut self.labels,
+            &mut self.min_distances,
+        );
         Ok(())
     }
 

@@ -50,9 +50,16 @@ pub fn kmeans_plus_plus(
         let mut best: Option<(f64, usize, Vec<f32>)> = None;
         for candidate in candidates {
             let to_candidate = distances_to(points, points.row(candidate));
-            let merged: Vec<f32> = closest.iter().zip(&to_candidate).map(|(&a, &b)| a.min(b)).collect();
+            let merged: Vec<f32> = closest
+                .iter()
+                .zip(&to_candidate)
+                .map(|(&a, &b)| a.min(b))
+                .collect();
             let candidate_potential: f64 = merged.iter().map(|&v| v as f64).sum();
-            if best.as_ref().is_none_or(|(p, _, _)| candidate_potential < *p) {
+            if best
+                .as_ref()
+                .is_none_or(|(p, _, _)| candidate_potential < *p)
+            {
                 best = Some((candidate_potential, candidate, merged));
             }
         }

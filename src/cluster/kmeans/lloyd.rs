@@ -52,7 +52,11 @@ pub(crate) fn run_lloyd(
         iterations = iteration;
         let empty: Vec<usize> = (0..counts.len()).filter(|&c| counts[c] == 0).collect();
         let total_shift: f64 = shift.iter().map(|&s| s as f64).sum();
-        context.report(Progress { iteration, max_iterations: params.max_iterations, shift: total_shift });
+        context.report(Progress {
+            iteration,
+            max_iterations: params.max_iterations,
+            shift: total_shift,
+        });
         if !empty.is_empty() {
             let mut centroids = steps.centroids()?;
             if reseed_empty_clusters(&mut centroids, &empty, &steps.min_distances()?, points) {
@@ -65,11 +69,21 @@ pub(crate) fn run_lloyd(
             break;
         }
     }
-    tracing::debug!(iterations, elapsed_ms = started.elapsed().as_secs_f64() * 1e3, "lloyd");
+    tracing::debug!(
+        iterations,
+        elapsed_ms = started.elapsed().as_secs_f64() * 1e3,
+        "lloyd"
+    );
     steps.assign_only()?;
     let labels = steps.labels()?;
     let inertia = inertia(&steps.min_distances()?);
-    Ok(LloydOutcome { labels, centroids: steps.centroids()?, inertia, iterations, converged })
+    Ok(LloydOutcome {
+        labels,
+        centroids: steps.centroids()?,
+        inertia,
+        iterations,
+        converged,
+    })
 }
 
 /// Sum of squared distances, in f64 so millions of f32 terms add up exactly enough.
@@ -88,13 +102,17 @@ pub(crate) fn reseed_empty_clusters(
     points: &Matrix,
 ) -> bool {
     let d = points.n_cols;
-    let mut order: Vec<u32> = (0..min_distances.len() as u32).filter(|&i| min_distances[i as usize] > 0.0).collect();
+    let mut order: Vec<u32> = (0..min_distances.len() as u32)
+        .filter(|&i| min_distances[i as usize] > 0.0)
+        .collect();
     if order.is_empty() {
         return false;
     }
     let take = empty.len().min(order.len());
     let by_distance = |a: &u32, b: &u32| {
-        min_distances[*b as usize].total_cmp(&min_distances[*a as usize]).then(a.cmp(b))
+        min_distances[*b as usize]
+            .total_cmp(&min_distances[*a as usize])
+            .then(a.cmp(b))
     };
     if take < order.len() {
         order.select_nth_unstable_by(take, by_distance);
@@ -115,7 +133,12 @@ mod tests {
     fn empty_clusters_take_the_farthest_points_in_order() {
         let points = Matrix::from_rows(&[vec![0.0], vec![1.0], vec![2.0], vec![3.0]]);
         let mut centroids = vec![0.0, 0.0, 0.0];
-        assert!(reseed_empty_clusters(&mut centroids, &[1, 2], &[0.0, 4.0, 1.0, 4.0], &points));
+        assert!(reseed_empty_clusters(
+            &mut centroids,
+            &[1, 2],
+            &[0.0, 4.0, 1.0, 4.0],
+            &points
+        ));
         assert_eq!(centroids, [0.0, 1.0, 3.0]);
     }
 
@@ -123,7 +146,12 @@ mod tests {
     fn nothing_to_reseed_when_every_point_is_on_its_centroid() {
         let points = Matrix::from_rows(&[vec![0.0], vec![1.0]]);
         let mut centroids = vec![0.0, 1.0, 1.0];
-        assert!(!reseed_empty_clusters(&mut centroids, &[2], &[0.0, 0.0], &points));
+        assert!(!reseed_empty_clusters(
+            &mut centroids,
+            &[2],
+            &[0.0, 0.0],
+            &points
+        ));
         assert_eq!(centroids, [0.0, 1.0, 1.0]);
     }
 }

@@ -71,13 +71,19 @@ pub fn fit_from(
         Backend::Cpu => {
             let mut steps = cpu_steps::CpuSteps::new(points, params.n_clusters);
             let outcome = lloyd::run_lloyd(&mut steps, points, params, initial, context)?;
-            (outcome, format!("{} CPU threads", rayon::current_num_threads()))
+            (
+                outcome,
+                format!("{} CPU threads", rayon::current_num_threads()),
+            )
         }
         Backend::Gpu => {
             let gpu = engine.gpu_kmeans()?;
             let adapter = gpu.context().adapter_name();
             let mut steps = gpu.prepare(points, params.n_clusters)?;
-            (lloyd::run_lloyd(&mut steps, points, params, initial, context)?, adapter)
+            (
+                lloyd::run_lloyd(&mut steps, points, params, initial, context)?,
+                adapter,
+            )
         }
     };
     Ok(KMeansResult {

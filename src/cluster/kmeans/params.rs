@@ -28,13 +28,21 @@ pub struct KMeansParams {
 
 impl Default for KMeansParams {
     fn default() -> Self {
-        Self { n_clusters: 8, max_iterations: 300, tolerance: 1e-4, seed: 42 }
+        Self {
+            n_clusters: 8,
+            max_iterations: 300,
+            tolerance: 1e-4,
+            seed: 42,
+        }
     }
 }
 
 impl KMeansParams {
     pub fn new(n_clusters: usize) -> Self {
-        Self { n_clusters, ..Self::default() }
+        Self {
+            n_clusters,
+            ..Self::default()
+        }
     }
 
     pub fn max_iterations(mut self, max_iterations: usize) -> Self {
@@ -58,7 +66,10 @@ impl KMeansParams {
             return Err(KMeansParamsError::ZeroClusters);
         }
         if self.n_clusters > n_rows {
-            return Err(KMeansParamsError::TooManyClusters { n_clusters: self.n_clusters, n_rows });
+            return Err(KMeansParamsError::TooManyClusters {
+                n_clusters: self.n_clusters,
+                n_rows,
+            });
         }
         if !(self.tolerance.is_finite() && self.tolerance >= 0.0) {
             return Err(KMeansParamsError::InvalidTolerance(self.tolerance));
@@ -87,14 +98,20 @@ mod tests {
 
     #[test]
     fn zero_clusters_is_refused() {
-        assert_eq!(KMeansParams::new(0).check(10), Err(KMeansParamsError::ZeroClusters));
+        assert_eq!(
+            KMeansParams::new(0).check(10),
+            Err(KMeansParamsError::ZeroClusters)
+        );
     }
 
     #[test]
     fn more_clusters_than_rows_is_refused() {
         assert_eq!(
             KMeansParams::new(11).check(10),
-            Err(KMeansParamsError::TooManyClusters { n_clusters: 11, n_rows: 10 })
+            Err(KMeansParamsError::TooManyClusters {
+                n_clusters: 11,
+                n_rows: 10
+            })
         );
     }
 
@@ -120,7 +137,11 @@ mod tests {
 
     #[test]
     fn valid_params_pass_through() {
-        let valid = KMeansParams::new(3).tolerance(0.0).seed(7).check(3).unwrap();
+        let valid = KMeansParams::new(3)
+            .tolerance(0.0)
+            .seed(7)
+            .check(3)
+            .unwrap();
         assert_eq!(valid.n_clusters, 3);
         assert_eq!(valid.seed, 7);
     }

@@ -30,7 +30,11 @@ pub struct UploadedPoints {
 
 impl UploadedPoints {
     /// Uploads `source` in chunks of at most `max_chunk_bytes` (a multiple of BLOCK_POINTS rows).
-    pub fn upload(device: &wgpu::Device, source: Arc<Matrix>, max_chunk_bytes: u64) -> Result<Self, GpuError> {
+    pub fn upload(
+        device: &wgpu::Device,
+        source: Arc<Matrix>,
+        max_chunk_bytes: u64,
+    ) -> Result<Self, GpuError> {
         let d = source.n_cols;
         let row_bytes = d as u64 * F32;
         let blocks_per_chunk = max_chunk_bytes / (row_bytes * BLOCK_POINTS as u64);
@@ -53,8 +57,16 @@ impl UploadedPoints {
                     contents: bytemuck::cast_slice(values),
                     usage: wgpu::BufferUsages::STORAGE,
                 }),
-                labels: storage(device, &format!("kmeans::labels[{index}]"), n_rows as u64 * 4),
-                min_distances: storage(device, &format!("kmeans::min_distances[{index}]"), n_rows as u64 * F32),
+                labels: storage(
+                    device,
+                    &format!("kmeans::labels[{index}]"),
+                    n_rows as u64 * 4,
+                ),
+                min_distances: storage(
+                    device,
+                    &format!("kmeans::min_distances[{index}]"),
+                    n_rows as u64 * F32,
+                ),
             });
             first_row += n_rows;
         }
@@ -101,16 +113,31 @@ impl ClusterBuffers {
                 "k × dims = {slots} is too large for one GPU storage binding; use the CPU backend"
             )));
         }
-        let largest_chunk_blocks = points.chunks.iter().map(|c| c.n_rows.div_ceil(BLOCK_POINTS)).max().unwrap_or(1);
-        let slice_blocks = (max_blocks_per_slice as usize).min(largest_chunk_blocks).max(1);
+        let largest_chunk_blocks = points
+            .chunks
+            .iter()
+            .map(|c| c.n_rows.div_ceil(BLOCK_POINTS))
+            .max()
+            .unwrap_or(1);
+        let slice_blocks = (max_blocks_per_slice as usize)
+            .min(largest_chunk_blocks)
+            .max(1);
 
         let centroids = storage(device, "kmeans::centroids", slots * F32);
         let centroid_norms = storage(device, "kmeans::centroid_norms", n_clusters as u64 * F32);
         let sums = storage(device, "kmeans::sums", slots * F32);
         let counts = storage(device, "kmeans::counts", n_clusters as u64 * 4);
         let shift = storage(device, "kmeans::shift", n_clusters as u64 * F32);
-        let partial_sums = storage(device, "kmeans::partial_sums", slice_blocks as u64 * slots * F32);
-        let partial_counts = storage(device, "kmeans::partial_counts", (slice_blocks * n_clusters) as u64 * 4);
+        let partial_sums = storage(
+            device,
+            "kmeans::partial_sums",
+            slice_blocks as u64 * slots * F32,
+        );
+        let partial_counts = storage(
+            device,
+            "kmeans::partial_counts",
+            (slice_blocks * n_clusters) as u64 * 4,
+        );
 
         let uniforms = |n_rows: usize| KMeansUniforms {
             n_rows: n_rows as u32,
@@ -134,7 +161,12 @@ impl ClusterBuffers {
             while first < chunk.n_rows {
                 let n_rows = (slice_blocks * BLOCK_POINTS).min(chunk.n_rows - first);
                 let uniform = uniform_buffer("kmeans::slice_params", uniforms(n_rows));
-                fn rows(buffer: &wgpu::Buffer, first: usize, n_rows: usize, row_bytes: u64) -> wgpu::BufferBinding<'_> {
+                fn rows(
+                    buffer: &wgpu::Buffer,
+                    first: usize,
+                    n_rows: usize,
+                    row_bytes: u64,
+                ) -> wgpu::BufferBinding<'_> {
                     range(buffer, first as u64 * row_bytes, n_rows as u64 * row_bytes)
                 }
                 let assign = bind_group(
@@ -166,7 +198,13 @@ impl ClusterBuffers {
                     device,
                     "kmeans::accumulate",
                     &kernels.accumulate,
-                    &[whole(&uniform), whole(&partial_sums), whole(&partial_counts), whole(&sums), whole(&counts)],
+                    &[
+                        whole(&uniform),
+                        whole(&partial_sums),
+                        whole(&partial_counts),
+                        whole(&sums),
+                        whole(&counts),
+                    ],
                 );
                 slices.push(Slice {
                     n_rows: n_rows as u32,
@@ -212,17 +250,27 @@ fn storage(device: &wgpu::Device, label: &str, size: u64) -> wgpu::Buffer {
         label: Some(label),
         // Bindings must not be empty; 4 bytes is the smallest useful size.
         size: size.max(4),
-        usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::COPY_SRC,
+        usage: wgpu::BufferUsages::STORAGE
+            | wgpu::BufferUsages::COPY_DST
+            | wgpu::BufferUsages::COPY_SRC,
         mapped_at_creation: false,
     })
 }
 
 fn whole(buffer: &wgpu::Buffer) -> wgpu::BufferBinding<'_> {
-    wgpu::BufferBinding { buffer, offset: 0, size: None }
+    wgpu::BufferBinding {
+        buffer,
+        offset: 0,
+        size: None,
+    }
 }
 
 fn range(buffer: &wgpu::Buffer, offset: u64, size: u64) -> wgpu::BufferBinding<'_> {
-    wgpu::BufferBinding { buffer, offset, size: NonZeroU64::new(size.max(4)) }
+    wgpu::BufferBinding {
+        buffer,
+        offset,
+        size: NonZeroU64::new(size.max(4)),
+    }
 }
 
 fn bind_group(

@@ -17,8 +17,18 @@ impl KMeansKernels {
     pub fn new(device: &wgpu::Device) -> Result<Self, GpuError> {
         let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
         let kernels = Self {
-            assign: pipeline(device, "kmeans::assign", include_str!("../../../shaders/kmeans_assign.wgsl"), "assign"),
-            reduce: pipeline(device, "kmeans::reduce", include_str!("../../../shaders/kmeans_reduce.wgsl"), "reduce"),
+            assign: pipeline(
+                device,
+                "kmeans::assign",
+                include_str!("../../../shaders/kmeans_assign.wgsl"),
+                "assign",
+            ),
+            reduce: pipeline(
+                device,
+                "kmeans::reduce",
+                include_str!("../../../shaders/kmeans_reduce.wgsl"),
+                "reduce",
+            ),
             accumulate: pipeline(
                 device,
                 "kmeans::accumulate",
@@ -39,7 +49,12 @@ impl KMeansKernels {
     }
 }
 
-fn pipeline(device: &wgpu::Device, label: &str, source: &str, entry_point: &str) -> wgpu::ComputePipeline {
+fn pipeline(
+    device: &wgpu::Device,
+    label: &str,
+    source: &str,
+    entry_point: &str,
+) -> wgpu::ComputePipeline {
     let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
         label: Some(label),
         source: wgpu::ShaderSource::Wgsl(format!("{COMMON}\n{source}").into()),

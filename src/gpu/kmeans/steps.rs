@@ -24,9 +24,17 @@ pub struct GpuKMeans {
 impl GpuKMeans {
     pub fn new(context: GpuContext) -> Result<Self, GpuError> {
         let limits = context.device.limits();
-        let max_binding_bytes = (limits.max_storage_buffer_binding_size as u64).min(limits.max_buffer_size);
+        let max_binding_bytes =
+            (limits.max_storage_buffer_binding_size as u64).min(limits.max_buffer_size);
         let kernels = KMeansKernels::new(&context.device)?;
-        Ok(Self { context, kernels, max_binding_bytes, points: None, buffers: None, uploads: 0 })
+        Ok(Self {
+            context,
+            kernels,
+            max_binding_bytes,
+            points: None,
+            buffers: None,
+            uploads: 0,
+        })
     }
 
     /// Caps chunks and slices at `bytes` (at most the device's own limit).
@@ -43,27 +51,48 @@ impl GpuKMeans {
 
     /// Makes `points` resident (re-using the upload when it is the same `Arc`) and the
     /// buffers for `n_clusters` ready, then returns the steps Lloyd's loop drives.
-    pub(crate) fn prepare(&mut self, points: &Arc<Matrix>, n_clusters: usize) -> Result<GpuSteps<'_>, GpuError> {
+    pub(crate) fn prepare(
+        &mut self,
+        points: &Arc<Matrix>,
+        n_clusters: usize,
+    ) -> Result<GpuSteps<'_>, GpuError> {
         let device = &self.context.device;
         // Large uploads can exceed the device's memory: report that instead of panicking.
         let memory = device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
         let validation = device.push_error_scope(wgpu::ErrorFilter::Validation);
-        let resident = self.points.as_ref().is_some_and(|p| Arc::ptr_eq(&p.source, points));
+        let resident = self
+            .points
+            .as_ref()
+            .is_some_and(|p| Arc::ptr_eq(&p.source, points));
         if !resident {
             self.buffers = None;
             self.points = None;
-            self.points = Some(UploadedPoints::upload(device, Arc::clone(points), self.max_binding_bytes)?);
+            self.points = Some(UploadedPoints::upload(
+                device,
+                Arc::clone(points),
+                self.max_binding_bytes,
+            )?);
             self.uploads += 1;
         }
         let Some(uploaded) = self.points.as_ref() else {
             return Err(GpuError::TooLarge("no dataset on the GPU".into()));
         };
-        if self.buffers.as_ref().is_none_or(|b| b.n_clusters != n_clusters) {
+        if self
+            .buffers
+            .as_ref()
+            .is_none_or(|b| b.n_clusters != n_clusters)
+        {
             self.buffers = None;
-            self.buffers =
-                Some(ClusterBuffers::new(device, &self.kernels, uploaded, n_clusters, self.max_binding_bytes)?);
+            self.buffers = Some(ClusterBuffers::new(
+                device,
+                &self.kernels,
+                uploaded,
+                n_clusters,
+                self.max_binding_bytes,
+            )?);
         }
-        let failure = pollster::block_on(validation.pop()).or_else(|| pollster::block_on(memory.pop()));
+        let failure =
+            pollster::block_on(validation.pop()).or_else(|| pollster::block_on(memory.pop()));
         if let Some(error) = failure {
             self.points = None;
             self.buffers = None;
@@ -72,7 +101,12 @@ impl GpuKMeans {
         let (Some(uploaded), Some(buffers)) = (self.points.as_ref(), self.buffers.as_ref()) else {
             return Err(GpuError::TooLarge("no k-means buffers on the GPU".into()));
         };
-        Ok(GpuSteps { context: &self.context, kernels: &self.kernels, points: uploaded, buffers })
+        Ok(GpuSteps {
+            context: &self.context,
+            kernels: &self.kernels,
+            points: uploaded,
+            buffers,
+        })
     }
 }
 
@@ -86,7 +120,9 @@ pub(crate) struct GpuSteps<'a> {
 
 impl GpuSteps<'_> {
     fn encoder(&self, label: &str) -> wgpu::CommandEncoder {
-        self.context.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(label) })
+        self.context
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some(label) })
     }
 
     fn encode_assign(&self, pass: &mut wgpu::ComputePass<'_>, slice: &super::buffers::Slice) {
@@ -96,8 +132,19 @@ impl GpuSteps<'_> {
         pass.dispatch_workgroups(x, y, 1);
     }
 
-    fn read<T: bytemuck::Pod>(&self, buffer: &wgpu::Buffer, offset: u64, size: u64) -> Result<Vec<T>, GpuError> {
-        read_buffer(&self.context.device, &self.context.queue, buffer, offset, size)
+    fn read<T: bytemuck::Pod>(
+        &self,
+        buffer: &wgpu::Buffer,
+        offset: u64,
+        size: u64,
+    ) -> Result<Vec<T>, GpuError> {
+        read_buffer(
+            &self.context.device,
+            &self.context.queue,
+            buffer,
+            offset,
+            size,
+        )
     }
 
     /// Reads a per-row buffer of every chunk, concatenated.
