@@ -108,7 +108,6 @@ fn cluster_writes_every_column_plus_cluster_and_a_summary() {
     assert_eq!(
         rows[0],
         [
-            "customer_id",
             "region",
             "age",
             "income_k",
@@ -119,16 +118,16 @@ fn cluster_writes_every_column_plus_cluster_and_a_summary() {
         ]
     );
     assert_eq!(rows.len(), 3001, "every row is kept");
-    let missing: Vec<&Vec<String>> = rows[1..].iter().filter(|r| r[3].is_empty()).collect();
+    let missing: Vec<&Vec<String>> = rows[1..].iter().filter(|r| r[2].is_empty()).collect();
     assert_eq!(missing.len(), 7);
     assert!(
-        missing.iter().all(|r| r[7].is_empty()),
+        missing.iter().all(|r| r[6].is_empty()),
         "left-out rows get a null cluster"
     );
     let labels: std::collections::BTreeSet<&str> = rows[1..]
         .iter()
-        .filter(|r| !r[3].is_empty())
-        .map(|r| r[7].as_str())
+        .filter(|r| !r[2].is_empty())
+        .map(|r| r[6].as_str())
         .collect();
     assert_eq!(labels.len(), 5);
 }
@@ -203,7 +202,7 @@ fn info_lists_rows_columns_types_and_nulls() {
     assert!(output.status.success());
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(text.contains("rows: 3000"), "{text}");
-    assert!(text.contains("columns: 7"), "{text}");
+    assert!(text.contains("columns: 6"), "{text}");
     let income = text.lines().find(|l| l.contains("income_k")).unwrap();
     assert!(
         income.contains("f64") && income.trim_end().ends_with('7'),

@@ -304,7 +304,8 @@ impl ClusterscopeApp {
             });
         egui::Panel::right("legend")
             .resizable(true)
-            .default_size(180.0)
+            .default_size(220.0)
+            .min_size(200.0)
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| self.legend_ui(ui));
             });
