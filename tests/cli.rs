@@ -328,7 +328,7 @@ fn npy_json_and_tsv_inputs_are_read() {
     // A little-endian float64 2-D .npy: 4 rows × 2 columns.
     let header = "{'descr': '<f8', 'fortran_order': False, 'shape': (4, 2), }";
     let mut header = header.to_string();
-    while (10 + header.len() + 1) % 64 != 0 {
+    while !(10 + header.len() + 1).is_multiple_of(64) {
         header.push(' ');
     }
     header.push('\n');

@@ -25,6 +25,6 @@ pub fn cluster_color(index: usize) -> Color32 {
         return *color;
     }
     let hue = (index as f32 * 0.618_034).fract();
-    let value = if index % 2 == 0 { 0.85 } else { 0.65 };
+    let value = if index.is_multiple_of(2) { 0.85 } else { 0.65 };
     Hsva::new(hue, 0.65, value, 1.0).into()
 }

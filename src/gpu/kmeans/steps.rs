@@ -24,8 +24,9 @@ pub struct GpuKMeans {
 impl GpuKMeans {
     pub fn new(context: GpuContext) -> Result<Self, GpuError> {
         let limits = context.device.limits();
-        let max_binding_bytes =
-            (limits.max_storage_buffer_binding_size as u64).min(limits.max_buffer_size);
+        let max_binding_bytes = limits
+            .max_storage_buffer_binding_size
+            .min(limits.max_buffer_size);
         let kernels = KMeansKernels::new(&context.device)?;
         Ok(Self {
             context,
