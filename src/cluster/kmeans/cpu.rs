@@ -7,30 +7,38 @@ use rayon::prelude::*;
 
 /// Points per reduction block. Keep in sync with `BLOCK_POINTS` in `shaders/kmeans_reduce.wgsl`.
 pub const BLOCK_POINTS: usize = 1024;
-/// Centroids per register tile of the CPU assignment kernel.
+/// Centroids per register tile of the AVX2 and portable kernels.
 const CENTROID_TILE: usize = 16;
+/// Centroids per register tile of the AVX-512 kernel (two zmm registers per point).
+const WIDE_CENTROID_TILE: usize = 32;
 /// Points per register tile of the CPU assignment kernel.
 const POINT_TILE: usize = 4;
 
-/// Centroids rearranged for the assignment kernel: tiles of 16 centroids stored
-/// dimension-major (`tile[j * 16 + l]`), padded with centroids that can never win.
+/// Centroids rearranged for the assignment kernels: tiles of `width` centroids stored
+/// dimension-major (`tile[j * width + l]`), padded with centroids that can never win.
 pub struct CentroidPanel {
     tiles: Vec<f32>,
     norms: Vec<f32>,
     n_tiles: usize,
     dims: usize,
+    width: usize,
 }
 
 impl CentroidPanel {
+    /// A panel in the tile width of the fastest kernel this CPU can run.
     pub fn new(centroids: &[f32], centroid_norms: &[f32], dims: usize) -> Self {
+        Self::with_width(centroids, centroid_norms, dims, preferred_tile_width())
+    }
+
+    fn with_width(centroids: &[f32], centroid_norms: &[f32], dims: usize, width: usize) -> Self {
         let k = centroid_norms.len();
-        let n_tiles = k.div_ceil(CENTROID_TILE);
-        let mut tiles = vec![0f32; n_tiles * dims * CENTROID_TILE];
-        let mut norms = vec![f32::INFINITY; n_tiles * CENTROID_TILE];
+        let n_tiles = k.div_ceil(width);
+        let mut tiles = vec![0f32; n_tiles * dims * width];
+        let mut norms = vec![f32::INFINITY; n_tiles * width];
         for c in 0..k {
-            let (t, l) = (c / CENTROID_TILE, c % CENTROID_TILE);
+            let (t, l) = (c / width, c % width);
             for j in 0..dims {
-                tiles[(t * dims + j) * CENTROID_TILE + l] = centroids[c * dims + j];
+                tiles[(t * dims + j) * width + l] = centroids[c * dims + j];
             }
             norms[c] = centroid_norms[c];
         }
@@ -39,8 +47,17 @@ impl CentroidPanel {
             norms,
             n_tiles,
             dims,
+            width,
         }
     }
+}
+
+fn preferred_tile_width() -> usize {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512f") {
+        return WIDE_CENTROID_TILE;
+    }
+    CENTROID_TILE
 }
 
 /// ‖row‖² for each row, summed in dimension order (as the shaders do).
@@ -91,12 +108,107 @@ pub(crate) fn assign_block(
     min_distances: &mut [f32],
 ) {
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-        // SAFETY: the CPU supports AVX2 and FMA, checked just above.
-        unsafe { assign_block_avx2_fma(rows, point_norms, panel, labels, min_distances) };
-        return;
+    {
+        if panel.width == WIDE_CENTROID_TILE && std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU supports AVX-512F, checked just above.
+            unsafe { assign_block_avx512(rows, point_norms, panel, labels, min_distances) };
+            return;
+        }
+        if panel.width == CENTROID_TILE
+            && std::arch::is_x86_feature_detected!("avx2")
+            && std::arch::is_x86_feature_detected!("fma")
+        {
+            // SAFETY: the CPU supports AVX2 and FMA, checked just above.
+            unsafe { assign_block_avx2_fma(rows, point_norms, panel, labels, min_distances) };
+            return;
+        }
+        if std::arch::is_x86_feature_detected!("fma") {
+            assign_block_kernel::<true>(rows, point_norms, panel, labels, min_distances);
+            return;
+        }
     }
     assign_block_kernel::<false>(rows, point_norms, panel, labels, min_distances);
+}
+
+/// The AVX-512 kernel: 4 points × 32 centroids of dot products in 8 zmm registers, and a
+/// running minimum kept per lane (value and centroid index) across tiles, so the
+/// horizontal argmin happens once per point instead of once per tile. Lane-wise strict
+/// `<` keeps the earliest tile and the final scan the lowest index: the same winner as the
+/// sequential scan. Same arithmetic as [`assign_block_kernel`] with `FUSED = true`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn assign_block_avx512(
+    rows: &[f32],
+    point_norms: &[f32],
+    panel: &CentroidPanel,
+    labels: &mut [u32],
+    min_distances: &mut [f32],
+) {
+    use std::arch::x86_64::*;
+    const W: usize = WIDE_CENTROID_TILE;
+    let d = panel.dims;
+    let m = labels.len();
+    let minus_two = _mm512_set1_ps(-2.0);
+    let lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    let mut i = 0;
+    while i < m {
+        let index = |p: usize| (i + p).min(m - 1);
+        let x: [&[f32]; POINT_TILE] =
+            std::array::from_fn(|p| &rows[index(p) * d..index(p) * d + d]);
+        let mut best_value = [[_mm512_set1_ps(f32::INFINITY); 2]; POINT_TILE];
+        let mut best_index = [[_mm512_setzero_si512(); 2]; POINT_TILE];
+        for t in 0..panel.n_tiles {
+            let tile = &panel.tiles[t * d * W..(t + 1) * d * W];
+            let mut dots = [[_mm512_setzero_ps(); 2]; POINT_TILE];
+            for j in 0..d {
+                // SAFETY: `tile` holds d × 32 floats, so j * 32 + 32 <= tile.len().
+                let (c0, c1) = unsafe {
+                    let c = tile.as_ptr().add(j * W);
+                    (_mm512_loadu_ps(c), _mm512_loadu_ps(c.add(16)))
+                };
+                for p in 0..POINT_TILE {
+                    let xp = _mm512_set1_ps(x[p][j]);
+                    dots[p][0] = _mm512_fmadd_ps(xp, c0, dots[p][0]);
+                    dots[p][1] = _mm512_fmadd_ps(xp, c1, dots[p][1]);
+                }
+            }
+            let norms = &panel.norms[t * W..(t + 1) * W];
+            // SAFETY: `norms` holds exactly 32 floats.
+            let norm = unsafe {
+                [
+                    _mm512_loadu_ps(norms.as_ptr()),
+                    _mm512_loadu_ps(norms.as_ptr().add(16)),
+                ]
+            };
+            let first = _mm512_set1_epi32((t * W) as i32);
+            let ids = [
+                _mm512_add_epi32(first, lanes),
+                _mm512_add_epi32(first, _mm512_add_epi32(lanes, _mm512_set1_epi32(16))),
+            ];
+            for p in 0..POINT_TILE {
+                for h in 0..2 {
+                    let score = _mm512_fmadd_ps(minus_two, dots[p][h], norm[h]);
+                    let better = _mm512_cmp_ps_mask::<_CMP_LT_OQ>(score, best_value[p][h]);
+                    best_value[p][h] = _mm512_mask_mov_ps(best_value[p][h], better, score);
+                    best_index[p][h] = _mm512_mask_mov_epi32(best_index[p][h], better, ids[h]);
+                }
+            }
+        }
+        for p in 0..POINT_TILE.min(m - i) {
+            // Lowest value over the 32 lanes, then the lowest centroid index holding it.
+            let [v0, v1] = best_value[p];
+            let [i0, i1] = best_index[p];
+            let best = _mm512_reduce_min_ps(_mm512_min_ps(v0, v1));
+            let target = _mm512_set1_ps(best);
+            let in0 = _mm512_cmp_ps_mask::<_CMP_EQ_OQ>(v0, target);
+            let in1 = _mm512_cmp_ps_mask::<_CMP_EQ_OQ>(v1, target);
+            let label =
+                _mm512_mask_reduce_min_epi32(in0, i0).min(_mm512_mask_reduce_min_epi32(in1, i1));
+            labels[i + p] = label as u32;
+            min_distances[i + p] = (best + point_norms[i + p]).max(0.0);
+        }
+        i += POINT_TILE;
+    }
 }
 
 /// The AVX2 + FMA kernel: for 4 points at a time and 16 centroids per tile, the dot
@@ -191,6 +303,7 @@ fn assign_block_kernel<const FUSED: bool>(
     min_distances: &mut [f32],
 ) {
     let d = panel.dims;
+    let w = panel.width;
     let m = labels.len();
     let mut i = 0;
     while i < m {
@@ -201,26 +314,24 @@ fn assign_block_kernel<const FUSED: bool>(
         let mut best = [f32::INFINITY; POINT_TILE];
         let mut best_index = [0u32; POINT_TILE];
         for t in 0..panel.n_tiles {
-            let tile = &panel.tiles[t * d * CENTROID_TILE..(t + 1) * d * CENTROID_TILE];
-            let mut dots = [[0f32; CENTROID_TILE]; POINT_TILE];
+            let tile = &panel.tiles[t * d * w..(t + 1) * d * w];
+            let mut dots = [[0f32; WIDE_CENTROID_TILE]; POINT_TILE];
             for j in 0..d {
-                let c: &[f32; CENTROID_TILE] = tile[j * CENTROID_TILE..(j + 1) * CENTROID_TILE]
-                    .try_into()
-                    .unwrap_or(&[0.0; CENTROID_TILE]);
+                let c = &tile[j * w..(j + 1) * w];
                 for p in 0..POINT_TILE {
                     let xp = x[p][j];
-                    for l in 0..CENTROID_TILE {
-                        dots[p][l] = multiply_add::<FUSED>(xp, c[l], dots[p][l]);
+                    for (dot, &cl) in dots[p][..w].iter_mut().zip(c) {
+                        *dot = multiply_add::<FUSED>(xp, cl, *dot);
                     }
                 }
             }
-            let norms = &panel.norms[t * CENTROID_TILE..(t + 1) * CENTROID_TILE];
+            let norms = &panel.norms[t * w..(t + 1) * w];
             for p in 0..POINT_TILE {
-                for l in 0..CENTROID_TILE {
+                for l in 0..w {
                     let score = multiply_add::<FUSED>(-2.0, dots[p][l], norms[l]);
                     if score < best[p] {
                         best[p] = score;
-                        best_index[p] = (t * CENTROID_TILE + l) as u32;
+                        best_index[p] = (t * w + l) as u32;
                     }
                 }
             }
@@ -362,13 +473,24 @@ mod tests {
     fn simd_kernel_matches_the_portable_fused_kernel() {
         let points = crate::synthetic::gaussian_blobs(1003, 7, 37, 2.0, 3).points;
         let centroids = crate::synthetic::uniform(37, 7, 4).values;
-        let panel = CentroidPanel::new(&centroids, &squared_norms(&centroids, 7), 7);
+        let centroid_norms = squared_norms(&centroids, 7);
         let norms = squared_norms(&points.values, 7);
-        let (mut a_labels, mut a_dist) = (vec![0u32; 1003], vec![0f32; 1003]);
+        let reference = CentroidPanel::with_width(&centroids, &centroid_norms, 7, CENTROID_TILE);
         let (mut b_labels, mut b_dist) = (vec![0u32; 1003], vec![0f32; 1003]);
-        assign_block(&points.values, &norms, &panel, &mut a_labels, &mut a_dist);
-        assign_block_kernel::<true>(&points.values, &norms, &panel, &mut b_labels, &mut b_dist);
-        assert_eq!(a_labels, b_labels);
-        assert_eq!(a_dist, b_dist);
+        assign_block_kernel::<true>(
+            &points.values,
+            &norms,
+            &reference,
+            &mut b_labels,
+            &mut b_dist,
+        );
+        // Every kernel this CPU can run (AVX2 on 16-wide tiles, AVX-512 on 32-wide ones).
+        for width in [CENTROID_TILE, WIDE_CENTROID_TILE] {
+            let panel = CentroidPanel::with_width(&centroids, &centroid_norms, 7, width);
+            let (mut a_labels, mut a_dist) = (vec![0u32; 1003], vec![0f32; 1003]);
+            assign_block(&points.values, &norms, &panel, &mut a_labels, &mut a_dist);
+            assert_eq!(a_labels, b_labels, "width {width}");
+            assert_eq!(a_dist, b_dist, "width {width}");
+        }
     }
 }
