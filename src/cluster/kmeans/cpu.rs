@@ -135,6 +135,8 @@ pub(crate) fn assign_block(
 /// horizontal argmin happens once per point instead of once per tile. Lane-wise strict
 /// `<` keeps the earliest tile and the final scan the lowest index: the same winner as the
 /// sequential scan. Same arithmetic as [`assign_block_kernel`] with `FUSED = true`.
+// `j` walks the dimensions of four rows and one tile at once.
+#[allow(clippy::needless_range_loop)]
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 unsafe fn assign_block_avx512(
@@ -215,6 +217,8 @@ unsafe fn assign_block_avx512(
 /// products live in 8 ymm registers; a tile is scored with one fused multiply-add per
 /// lane and scanned only when its minimum beats the best so far. Same arithmetic, in the
 /// same order, as [`assign_block_kernel`] with `FUSED = true`.
+// `j` walks the dimensions of four rows and one tile at once.
+#[allow(clippy::needless_range_loop)]
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn assign_block_avx2_fma(
