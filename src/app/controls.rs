@@ -114,12 +114,14 @@ impl ClusterscopeApp {
         egui::Grid::new("kmeans-params")
             .num_columns(2)
             .show(ui, |ui| {
-                ui.label("Max iterations");
+                // Each value is labelled for screen readers (and UI tests) by the text beside it.
+                let label = ui.label("Max iterations");
                 params_changed |= ui
                     .add(egui::DragValue::new(&mut params.max_iterations).range(1..=10_000))
+                    .labelled_by(label.id)
                     .changed();
                 ui.end_row();
-                ui.label("Tolerance");
+                let label = ui.label("Tolerance");
                 params_changed |= ui
                     .add(
                         egui::DragValue::new(&mut params.tolerance)
@@ -127,13 +129,17 @@ impl ClusterscopeApp {
                             .speed(1e-5)
                             .max_decimals(8),
                     )
+                    .labelled_by(label.id)
                     .changed();
                 ui.end_row();
-                ui.label("Seed");
-                params_changed |= ui.add(egui::DragValue::new(&mut params.seed)).changed();
+                let label = ui.label("Seed");
+                params_changed |= ui
+                    .add(egui::DragValue::new(&mut params.seed))
+                    .labelled_by(label.id)
+                    .changed();
                 ui.end_row();
-                ui.label("Backend");
-                egui::ComboBox::from_id_salt("backend")
+                let label = ui.label("Backend");
+                let combo = egui::ComboBox::from_id_salt("backend")
                     .selected_text(self.settings.backend.label())
                     .show_ui(ui, |ui| {
                         for choice in BackendChoice::ALL {
@@ -146,6 +152,7 @@ impl ClusterscopeApp {
                                 .changed();
                         }
                     });
+                combo.response.labelled_by(label.id);
                 ui.end_row();
             });
         match self.gpu_name() {

@@ -82,8 +82,8 @@ impl ClusterscopeApp {
                     "The table already has a column named '{DEFAULT_LABEL_COLUMN}'."
                 ));
                 ui.horizontal(|ui| {
-                    ui.label("New column name:");
-                    ui.text_edit_singleline(&mut prompt.name);
+                    let label = ui.label("New column name:");
+                    ui.text_edit_singleline(&mut prompt.name).labelled_by(label.id);
                 });
                 let name = prompt.name.trim();
                 if taken {
