@@ -83,7 +83,8 @@ impl ClusterscopeApp {
                 ));
                 ui.horizontal(|ui| {
                     let label = ui.label("New column name:");
-                    ui.text_edit_singleline(&mut prompt.name).labelled_by(label.id);
+                    ui.text_edit_singleline(&mut prompt.name)
+                        .labelled_by(label.id);
                 });
                 let name = prompt.name.trim();
                 if taken {
