@@ -8,9 +8,15 @@ use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde::Serialize;
 
+use crate::cluster::density::dbscan::DbscanParams;
+use crate::cluster::density::hdbscan::{ClusterSelection, HdbscanParams};
+use crate::cluster::density::optics::{OpticsExtraction, OpticsParams};
+use crate::cluster::hierarchy::divisive::DivisiveParams;
+use crate::cluster::hierarchy::{AgglomerativeParams, Cut, Linkage};
 use crate::cluster::kmeans::{self, KMeansParams};
-use crate::cluster::{BackendChoice, Engine, RunContext};
+use crate::cluster::{AlgorithmParams, BackendChoice, Engine, RunContext};
 use crate::data::{self, Scaling};
+use crate::matrix::Matrix;
 use crate::synthetic;
 
 /// Explore data by clustering it on the GPU.
@@ -46,6 +52,16 @@ pub enum Command {
 #[serde(rename_all = "lowercase")]
 pub enum Algorithm {
     Kmeans,
+    /// Bottom-up hierarchy (--linkage), cut by --k or --distance.
+    Agglomerative,
+    /// Top-down bisecting k-means, cut by --k or --distance (a within-cluster SSE).
+    Divisive,
+    /// Density-connected clusters (--eps, --min-points); noise gets -1.
+    Dbscan,
+    /// Hierarchical DBSCAN (--min-cluster-size, --min-samples); noise gets -1.
+    Hdbscan,
+    /// Reachability ordering (--min-points, --max-eps), clusters by --xi or --reachability.
+    Optics,
 }
 
 #[derive(Debug, Args)]
@@ -53,9 +69,45 @@ pub struct ClusterArgs {
     pub input: PathBuf,
     #[arg(long, value_enum, default_value = "kmeans")]
     pub algo: Algorithm,
-    /// Number of clusters.
+    /// Number of clusters (k-means; agglomerative and divisive cut).
     #[arg(long)]
-    pub k: usize,
+    pub k: Option<usize>,
+    /// Agglomerative linkage.
+    #[arg(long, value_enum, default_value = "ward")]
+    pub linkage: Linkage,
+    /// Agglomerative/divisive: cut the tree at this height instead of --k.
+    #[arg(long)]
+    pub distance: Option<f64>,
+    /// DBSCAN neighbourhood radius (in the scaled feature space).
+    #[arg(long, allow_negative_numbers = true)]
+    pub eps: Option<f64>,
+    /// DBSCAN/OPTICS: points (itself included) within eps that make a core point.
+    #[arg(long = "min-points", default_value_t = 5)]
+    pub min_points: usize,
+    /// HDBSCAN smallest cluster; OPTICS ξ smallest cluster (default --min-points).
+    #[arg(long = "min-cluster-size")]
+    pub min_cluster_size: Option<usize>,
+    /// HDBSCAN neighbours for the core distance (default --min-cluster-size).
+    #[arg(long = "min-samples")]
+    pub min_samples: Option<usize>,
+    /// HDBSCAN cluster selection.
+    #[arg(long = "cluster-selection", value_enum, default_value = "eom")]
+    pub cluster_selection: ClusterSelection,
+    /// OPTICS largest neighbourhood radius.
+    #[arg(long = "max-eps", default_value_t = f64::INFINITY, allow_negative_numbers = true)]
+    pub max_eps: f64,
+    /// OPTICS ξ extraction steepness (default 0.05 unless --reachability is given).
+    #[arg(long, allow_negative_numbers = true)]
+    pub xi: Option<f64>,
+    /// OPTICS extraction by a reachability threshold instead of ξ.
+    #[arg(long, allow_negative_numbers = true)]
+    pub reachability: Option<f64>,
+    /// Complete/average linkage: memory the distance matrix may take, in MiB.
+    #[arg(long = "memory-budget-mb")]
+    pub memory_budget_mb: Option<u64>,
+    /// HDBSCAN: also write `<label-column>_probability` and `<label-column>_outlier_score`.
+    #[arg(long)]
+    pub scores: bool,
     /// Feature columns, comma separated (default: every numeric column).
     #[arg(long, value_delimiter = ',')]
     pub columns: Option<Vec<String>>,
@@ -97,6 +149,50 @@ pub enum BenchAlgorithm {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// Seconds for DBSCAN (hierarchy + cut) on blobs, or on --input.
+    Dbscan {
+        #[command(flatten)]
+        data: BenchData,
+        #[arg(long, default_value_t = 0.3)]
+        eps: f64,
+        #[arg(long = "min-points", default_value_t = 5)]
+        min_points: usize,
+    },
+    /// Seconds for HDBSCAN on blobs, or on --input.
+    Hdbscan {
+        #[command(flatten)]
+        data: BenchData,
+        #[arg(long = "min-cluster-size", default_value_t = 5)]
+        min_cluster_size: usize,
+        #[arg(long = "min-samples")]
+        min_samples: Option<usize>,
+    },
+    /// Seconds for an agglomerative tree on blobs, or on --input.
+    Agglomerative {
+        #[command(flatten)]
+        data: BenchData,
+        #[arg(long, value_enum, default_value = "ward")]
+        linkage: Linkage,
+    },
+}
+
+/// Data for a benchmark: seeded Gaussian blobs, or every numeric column of a file.
+#[derive(Debug, Args)]
+pub struct BenchData {
+    #[arg(long, default_value_t = 100_000)]
+    n: usize,
+    #[arg(long, default_value_t = 2)]
+    d: usize,
+    /// Blobs to draw.
+    #[arg(long, default_value_t = 10)]
+    centers: usize,
+    /// Read the points from this table (all numeric columns) instead.
+    #[arg(long)]
+    input: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "cpu")]
+    backend: BackendChoice,
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
 }
 
 /// The `--summary-json` line.
@@ -108,9 +204,12 @@ pub struct Summary {
     pub n_rows: usize,
     pub n_used: usize,
     pub n_clusters: usize,
+    /// Points labelled noise (-1).
+    pub n_noise: usize,
     pub iterations: usize,
     pub converged: bool,
-    pub inertia: f64,
+    /// k-means only; null otherwise.
+    pub inertia: Option<f64>,
     pub elapsed_ms: f64,
 }
 
@@ -128,8 +227,108 @@ pub fn run(command: Command) -> anyhow::Result<()> {
                 backend,
                 seed,
             } => bench_kmeans(n, d, k, iterations, backend, seed),
+            BenchAlgorithm::Dbscan {
+                data,
+                eps,
+                min_points,
+            } => bench_run(
+                &data,
+                AlgorithmParams::Dbscan(DbscanParams::new(eps, min_points)),
+            ),
+            BenchAlgorithm::Hdbscan {
+                data,
+                min_cluster_size,
+                min_samples,
+            } => bench_run(
+                &data,
+                AlgorithmParams::Hdbscan(
+                    HdbscanParams::new(min_cluster_size).min_samples(min_samples),
+                ),
+            ),
+            BenchAlgorithm::Agglomerative { data, linkage } => bench_run(
+                &data,
+                AlgorithmParams::Agglomerative(AgglomerativeParams::new(
+                    linkage,
+                    Cut::Clusters(data.centers.max(1)),
+                )),
+            ),
         },
     }
+}
+
+/// Builds the algorithm's params from the flags, refusing flags that contradict each other.
+fn algorithm_params(args: &ClusterArgs) -> anyhow::Result<AlgorithmParams> {
+    let tree_cut = || -> anyhow::Result<Cut> {
+        match (args.k, args.distance) {
+            (Some(k), None) => Ok(Cut::Clusters(k)),
+            (None, Some(t)) => Ok(Cut::Height(t)),
+            (Some(_), Some(_)) => bail!("give either --k or --distance, not both"),
+            (None, None) => bail!("{:?} needs --k N or --distance T", args.algo),
+        }
+    };
+    Ok(match args.algo {
+        Algorithm::Kmeans => {
+            let Some(k) = args.k else {
+                bail!("kmeans needs --k N");
+            };
+            AlgorithmParams::KMeans(
+                KMeansParams::new(k)
+                    .max_iterations(args.max_iter)
+                    .tolerance(args.tol)
+                    .seed(args.seed),
+            )
+        }
+        Algorithm::Agglomerative => {
+            let mut params = AgglomerativeParams::new(args.linkage, tree_cut()?);
+            if let Some(mb) = args.memory_budget_mb {
+                params.matrix_budget = mb.saturating_mul(1 << 20);
+            }
+            AlgorithmParams::Agglomerative(params)
+        }
+        Algorithm::Divisive => AlgorithmParams::Divisive(
+            DivisiveParams::new(tree_cut()?)
+                .seed(args.seed)
+                .max_iterations(args.max_iter),
+        ),
+        Algorithm::Dbscan => {
+            let Some(eps) = args.eps else {
+                bail!("dbscan needs --eps (the neighbourhood radius)");
+            };
+            AlgorithmParams::Dbscan(DbscanParams::new(eps, args.min_points))
+        }
+        Algorithm::Hdbscan => AlgorithmParams::Hdbscan(
+            HdbscanParams::new(args.min_cluster_size.unwrap_or(5))
+                .min_samples(args.min_samples)
+                .selection(args.cluster_selection),
+        ),
+        Algorithm::Optics => {
+            let extraction = match (args.xi, args.reachability) {
+                (Some(_), Some(_)) => bail!("give either --xi or --reachability, not both"),
+                (_, Some(threshold)) => OpticsExtraction::Threshold(threshold),
+                (xi, None) => OpticsExtraction::Xi(xi.unwrap_or(0.05)),
+            };
+            let mut params = OpticsParams::new(args.min_points);
+            params.max_eps = args.max_eps;
+            params.extraction = extraction;
+            params.min_cluster_size = args.min_cluster_size;
+            AlgorithmParams::Optics(params)
+        }
+    })
+}
+
+/// Checks params that need only the row count, before any heavy work.
+fn check_params(params: &AlgorithmParams, n: usize) -> anyhow::Result<()> {
+    match params {
+        AlgorithmParams::KMeans(p) => {
+            p.check(n)?;
+        }
+        AlgorithmParams::Agglomerative(p) => p.check(n)?,
+        AlgorithmParams::Divisive(p) => p.check(n)?,
+        AlgorithmParams::Dbscan(p) => p.check()?,
+        AlgorithmParams::Hdbscan(p) => p.check()?,
+        AlgorithmParams::Optics(p) => p.check()?,
+    }
+    Ok(())
 }
 
 fn cluster(args: &ClusterArgs) -> anyhow::Result<()> {
@@ -137,10 +336,8 @@ fn cluster(args: &ClusterArgs) -> anyhow::Result<()> {
     // Check what can be checked before reading a possibly large file.
     data::output_format_for(&args.out)?;
     data::ensure_output_is_not_input(&args.input, &args.out)?;
-    KMeansParams::new(args.k)
-        .max_iterations(args.max_iter)
-        .tolerance(args.tol)
-        .check(usize::MAX)?;
+    let params = algorithm_params(args)?;
+    check_params(&params, usize::MAX)?;
     if args.label_column.trim().is_empty() {
         bail!("--label-column cannot be empty");
     }
@@ -177,12 +374,9 @@ fn cluster(args: &ClusterArgs) -> anyhow::Result<()> {
         );
     }
     let points = Arc::new(features.matrix.clone());
-    let params = KMeansParams::new(args.k)
-        .max_iterations(args.max_iter)
-        .tolerance(args.tol)
-        .seed(args.seed);
+    check_params(&params, points.n_rows)?;
     let mut engine = Engine::headless();
-    let result = kmeans::fit(
+    let result = crate::cluster::run(
         &mut engine,
         &points,
         &params,
@@ -190,10 +384,27 @@ fn cluster(args: &ClusterArgs) -> anyhow::Result<()> {
         &RunContext::default(),
     )?;
     let labels = features.labels_for_table(&result.labels);
-    data::export_labeled(
+    let mut extra = Vec::new();
+    if args.scores {
+        match (&result.probabilities, &result.outlier_scores) {
+            (Some(probabilities), Some(scores)) => {
+                extra.push((
+                    format!("{}_probability", args.label_column),
+                    features.values_for_table(probabilities),
+                ));
+                extra.push((
+                    format!("{}_outlier_score", args.label_column),
+                    features.values_for_table(scores),
+                ));
+            }
+            _ => eprintln!("warning: --scores is only produced by --algo hdbscan; ignored"),
+        }
+    }
+    data::export_labeled_with(
         &frame,
         &labels,
         &args.label_column,
+        &extra,
         &args.out,
         Some(&args.input),
     )?;
@@ -204,7 +415,8 @@ fn cluster(args: &ClusterArgs) -> anyhow::Result<()> {
             adapter: result.diagnostics.adapter.clone(),
             n_rows: features.n_table_rows,
             n_used: points.n_rows,
-            n_clusters: args.k,
+            n_clusters: result.n_clusters,
+            n_noise: result.n_noise(),
             iterations: result.diagnostics.iterations,
             converged: result.diagnostics.converged,
             inertia: result.inertia,
@@ -300,5 +512,66 @@ fn bench_kmeans(
     );
     println!("seconds per Lloyd iteration (median of the rest): {median:.4}");
     println!("inertia: {:.6e}", result.inertia);
+    Ok(())
+}
+
+/// Points for a benchmark: blobs (spread 0.5 in [-10, 10]^d) or a file's numeric columns.
+fn bench_points(data: &BenchData) -> anyhow::Result<Arc<Matrix>> {
+    match &data.input {
+        Some(path) => {
+            let frame = data::read_table(path)?;
+            let columns = data::numeric_columns(&frame);
+            let features = data::extract_features(&frame, &columns, Scaling::None)
+                .with_context(|| format!("in {}", path.display()))?;
+            Ok(Arc::new(features.matrix))
+        }
+        None => {
+            if data.n == 0 || data.d == 0 {
+                bail!("--n and --d must be at least 1");
+            }
+            Ok(Arc::new(
+                synthetic::gaussian_blobs(data.n, data.d, data.centers.max(1), 0.5, data.seed)
+                    .points,
+            ))
+        }
+    }
+}
+
+/// Times one run of a non-iterative algorithm (a fresh engine, so nothing is cached).
+fn bench_run(data: &BenchData, params: AlgorithmParams) -> anyhow::Result<()> {
+    let points = bench_points(data)?;
+    check_params(&params, points.n_rows)?;
+    let mut engine = Engine::headless();
+    engine.resolve(data.backend)?;
+    let started = Instant::now();
+    let result = crate::cluster::run(
+        &mut engine,
+        &points,
+        &params,
+        data.backend,
+        &RunContext::default(),
+    )?;
+    let seconds = started.elapsed().as_secs_f64();
+    let name = match &params {
+        AlgorithmParams::KMeans(_) => "kmeans".to_string(),
+        AlgorithmParams::Agglomerative(p) => format!("agglomerative-{}", p.linkage.name()),
+        AlgorithmParams::Divisive(_) => "divisive".to_string(),
+        AlgorithmParams::Dbscan(_) => "dbscan".to_string(),
+        AlgorithmParams::Hdbscan(_) => "hdbscan".to_string(),
+        AlgorithmParams::Optics(_) => "optics".to_string(),
+    };
+    println!(
+        "{name} backend={} adapter=\"{}\" n={} d={}",
+        result.diagnostics.backend.name(),
+        result.diagnostics.adapter,
+        points.n_rows,
+        points.n_cols
+    );
+    println!(
+        "clusters: {} noise: {}",
+        result.n_clusters,
+        result.n_noise()
+    );
+    println!("seconds: {seconds:.4}");
     Ok(())
 }

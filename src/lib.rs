@@ -12,4 +12,5 @@ pub mod gpu;
 pub mod matrix;
 pub mod metrics;
 pub mod projection;
+pub mod spatial;
 pub mod synthetic;

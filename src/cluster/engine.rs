@@ -1,7 +1,12 @@
 //! Where runs are sent: owns the GPU state (if any) and picks a backend for each run.
 
+use std::sync::Arc;
+
+use super::density::DensityHierarchy;
+use super::density::hierarchy::HierarchyKey;
 use super::{Backend, BackendChoice, ClusterError};
 use crate::gpu::GpuContext;
+use crate::gpu::density::GpuDensity;
 use crate::gpu::kmeans::GpuKMeans;
 
 enum GpuSlot {
@@ -14,32 +19,36 @@ enum GpuSlot {
 /// Runs algorithms on the CPU or on one GPU device, keeping GPU uploads between runs.
 pub struct Engine {
     gpu: GpuSlot,
+    /// Density pipelines, compiled on first use on the same device.
+    gpu_density: Option<Result<Box<GpuDensity>, String>>,
+    /// The last density hierarchy: DBSCAN with another eps is a cut of it.
+    pub(crate) density_cache: Option<(HierarchyKey, Arc<DensityHierarchy>)>,
 }
 
 impl Engine {
     /// Creates its own wgpu device the first time a GPU run is asked for.
     pub fn headless() -> Self {
-        Self {
-            gpu: GpuSlot::NotTried,
-        }
+        Self::from_slot(GpuSlot::NotTried)
     }
 
     /// Uses a device made elsewhere (eframe's).
     pub fn with_gpu(context: GpuContext) -> Self {
         match GpuKMeans::new(context) {
-            Ok(gpu) => Self {
-                gpu: GpuSlot::Ready(Box::new(gpu)),
-            },
-            Err(error) => Self {
-                gpu: GpuSlot::Unavailable(error.to_string()),
-            },
+            Ok(gpu) => Self::from_slot(GpuSlot::Ready(Box::new(gpu))),
+            Err(error) => Self::from_slot(GpuSlot::Unavailable(error.to_string())),
         }
     }
 
     /// Never touches a GPU; `reason` is reported when one is requested.
     pub fn cpu_only(reason: impl Into<String>) -> Self {
+        Self::from_slot(GpuSlot::Unavailable(reason.into()))
+    }
+
+    fn from_slot(gpu: GpuSlot) -> Self {
         Self {
-            gpu: GpuSlot::Unavailable(reason.into()),
+            gpu,
+            gpu_density: None,
+            density_cache: None,
         }
     }
 
@@ -90,6 +99,30 @@ impl Engine {
             GpuSlot::Ready(gpu) => Ok(gpu),
             GpuSlot::Unavailable(reason) => Err(ClusterError::NoGpu(reason.clone())),
             GpuSlot::NotTried => Err(ClusterError::NoGpu("not initialised".into())),
+        }
+    }
+
+    pub(crate) fn gpu_density(&mut self) -> Result<&mut GpuDensity, ClusterError> {
+        if self.gpu_density.is_none() {
+            let context = self.gpu_kmeans()?.context().clone();
+            self.gpu_density = Some(
+                GpuDensity::new(context)
+                    .map(Box::new)
+                    .map_err(|e| e.to_string()),
+            );
+        }
+        match self.gpu_density.as_mut() {
+            Some(Ok(gpu)) => Ok(gpu),
+            Some(Err(reason)) => Err(ClusterError::NoGpu(reason.clone())),
+            None => Err(ClusterError::NoGpu("not initialised".into())),
+        }
+    }
+
+    /// Datasets uploaded by the density passes so far.
+    pub fn gpu_density_uploads(&self) -> usize {
+        match &self.gpu_density {
+            Some(Ok(gpu)) => gpu.uploads,
+            _ => 0,
         }
     }
 

@@ -1,14 +1,22 @@
 //! Clustering algorithms. Each one: params → checked params → run on a backend with a
 //! [`RunContext`] → a result with labels and diagnostics. Algorithms know nothing of the UI.
 
+pub mod density;
 mod engine;
+pub mod hierarchy;
 pub mod kmeans;
+mod run;
 mod run_context;
 
 pub use engine::Engine;
+pub use run::{AlgorithmParams, Clustering, Structure, run};
 pub use run_context::{CancelToken, Progress, RunContext};
 
 use serde::{Deserialize, Serialize};
+
+/// The label of points that belong to no cluster (DBSCAN/HDBSCAN/OPTICS noise). Exports
+/// write it as -1.
+pub const NOISE: u32 = u32::MAX;
 
 /// Where the user asked the work to run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -68,6 +76,16 @@ pub struct RunDiagnostics {
 pub enum ClusterError {
     #[error(transparent)]
     KMeansParams(#[from] kmeans::KMeansParamsError),
+    #[error(transparent)]
+    HierarchyParams(#[from] hierarchy::HierarchyParamsError),
+    #[error(transparent)]
+    DbscanParams(#[from] density::dbscan::DbscanParamsError),
+    #[error(transparent)]
+    HdbscanParams(#[from] density::hdbscan::HdbscanParamsError),
+    #[error(transparent)]
+    OpticsParams(#[from] density::optics::OpticsParamsError),
+    #[error("internal error: {0}")]
+    Internal(String),
     #[error("cancelled")]
     Cancelled,
     #[error("the GPU backend was requested but no wgpu adapter is available: {0}")]

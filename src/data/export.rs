@@ -44,6 +44,19 @@ pub fn export_labeled(
     output: &Path,
     input: Option<&Path>,
 ) -> Result<(), DataError> {
+    export_labeled_with(frame, labels, label_column, &[], output, input)
+}
+
+/// [`export_labeled`] with further per-row float columns (e.g. HDBSCAN's membership
+/// probabilities), `None` = null. Noise labels (`u32::MAX`) are written as -1.
+pub fn export_labeled_with(
+    frame: &DataFrame,
+    labels: &[Option<u32>],
+    label_column: &str,
+    extra: &[(String, Vec<Option<f64>>)],
+    output: &Path,
+    input: Option<&Path>,
+) -> Result<(), DataError> {
     let format = output_format_for(output)?;
     if let Some(input) = input {
         ensure_output_is_not_input(input, output)?;
@@ -69,6 +82,16 @@ pub fn export_labeled(
     labeled
         .with_column(Column::new(label_column.into(), cluster))
         .map_err(|e| write_error(polars_message(&e)))?;
+    for (name, values) in extra {
+        if frame.column(name).is_ok() {
+            return Err(DataError::LabelColumnExists {
+                column: name.clone(),
+            });
+        }
+        labeled
+            .with_column(Column::new(name.as_str().into(), values.clone()))
+            .map_err(|e| write_error(polars_message(&e)))?;
+    }
 
     let folder = match output.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),

@@ -60,6 +60,15 @@ impl FeatureMatrix {
         }
         per_row
     }
+
+    /// Spreads per-matrix-row values back over the table: `None` for rows left out.
+    pub fn values_for_table(&self, values: &[f64]) -> Vec<Option<f64>> {
+        let mut per_row = vec![None; self.n_table_rows];
+        for (&row, &value) in self.table_rows.iter().zip(values) {
+            per_row[row as usize] = Some(value);
+        }
+        per_row
+    }
 }
 
 /// Names of the columns whose type is numeric (integers and floats), in table order.

@@ -8,7 +8,10 @@ mod info;
 mod read;
 
 pub use error::DataError;
-pub use export::{OutputFormat, ensure_output_is_not_input, export_labeled, output_format_for};
+pub use export::{
+    OutputFormat, ensure_output_is_not_input, export_labeled, export_labeled_with,
+    output_format_for,
+};
 pub use features::{FeatureMatrix, Scaling, extract_features, numeric_columns};
 pub use info::{ColumnInfo, TableInfo, table_info};
 pub use read::{SUPPORTED_EXTENSIONS, read_table};

@@ -2,6 +2,7 @@
 //! egui or of tables; the app hands it eframe's device, the command line makes its own.
 
 mod context;
+pub mod density;
 pub mod kmeans;
 mod readback;
 
@@ -23,7 +24,7 @@ pub enum GpuError {
     Map(String),
     #[error("{0}")]
     TooLarge(String),
-    #[error("the GPU rejected a k-means shader: {0}")]
+    #[error("the GPU rejected a compute shader: {0}")]
     Shader(String),
     #[error("the GPU ran out of memory or rejected a buffer: {0}")]
     Allocation(String),

@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""Reference outputs for the hierarchy and density tests (tests/reference_*.rs).
+
+Writes small JSON fixtures to tests/fixtures/: points (float32-exact values) with the
+linkage matrices of scipy, DBSCAN labels of scikit-learn, HDBSCAN labels of the `hdbscan`
+library and OPTICS orderings of scikit-learn. Run from the repository root:
+
+    python3 -m venv .venv && .venv/bin/pip install numpy scipy scikit-learn hdbscan
+    .venv/bin/python scripts/make_fixtures.py
+"""
+import json
+import pathlib
+
+import hdbscan
+import numpy as np
+import scipy
+import sklearn
+from scipy.cluster.hierarchy import linkage
+from sklearn.cluster import DBSCAN, OPTICS, cluster_optics_dbscan
+from sklearn.datasets import make_blobs, make_moons
+
+OUT = pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures"
+
+
+def f32(x):
+    """Values a Rust f32 parses back exactly, used in float64 by the references."""
+    return np.asarray(x, dtype=np.float32).astype(np.float64)
+
+
+def points_json(x):
+    return [[float(v) for v in row] for row in x]
+
+
+def write(name, payload):
+    payload["versions"] = {
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "scikit-learn": sklearn.__version__,
+        "hdbscan": getattr(hdbscan, "__version__", "0.8.x"),
+    }
+    (OUT / f"{name}.json").write_text(json.dumps(payload))
+    print("wrote", name)
+
+
+def linkage_fixtures():
+    rng = np.random.default_rng(7)
+    # Continuous data: no ties.
+    blobs, _ = make_blobs(n_samples=80, n_features=3, centers=4, cluster_std=1.2, random_state=3)
+    blobs = f32(blobs)
+    # Integer grid with jitter-free duplicates and equal distances: many ties.
+    grid = f32([[x, y] for x in range(6) for y in range(4)] + [[2, 2], [5, 0]])
+    wide = f32(rng.normal(size=(50, 12)))
+    cases = []
+    for name, x in [("blobs", blobs), ("grid", grid), ("wide", wide)]:
+        for method in ["single", "complete", "average", "ward"]:
+            z = linkage(x, method=method, metric="euclidean")
+            cases.append({"data": name, "method": method, "linkage": z.tolist()})
+    write(
+        "linkage",
+        {
+            "datasets": {
+                "blobs": points_json(blobs),
+                "grid": points_json(grid),
+                "wide": points_json(wide),
+            },
+            "cases": cases,
+        },
+    )
+
+
+def density_points():
+    moons, _ = make_moons(n_samples=400, noise=0.06, random_state=1)
+    blobs, _ = make_blobs(n_samples=300, centers=[[3, 2], [-1.5, 2]], cluster_std=0.25, random_state=2)
+    rng = np.random.default_rng(3)
+    noise = rng.uniform([-2, -1.5], [4, 3], size=(60, 2))
+    return f32(np.vstack([moons, blobs, noise]))
+
+
+def dbscan_fixtures():
+    x = density_points()
+    cases = []
+    for eps, min_samples in [(0.1, 5), (0.15, 10), (0.2, 4), (0.05, 3), (0.3, 1)]:
+        labels = DBSCAN(eps=eps, min_samples=min_samples).fit(x).labels_
+        cases.append({"eps": eps, "min_samples": min_samples, "labels": labels.tolist()})
+    write("dbscan", {"points": points_json(x), "cases": cases})
+
+
+def hdbscan_fixtures():
+    from sklearn.metrics import adjusted_rand_score
+
+    x = density_points()
+    cases = []
+    for mcs, ms, method in [(15, None, "eom"), (10, 5, "eom"), (25, 10, "eom"), (10, 5, "leaf"), (5, 3, "eom")]:
+        def fit(data):
+            return hdbscan.HDBSCAN(
+                min_cluster_size=mcs, min_samples=ms, cluster_selection_method=method,
+                algorithm="generic", approx_min_span_tree=False,
+            ).fit(data)
+
+        clusterer = fit(x)
+        # Mutual reachability distances tie (many edges weigh one core distance), and the
+        # library orders tied merges as its sort happens to: the same points in another row
+        # order can give another tree. Record how far the library disagrees with itself.
+        floor, probability_gap, score_gap = 1.0, 0.0, 0.0
+        for seed in range(6):
+            order = np.random.default_rng(seed).permutation(len(x))
+            other = fit(x[order])
+            labels = np.empty_like(other.labels_)
+            labels[order] = other.labels_
+            probabilities = np.empty_like(other.probabilities_)
+            probabilities[order] = other.probabilities_
+            scores = np.empty_like(other.outlier_scores_)
+            scores[order] = other.outlier_scores_
+            floor = min(floor, adjusted_rand_score(clusterer.labels_, labels))
+            probability_gap = max(probability_gap, float(np.abs(probabilities - clusterer.probabilities_).mean()))
+            score_gap = max(score_gap, float(np.abs(scores - clusterer.outlier_scores_).mean()))
+        cases.append({
+            "self_agreement_ari": floor,
+            "self_probability_gap": probability_gap,
+            "self_outlier_score_gap": score_gap,
+            "min_cluster_size": mcs,
+            "min_samples": ms,
+            "selection": method,
+            "labels": clusterer.labels_.tolist(),
+            "probabilities": clusterer.probabilities_.tolist(),
+            "outlier_scores": clusterer.outlier_scores_.tolist(),
+        })
+    write("hdbscan", {"points": points_json(x), "cases": cases})
+
+
+def optics_fixtures():
+    blobs, _ = make_blobs(n_samples=250, centers=4, cluster_std=[0.3, 0.6, 0.2, 0.8], random_state=5)
+    rng = np.random.default_rng(4)
+    x = f32(np.vstack([blobs, rng.uniform(-12, 12, size=(30, 2))]))
+    cases = []
+    for min_samples, max_eps, xi in [(5, np.inf, 0.05), (10, np.inf, 0.1), (8, 3.0, 0.05)]:
+        model = OPTICS(min_samples=min_samples, max_eps=max_eps, xi=xi).fit(x)
+        threshold = 0.9
+        threshold_labels = cluster_optics_dbscan(
+            reachability=model.reachability_, core_distances=model.core_distances_,
+            ordering=model.ordering_, eps=threshold,
+        )
+        inf_to_none = lambda a: [None if not np.isfinite(v) else float(v) for v in a]
+        cases.append({
+            "min_samples": min_samples,
+            "max_eps": None if not np.isfinite(max_eps) else max_eps,
+            "xi": xi,
+            "ordering": model.ordering_.tolist(),
+            "reachability": inf_to_none(model.reachability_),
+            "core_distances": inf_to_none(model.core_distances_),
+            "labels": model.labels_.tolist(),
+            "threshold": threshold,
+            "threshold_labels": threshold_labels.tolist(),
+        })
+    write("optics", {"points": points_json(x), "cases": cases})
+
+
+if __name__ == "__main__":
+    OUT.mkdir(parents=True, exist_ok=True)
+    linkage_fixtures()
+    dbscan_fixtures()
+    hdbscan_fixtures()
+    optics_fixtures()

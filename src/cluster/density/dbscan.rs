@@ -1,0 +1,118 @@
+//! DBSCAN as a cut of the density hierarchy.
+//!
+//! Core points are exactly scikit-learn's: at least `min_points` points (itself included)
+//! within `eps`, inclusive. Border points follow scikit-learn's rule too, stated without its
+//! traversal: a non-core point within `eps` of core points of several clusters joins the
+//! cluster whose lowest-numbered core point comes first. So labels equal scikit-learn's up
+//! to renumbering; noise is [`NOISE`](crate::cluster::NOISE).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::hierarchy::{DensityHierarchy, density_hierarchy, spread_to_border};
+use crate::cluster::{BackendChoice, ClusterError, Engine, NOISE, RunContext, RunDiagnostics};
+use crate::matrix::Matrix;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DbscanParams {
+    pub eps: f64,
+    pub min_points: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DbscanParamsError {
+    #[error("--eps must be a positive finite number, got {0}")]
+    Eps(f64),
+    #[error("--min-points must be at least 1, got {0}")]
+    MinPoints(usize),
+}
+
+impl DbscanParams {
+    pub fn new(eps: f64, min_points: usize) -> Self {
+        Self { eps, min_points }
+    }
+
+    pub fn check(&self) -> Result<(), DbscanParamsError> {
+        if !(self.eps.is_finite() && self.eps > 0.0) {
+            return Err(DbscanParamsError::Eps(self.eps));
+        }
+        if self.min_points == 0 {
+            return Err(DbscanParamsError::MinPoints(self.min_points));
+        }
+        Ok(())
+    }
+}
+
+#[derive(Clone)]
+pub struct DbscanResult {
+    /// Cluster per point, or NOISE.
+    pub labels: Vec<u32>,
+    pub n_clusters: usize,
+    pub is_core: Vec<bool>,
+    /// The hierarchy this was cut from; cut it again with [`cut`] for another eps.
+    pub hierarchy: Arc<DensityHierarchy>,
+    pub diagnostics: RunDiagnostics,
+}
+
+impl DbscanResult {
+    pub fn n_noise(&self) -> usize {
+        self.labels.iter().filter(|&&l| l == NOISE).count()
+    }
+}
+
+pub fn fit(
+    engine: &mut Engine,
+    points: &Arc<Matrix>,
+    params: &DbscanParams,
+    backend: BackendChoice,
+    context: &RunContext,
+) -> Result<DbscanResult, ClusterError> {
+    let started = Instant::now();
+    params.check()?;
+    let backend = engine.resolve(backend)?;
+    let hierarchy = density_hierarchy(engine, points, params.min_points - 1, backend, context)?;
+    let mut result = cut(engine, &hierarchy, params.eps)?;
+    result.diagnostics.elapsed_ms = started.elapsed().as_secs_f64() * 1e3;
+    Ok(result)
+}
+
+/// DBSCAN at `eps` from an existing hierarchy: a union-find pass over the tree's edges and
+/// one radius query per non-core point.
+pub fn cut(
+    engine: &mut Engine,
+    hierarchy: &Arc<DensityHierarchy>,
+    eps: f64,
+) -> Result<DbscanResult, ClusterError> {
+    let started = Instant::now();
+    DbscanParams::new(eps, hierarchy.neighbours + 1).check()?;
+    let eps_sq = (eps * eps) as f32;
+    let core_labels = hierarchy.core_labels(eps_sq);
+    let is_core = core_labels.iter().map(|&l| l != NOISE).collect();
+    let n_clusters = core_labels
+        .iter()
+        .filter(|&&l| l != NOISE)
+        .max()
+        .map_or(0, |&m| m as usize + 1);
+    let labels = spread_to_border(engine, hierarchy, &core_labels, eps_sq)?;
+    Ok(DbscanResult {
+        labels,
+        n_clusters,
+        is_core,
+        hierarchy: Arc::clone(hierarchy),
+        diagnostics: RunDiagnostics {
+            backend: hierarchy.backend,
+            adapter: hierarchy.adapter.clone(),
+            iterations: 1,
+            converged: true,
+            elapsed_ms: started.elapsed().as_secs_f64() * 1e3,
+        },
+    })
+}
+
+/// The k-distance curve (distance to the `min_points`-th neighbour, the point itself
+/// counted), sorted descending as Orange draws it.
+pub fn k_distances(hierarchy: &DensityHierarchy) -> Vec<f64> {
+    let mut distances = hierarchy.core_distances();
+    distances.sort_by(|a, b| b.total_cmp(a));
+    distances
+}

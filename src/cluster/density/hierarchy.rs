@@ -1,0 +1,197 @@
+//! One density hierarchy shared by DBSCAN, HDBSCAN and single linkage: core distances and
+//! the mutual reachability spanning tree. DBSCAN at any eps is a cut of this tree (plus
+//! border points), so moving eps never recomputes it; the engine keeps the last one.
+
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use super::mst::{self, MstEdge};
+use crate::cluster::hierarchy::Dendrogram;
+use crate::cluster::{Backend, ClusterError, Engine, RunContext};
+use crate::matrix::Matrix;
+use crate::spatial::{KdTree, NO_LABEL};
+
+/// Core distances and the spanning tree for one (dataset, neighbour count).
+pub struct DensityHierarchy {
+    /// The core distance of a point is the distance to its `neighbours`-th nearest other
+    /// point (0 for single linkage).
+    pub neighbours: usize,
+    /// Squared core distances per point.
+    pub core_sq: Vec<f32>,
+    /// Spanning tree edges, sorted by (weight, a, b).
+    pub edges: Vec<MstEdge>,
+    pub backend: Backend,
+    pub adapter: String,
+    pub elapsed_ms: f64,
+    points: Arc<Matrix>,
+    tree: OnceLock<Arc<KdTree>>,
+}
+
+impl DensityHierarchy {
+    pub fn points(&self) -> &Arc<Matrix> {
+        &self.points
+    }
+
+    /// The k-d tree over the points (built on first use when the GPU built the hierarchy).
+    pub fn tree(&self) -> &Arc<KdTree> {
+        self.tree
+            .get_or_init(|| Arc::new(KdTree::build(&self.points)))
+    }
+
+    /// Core distances (not squared).
+    pub fn core_distances(&self) -> Vec<f64> {
+        self.core_sq.iter().map(|&c| (c as f64).sqrt()).collect()
+    }
+
+    /// The single linkage tree of mutual reachability distances.
+    pub fn dendrogram(&self) -> Dendrogram {
+        Dendrogram::over_points(
+            self.core_sq.len(),
+            self.edges.iter().map(|e| (e.a, e.b, e.weight())),
+        )
+    }
+
+    /// DBSCAN's core clusters at `eps`: a core point has its core distance ≤ eps, and two
+    /// core points share a cluster when a chain of core points ≤ eps apart joins them,
+    /// which is when the spanning tree joins them by edges ≤ eps. Clusters are numbered
+    /// in order of their lowest core point; other points get [`NO_LABEL`].
+    pub fn core_labels(&self, eps_sq: f32) -> Vec<u32> {
+        let n = self.core_sq.len();
+        let mut components = mst::Components::new(n);
+        for edge in self.edges.iter().take_while(|e| e.weight_sq <= eps_sq) {
+            components.union(edge.a, edge.b);
+        }
+        let mut numbering = vec![NO_LABEL; n];
+        let mut next = 0;
+        (0..n)
+            .map(|point| {
+                if self.core_sq[point] > eps_sq {
+                    return NO_LABEL;
+                }
+                let root = components.find(point as u32) as usize;
+                if numbering[root] == NO_LABEL {
+                    numbering[root] = next;
+                    next += 1;
+                }
+                numbering[root]
+            })
+            .collect()
+    }
+}
+
+/// Key of the hierarchy the engine keeps.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct HierarchyKey {
+    points: usize,
+    neighbours: usize,
+    backend: Backend,
+}
+
+/// Returns the engine's hierarchy for these points and neighbour count, building it when
+/// the last one was for something else.
+pub fn density_hierarchy(
+    engine: &mut Engine,
+    points: &Arc<Matrix>,
+    neighbours: usize,
+    backend: Backend,
+    context: &RunContext,
+) -> Result<Arc<DensityHierarchy>, ClusterError> {
+    let key = HierarchyKey {
+        points: Arc::as_ptr(points) as usize,
+        neighbours,
+        backend,
+    };
+    if let Some((cached_key, hierarchy)) = &engine.density_cache
+        && *cached_key == key
+        && Arc::ptr_eq(hierarchy.points(), points)
+    {
+        return Ok(Arc::clone(hierarchy));
+    }
+    let started = Instant::now();
+    let (core_sq, mut edges, adapter, tree) = match backend {
+        Backend::Cpu => {
+            let tree = KdTree::build(points);
+            context.check_cancelled()?;
+            let core_sq = mst::core_distances_cpu(&tree, neighbours);
+            context.check_cancelled()?;
+            let edges = mst::boruvka_cpu(&tree, &core_sq, context)?;
+            (
+                core_sq,
+                edges,
+                format!("{} CPU threads", rayon::current_num_threads()),
+                Some(Arc::new(tree)),
+            )
+        }
+        Backend::Gpu => {
+            let gpu = engine.gpu_density()?;
+            let adapter = gpu.adapter_name();
+            let core_sq = gpu.core_distances(points, neighbours)?;
+            context.check_cancelled()?;
+            let edges = gpu.spanning_tree(points, &core_sq, context)?;
+            (core_sq, edges, adapter, None)
+        }
+    };
+    mst::sort_edges(&mut edges);
+    let hierarchy = Arc::new(DensityHierarchy {
+        neighbours,
+        core_sq,
+        edges,
+        backend,
+        adapter,
+        elapsed_ms: started.elapsed().as_secs_f64() * 1e3,
+        points: Arc::clone(points),
+        tree: OnceLock::new(),
+    });
+    if let Some(tree) = tree {
+        let _ = hierarchy.tree.set(tree);
+    }
+    engine.density_cache = Some((key, Arc::clone(&hierarchy)));
+    Ok(hierarchy)
+}
+
+/// Core distances alone (OPTICS needs no spanning tree).
+pub fn core_distances(
+    engine: &mut Engine,
+    points: &Arc<Matrix>,
+    tree: &KdTree,
+    neighbours: usize,
+    backend: Backend,
+) -> Result<Vec<f32>, ClusterError> {
+    match backend {
+        Backend::Cpu => Ok(mst::core_distances_cpu(tree, neighbours)),
+        Backend::Gpu => Ok(engine.gpu_density()?.core_distances(points, neighbours)?),
+    }
+}
+
+/// For each non-core point, the smallest core label within `eps_sq`; core points keep
+/// theirs. [`NO_LABEL`] stays for noise.
+pub fn spread_to_border(
+    engine: &mut Engine,
+    hierarchy: &DensityHierarchy,
+    core_labels: &[u32],
+    eps_sq: f32,
+) -> Result<Vec<u32>, ClusterError> {
+    match hierarchy.backend {
+        Backend::Gpu => {
+            Ok(engine
+                .gpu_density()?
+                .border_labels(hierarchy.points(), core_labels, eps_sq)?)
+        }
+        Backend::Cpu => {
+            use rayon::prelude::*;
+            let tree = hierarchy.tree();
+            Ok(core_labels
+                .par_iter()
+                .enumerate()
+                .with_min_len(256)
+                .map(|(point, &label)| {
+                    if label != NO_LABEL {
+                        label
+                    } else {
+                        tree.min_label_within(point, eps_sq, core_labels)
+                    }
+                })
+                .collect())
+        }
+    }
+}

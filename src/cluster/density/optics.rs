@@ -1,0 +1,463 @@
+//! OPTICS (Ankerst et al.) as scikit-learn computes it: core distance to the
+//! `min_points`-th neighbour (the point itself counted), an ordering that always expands
+//! the unprocessed point of least reachability (lowest index on ties), and clusters
+//! extracted by ξ-steep areas or by a reachability threshold.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use super::hierarchy::core_distances;
+use crate::cluster::{BackendChoice, ClusterError, Engine, NOISE, RunContext, RunDiagnostics};
+use crate::matrix::Matrix;
+use crate::spatial::{KdTree, squared_distance};
+
+/// How clusters are read off the reachability plot.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum OpticsExtraction {
+    /// ξ-steep areas (scikit-learn's `cluster_optics_xi`).
+    Xi(f64),
+    /// Valleys below a reachability threshold (`cluster_optics_dbscan`).
+    Threshold(f64),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct OpticsParams {
+    pub min_points: usize,
+    pub max_eps: f64,
+    pub extraction: OpticsExtraction,
+    /// Smallest ξ cluster; defaults to `min_points`.
+    pub min_cluster_size: Option<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum OpticsParamsError {
+    #[error("--min-points must be at least 2 for OPTICS, got {0}")]
+    MinPoints(usize),
+    #[error("--max-eps must be positive (or inf), got {0}")]
+    MaxEps(f64),
+    #[error("--xi must lie strictly between 0 and 1, got {0}")]
+    Xi(f64),
+    #[error("--reachability must be a positive finite threshold, got {0}")]
+    Threshold(f64),
+    #[error("--min-cluster-size must be at least 2, got {0}")]
+    MinClusterSize(usize),
+}
+
+impl OpticsParams {
+    pub fn new(min_points: usize) -> Self {
+        Self {
+            min_points,
+            max_eps: f64::INFINITY,
+            extraction: OpticsExtraction::Xi(0.05),
+            min_cluster_size: None,
+        }
+    }
+
+    pub fn check(&self) -> Result<(), OpticsParamsError> {
+        if self.min_points < 2 {
+            return Err(OpticsParamsError::MinPoints(self.min_points));
+        }
+        if self.max_eps.is_nan() || self.max_eps <= 0.0 {
+            return Err(OpticsParamsError::MaxEps(self.max_eps));
+        }
+        match self.extraction {
+            OpticsExtraction::Xi(xi) if !(xi > 0.0 && xi < 1.0) => {
+                return Err(OpticsParamsError::Xi(xi));
+            }
+            OpticsExtraction::Threshold(t) if !(t.is_finite() && t > 0.0) => {
+                return Err(OpticsParamsError::Threshold(t));
+            }
+            _ => {}
+        }
+        if let Some(size) = self.min_cluster_size
+            && size < 2
+        {
+            return Err(OpticsParamsError::MinClusterSize(size));
+        }
+        Ok(())
+    }
+}
+
+/// The OPTICS ordering with its reachability plot.
+#[derive(Clone, Debug)]
+pub struct OpticsOrdering {
+    pub ordering: Vec<u32>,
+    /// Reachability per point (not in ordering order); infinite where none.
+    pub reachability: Vec<f64>,
+    pub core_distances: Vec<f64>,
+    /// The point each one was reached from, `u32::MAX` for none.
+    pub predecessor: Vec<u32>,
+    pub min_points: usize,
+}
+
+#[derive(Clone)]
+pub struct OpticsResult {
+    pub labels: Vec<u32>,
+    pub n_clusters: usize,
+    pub ordering: Arc<OpticsOrdering>,
+    /// ξ clusters as (start, end) positions in the ordering, inclusive, nested ones included.
+    pub xi_clusters: Vec<(usize, usize)>,
+    pub diagnostics: RunDiagnostics,
+}
+
+pub fn fit(
+    engine: &mut Engine,
+    points: &Arc<Matrix>,
+    params: &OpticsParams,
+    backend: BackendChoice,
+    context: &RunContext,
+) -> Result<OpticsResult, ClusterError> {
+    let started = Instant::now();
+    params.check()?;
+    let backend = engine.resolve(backend)?;
+    let tree = KdTree::build(points);
+    let core_sq = core_distances(engine, points, &tree, params.min_points - 1, backend)?;
+    context.check_cancelled()?;
+    let ordering = Arc::new(order(points, &tree, &core_sq, params, context)?);
+    let (labels, xi_clusters) = extract(&ordering, params);
+    let n_clusters = count_clusters(&labels);
+    Ok(OpticsResult {
+        labels,
+        n_clusters,
+        ordering,
+        xi_clusters,
+        diagnostics: RunDiagnostics {
+            backend,
+            adapter: match backend {
+                crate::cluster::Backend::Cpu => {
+                    format!("{} CPU threads", rayon::current_num_threads())
+                }
+                crate::cluster::Backend::Gpu => engine
+                    .gpu_context()
+                    .map(|c| c.adapter_name())
+                    .unwrap_or_default(),
+            },
+            iterations: 1,
+            converged: true,
+            elapsed_ms: started.elapsed().as_secs_f64() * 1e3,
+        },
+    })
+}
+
+pub fn count_clusters(labels: &[u32]) -> usize {
+    labels
+        .iter()
+        .filter(|&&l| l != NOISE)
+        .max()
+        .map_or(0, |&m| m as usize + 1)
+}
+
+/// Labels (and ξ clusters) from an ordering, without recomputing it.
+pub fn extract(
+    ordering: &OpticsOrdering,
+    params: &OpticsParams,
+) -> (Vec<u32>, Vec<(usize, usize)>) {
+    match params.extraction {
+        OpticsExtraction::Threshold(eps) => (threshold_labels(ordering, eps), Vec::new()),
+        OpticsExtraction::Xi(xi) => {
+            let min_cluster_size = params.min_cluster_size.unwrap_or(params.min_points).max(2);
+            let clusters = xi_clusters(ordering, xi, params.min_points, min_cluster_size);
+            (xi_labels(ordering, &clusters), clusters)
+        }
+    }
+}
+
+/// Max-heap entry turned min-heap on (reachability, point).
+type HeapEntry = Reverse<(OrderedF64, u32)>;
+
+#[derive(Clone, Copy, PartialEq, PartialOrd)]
+struct OrderedF64(f64);
+impl Eq for OrderedF64 {}
+impl Ord for OrderedF64 {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+fn order(
+    points: &Matrix,
+    tree: &KdTree,
+    core_sq: &[f32],
+    params: &OpticsParams,
+    context: &RunContext,
+) -> Result<OpticsOrdering, ClusterError> {
+    let n = points.n_rows;
+    let max_eps = params.max_eps;
+    let core_distances: Vec<f64> = core_sq
+        .iter()
+        .map(|&c| {
+            let c = (c as f64).sqrt();
+            if c > max_eps { f64::INFINITY } else { c }
+        })
+        .collect();
+    let mut reachability = vec![f64::INFINITY; n];
+    let mut predecessor = vec![u32::MAX; n];
+    let mut processed = vec![false; n];
+    let mut ordering = Vec::with_capacity(n);
+    let mut heap: BinaryHeap<HeapEntry> = BinaryHeap::new();
+    let mut next_unreached = 0usize;
+    // Unprocessed points, for the dense (max_eps = ∞) case.
+    let mut unprocessed: Vec<u32> = (0..n as u32).collect();
+    let dense = !max_eps.is_finite();
+    let radius_sq = if dense {
+        f32::INFINITY
+    } else {
+        (max_eps * max_eps) as f32
+    };
+    let mut neighbours: Vec<(u32, f64)> = Vec::new();
+    while ordering.len() < n {
+        if ordering.len() % 1024 == 0 {
+            context.check_cancelled()?;
+        }
+        // The unprocessed point of least reachability, lowest index on ties; all-infinite
+        // means the lowest unprocessed index, as numpy's argmin gives.
+        let point = loop {
+            match heap.pop() {
+                Some(Reverse((reach, p))) => {
+                    if !processed[p as usize] && reachability[p as usize] == reach.0 {
+                        break p as usize;
+                    }
+                }
+                None => {
+                    while processed[next_unreached] {
+                        next_unreached += 1;
+                    }
+                    break next_unreached;
+                }
+            }
+        };
+        processed[point] = true;
+        ordering.push(point as u32);
+        let core = core_distances[point];
+        if !core.is_finite() {
+            continue;
+        }
+        neighbours.clear();
+        if dense {
+            unprocessed.retain(|&p| !processed[p as usize]);
+            let query = points.row(point);
+            neighbours.par_extend(unprocessed.par_iter().with_min_len(2048).map(|&other| {
+                let d = squared_distance(query, points.row(other as usize));
+                (other, (d as f64).sqrt())
+            }));
+        } else {
+            tree.for_each_within(point, radius_sq, |other, d| {
+                if !processed[other] {
+                    neighbours.push((other as u32, (d as f64).sqrt()));
+                }
+            });
+        }
+        for &(other, distance) in &neighbours {
+            let reach = distance.max(core);
+            if reach < reachability[other as usize] {
+                reachability[other as usize] = reach;
+                predecessor[other as usize] = point as u32;
+                heap.push(Reverse((OrderedF64(reach), other)));
+            }
+        }
+    }
+    Ok(OpticsOrdering {
+        ordering,
+        reachability,
+        core_distances,
+        predecessor,
+        min_points: params.min_points,
+    })
+}
+
+/// scikit-learn's `cluster_optics_dbscan`: a new cluster starts at each point whose
+/// reachability exceeds `eps` but whose core distance does not.
+pub fn threshold_labels(ordering: &OpticsOrdering, eps: f64) -> Vec<u32> {
+    let n = ordering.ordering.len();
+    let mut labels = vec![NOISE; n];
+    let mut current: i64 = -1;
+    for &point in &ordering.ordering {
+        let p = point as usize;
+        let far = ordering.reachability[p] > eps;
+        let near_core = ordering.core_distances[p] <= eps;
+        if far && near_core {
+            current += 1;
+        }
+        labels[p] = if far && !near_core || current < 0 {
+            NOISE
+        } else {
+            current as u32
+        };
+    }
+    labels
+}
+
+struct SteepDownArea {
+    start: usize,
+    end: usize,
+    mib: f64,
+}
+
+/// scikit-learn's `_xi_cluster`, line for line: steep down areas are kept on a stack and
+/// each steep up area closes clusters with the compatible ones.
+pub fn xi_clusters(
+    ordering: &OpticsOrdering,
+    xi: f64,
+    min_samples: usize,
+    min_cluster_size: usize,
+) -> Vec<(usize, usize)> {
+    let n = ordering.ordering.len();
+    let mut plot: Vec<f64> = ordering
+        .ordering
+        .iter()
+        .map(|&p| ordering.reachability[p as usize])
+        .collect();
+    plot.push(f64::INFINITY);
+    let predecessor: Vec<u32> = ordering
+        .ordering
+        .iter()
+        .map(|&p| ordering.predecessor[p as usize])
+        .collect();
+    let xi_complement = 1.0 - xi;
+    let ratio: Vec<f64> = (0..n).map(|i| plot[i] / plot[i + 1]).collect();
+    // NaN ratios (∞/∞) compare false everywhere, as numpy's do.
+    let steep_upward: Vec<bool> = ratio.iter().map(|&r| r <= xi_complement).collect();
+    let steep_downward: Vec<bool> = ratio.iter().map(|&r| r >= 1.0 / xi_complement).collect();
+    let downward: Vec<bool> = ratio.iter().map(|&r| r > 1.0).collect();
+    let upward: Vec<bool> = ratio.iter().map(|&r| r < 1.0).collect();
+
+    let mut sdas: Vec<SteepDownArea> = Vec::new();
+    let mut clusters = Vec::new();
+    let mut index = 0usize;
+    let mut mib = 0.0f64;
+    for steep_index in 0..n {
+        if !(steep_upward[steep_index] || steep_downward[steep_index]) || steep_index < index {
+            continue;
+        }
+        mib = mib.max(
+            plot[index..=steep_index]
+                .iter()
+                .copied()
+                .fold(f64::NEG_INFINITY, f64::max),
+        );
+        if steep_downward[steep_index] {
+            update_filter_sdas(&mut sdas, mib, xi_complement, &plot);
+            let d_start = steep_index;
+            let d_end = extend_region(&steep_downward, &upward, d_start, min_samples);
+            sdas.push(SteepDownArea {
+                start: d_start,
+                end: d_end,
+                mib: 0.0,
+            });
+            index = d_end + 1;
+            mib = plot[index];
+        } else {
+            update_filter_sdas(&mut sdas, mib, xi_complement, &plot);
+            let u_start = steep_index;
+            let u_end = extend_region(&steep_upward, &downward, u_start, min_samples);
+            index = u_end + 1;
+            mib = plot[index];
+            let mut u_clusters = Vec::new();
+            for d in &sdas {
+                let mut c_start = d.start;
+                let mut c_end = u_end;
+                if plot[c_end + 1] * xi_complement < d.mib {
+                    continue;
+                }
+                let d_max = plot[d.start];
+                if d_max * xi_complement >= plot[c_end + 1] {
+                    while plot[c_start + 1] > plot[c_end + 1] && c_start < d.end {
+                        c_start += 1;
+                    }
+                } else if plot[c_end + 1] * xi_complement >= d_max {
+                    while c_end > u_start && plot[c_end - 1] > d_max {
+                        c_end -= 1;
+                    }
+                }
+                let Some((s, e)) =
+                    correct_predecessor(&plot, &predecessor, &ordering.ordering, c_start, c_end)
+                else {
+                    continue;
+                };
+                if e - s + 1 < min_cluster_size || s > d.end || e < u_start {
+                    continue;
+                }
+                u_clusters.push((s, e));
+            }
+            u_clusters.reverse();
+            clusters.extend(u_clusters);
+        }
+    }
+    clusters
+}
+
+fn extend_region(steep: &[bool], xward: &[bool], start: usize, min_samples: usize) -> usize {
+    let n = steep.len();
+    let mut non_xward = 0;
+    let mut end = start;
+    let mut index = start;
+    while index < n {
+        if steep[index] {
+            non_xward = 0;
+            end = index;
+        } else if !xward[index] {
+            non_xward += 1;
+            if non_xward > min_samples {
+                break;
+            }
+        } else {
+            return end;
+        }
+        index += 1;
+    }
+    end
+}
+
+fn update_filter_sdas(sdas: &mut Vec<SteepDownArea>, mib: f64, xi_complement: f64, plot: &[f64]) {
+    if mib.is_infinite() {
+        sdas.clear();
+        return;
+    }
+    sdas.retain(|sda| mib <= plot[sda.start] * xi_complement);
+    for sda in sdas.iter_mut() {
+        sda.mib = sda.mib.max(mib);
+    }
+}
+
+fn correct_predecessor(
+    plot: &[f64],
+    predecessor: &[u32],
+    ordering: &[u32],
+    s: usize,
+    mut e: usize,
+) -> Option<(usize, usize)> {
+    while s < e {
+        if plot[s] > plot[e] {
+            return Some((s, e));
+        }
+        let p_e = predecessor[e];
+        if ordering[s..e].contains(&p_e) {
+            return Some((s, e));
+        }
+        e -= 1;
+    }
+    None
+}
+
+/// scikit-learn's `_extract_xi_labels`: clusters in order, each labelling its span unless
+/// part of it is already labelled (so the innermost clusters win).
+pub fn xi_labels(ordering: &OpticsOrdering, clusters: &[(usize, usize)]) -> Vec<u32> {
+    let n = ordering.ordering.len();
+    let mut by_position = vec![NOISE; n];
+    let mut label = 0;
+    for &(start, end) in clusters {
+        if by_position[start..=end].iter().all(|&l| l == NOISE) {
+            by_position[start..=end].fill(label);
+            label += 1;
+        }
+    }
+    let mut labels = vec![NOISE; n];
+    for (position, &point) in ordering.ordering.iter().enumerate() {
+        labels[point as usize] = by_position[position];
+    }
+    labels
+}

@@ -1,0 +1,362 @@
+//! A k-d tree over the rows of a matrix, with the queries the density algorithms need.
+//! Queries are by row index of the indexed matrix (the algorithms ask about their own
+//! points) and exclude the query row itself; ties are broken by row index so every query
+//! has one answer.
+
+use super::{KD_TREE_MAX_DIMS, squared_distance};
+use crate::matrix::Matrix;
+
+/// Marks "no label" in label arrays handed to [`KdTree::min_label_within`].
+pub const NO_LABEL: u32 = u32::MAX;
+
+const LEAF_SIZE: usize = 24;
+const NO_CHILD: u32 = u32::MAX;
+
+/// Bounds are compared with a margin of a few ulps: the bound's gaps are rounded
+/// differently from the distance's differences, and a node must never be skipped while it
+/// may hold a point at exactly the best distance.
+const PRUNE_SLACK: f32 = 1.0 - 4.0 * f32::EPSILON;
+
+#[derive(Clone, Debug)]
+pub struct Node {
+    /// Range of tree-order positions under this node.
+    pub start: u32,
+    pub end: u32,
+    pub left: u32,
+    pub right: u32,
+}
+
+impl Node {
+    pub fn is_leaf(&self) -> bool {
+        self.left == NO_CHILD
+    }
+}
+
+/// Rows reordered so that each node's rows are contiguous, with bounding boxes per node.
+pub struct KdTree {
+    pub dims: usize,
+    /// Rows in tree order, row-major.
+    pub points: Vec<f32>,
+    /// Original row of each tree-order position.
+    pub index: Vec<u32>,
+    /// Tree-order position of each original row.
+    pub position: Vec<u32>,
+    pub nodes: Vec<Node>,
+    /// `lo` then `hi` corner of each node's box, `2 × dims` values per node.
+    bounds: Vec<f32>,
+}
+
+impl KdTree {
+    /// Builds the tree; above [`KD_TREE_MAX_DIMS`] columns it is a single leaf (a scan).
+    pub fn build(matrix: &Matrix) -> Self {
+        let leaf_size = if matrix.n_cols > KD_TREE_MAX_DIMS {
+            usize::MAX
+        } else {
+            LEAF_SIZE
+        };
+        Self::build_with_leaf_size(matrix, leaf_size)
+    }
+
+    pub fn build_with_leaf_size(matrix: &Matrix, leaf_size: usize) -> Self {
+        let n = matrix.n_rows;
+        let dims = matrix.n_cols;
+        let mut index: Vec<u32> = (0..n as u32).collect();
+        let mut nodes = Vec::new();
+        let mut bounds = Vec::new();
+        if n > 0 {
+            build_node(
+                matrix,
+                &mut index,
+                0,
+                n,
+                leaf_size.max(1),
+                &mut nodes,
+                &mut bounds,
+            );
+        }
+        let mut points = Vec::with_capacity(n * dims);
+        let mut position = vec![0u32; n];
+        for (pos, &row) in index.iter().enumerate() {
+            points.extend_from_slice(matrix.row(row as usize));
+            position[row as usize] = pos as u32;
+        }
+        Self {
+            dims,
+            points,
+            index,
+            position,
+            nodes,
+            bounds,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    /// Coordinates at tree-order position `pos`.
+    #[inline(always)]
+    pub fn point_at(&self, pos: usize) -> &[f32] {
+        &self.points[pos * self.dims..(pos + 1) * self.dims]
+    }
+
+    /// Coordinates of original row `row`.
+    #[inline(always)]
+    pub fn row(&self, row: usize) -> &[f32] {
+        self.point_at(self.position[row] as usize)
+    }
+
+    /// A lower bound on the squared distance from `query` to anything in node `node`.
+    #[inline(always)]
+    pub fn box_distance(&self, node: usize, query: &[f32]) -> f32 {
+        let lo = &self.bounds[node * 2 * self.dims..node * 2 * self.dims + self.dims];
+        let hi = &self.bounds[node * 2 * self.dims + self.dims..(node + 1) * 2 * self.dims];
+        let mut sum = 0.0f32;
+        for ((&q, &l), &h) in query.iter().zip(lo).zip(hi) {
+            let gap = if q < l {
+                l - q
+            } else if q > h {
+                q - h
+            } else {
+                0.0
+            };
+            sum += gap * gap;
+        }
+        sum * PRUNE_SLACK
+    }
+
+    /// Squared distance from row `row` to its `k`-th nearest other row (`k ≥ 1`; duplicates
+    /// count as neighbours at distance 0). Infinite when there are fewer than `k` others.
+    #[inline(always)]
+    pub fn kth_neighbour_distance(&self, row: usize, k: usize) -> f32 {
+        debug_assert!(k >= 1);
+        let query = self.row(row);
+        // The k smallest distances so far, ascending.
+        let mut best: Vec<f32> = Vec::with_capacity(k + 1);
+        let mut worst = f32::INFINITY;
+        let mut stack = vec![0u32];
+        while let Some(node) = stack.pop() {
+            let node = node as usize;
+            if self.box_distance(node, query) > worst {
+                continue;
+            }
+            let n = &self.nodes[node];
+            if n.is_leaf() {
+                for pos in n.start as usize..n.end as usize {
+                    if self.index[pos] as usize == row {
+                        continue;
+                    }
+                    let distance = squared_distance(query, self.point_at(pos));
+                    if best.len() < k || distance < worst {
+                        let at = best.partition_point(|&b| b <= distance);
+                        best.insert(at, distance);
+                        best.truncate(k);
+                        if best.len() == k {
+                            worst = best[k - 1];
+                        }
+                    }
+                }
+            } else {
+                self.push_children(&mut stack, n, query);
+            }
+        }
+        if best.len() == k {
+            best[k - 1]
+        } else {
+            f32::INFINITY
+        }
+    }
+
+    /// The smallest label among rows within squared distance `radius_sq` (inclusive) of
+    /// row `row` whose label is not [`NO_LABEL`].
+    #[inline(always)]
+    pub fn min_label_within(&self, row: usize, radius_sq: f32, labels: &[u32]) -> u32 {
+        let query = self.row(row);
+        let mut found = NO_LABEL;
+        let mut stack = vec![0u32];
+        while let Some(node) = stack.pop() {
+            let node = node as usize;
+            if self.box_distance(node, query) > radius_sq {
+                continue;
+            }
+            let n = &self.nodes[node];
+            if n.is_leaf() {
+                for pos in n.start as usize..n.end as usize {
+                    let other = self.index[pos] as usize;
+                    let label = labels[other];
+                    if label >= found || other == row {
+                        continue;
+                    }
+                    if squared_distance(query, self.point_at(pos)) <= radius_sq {
+                        found = label;
+                    }
+                }
+            } else {
+                stack.push(n.left);
+                stack.push(n.right);
+            }
+        }
+        found
+    }
+
+    /// Calls `visit(other_row, squared_distance)` for each other row within `radius_sq`
+    /// (inclusive) of row `row`, in no particular order.
+    #[inline(always)]
+    pub fn for_each_within(&self, row: usize, radius_sq: f32, mut visit: impl FnMut(usize, f32)) {
+        let query = self.row(row);
+        let mut stack = vec![0u32];
+        while let Some(node) = stack.pop() {
+            let node = node as usize;
+            if self.box_distance(node, query) > radius_sq {
+                continue;
+            }
+            let n = &self.nodes[node];
+            if n.is_leaf() {
+                for pos in n.start as usize..n.end as usize {
+                    let other = self.index[pos] as usize;
+                    if other == row {
+                        continue;
+                    }
+                    let distance = squared_distance(query, self.point_at(pos));
+                    if distance <= radius_sq {
+                        visit(other, distance);
+                    }
+                }
+            } else {
+                stack.push(n.left);
+                stack.push(n.right);
+            }
+        }
+    }
+
+    /// Pushes the farther child first so that the nearer one is searched first.
+    #[inline(always)]
+    pub fn push_children(&self, stack: &mut Vec<u32>, node: &Node, query: &[f32]) {
+        let left = self.box_distance(node.left as usize, query);
+        let right = self.box_distance(node.right as usize, query);
+        if left <= right {
+            stack.push(node.right);
+            stack.push(node.left);
+        } else {
+            stack.push(node.left);
+            stack.push(node.right);
+        }
+    }
+}
+
+fn build_node(
+    matrix: &Matrix,
+    index: &mut [u32],
+    start: usize,
+    end: usize,
+    leaf_size: usize,
+    nodes: &mut Vec<Node>,
+    bounds: &mut Vec<f32>,
+) -> u32 {
+    let dims = matrix.n_cols;
+    let id = nodes.len();
+    nodes.push(Node {
+        start: start as u32,
+        end: end as u32,
+        left: NO_CHILD,
+        right: NO_CHILD,
+    });
+    let mut lo = vec![f32::INFINITY; dims];
+    let mut hi = vec![f32::NEG_INFINITY; dims];
+    for &row in &index[start..end] {
+        for (dim, &value) in matrix.row(row as usize).iter().enumerate() {
+            lo[dim] = lo[dim].min(value);
+            hi[dim] = hi[dim].max(value);
+        }
+    }
+    bounds.extend_from_slice(&lo);
+    bounds.extend_from_slice(&hi);
+    if end - start <= leaf_size {
+        return id as u32;
+    }
+    let (split_dim, spread) = (0..dims)
+        .map(|dim| (dim, hi[dim] - lo[dim]))
+        .fold((0, -1.0f32), |best, c| if c.1 > best.1 { c } else { best });
+    if spread <= 0.0 {
+        // All rows identical: nothing to split on.
+        return id as u32;
+    }
+    let middle = start + (end - start) / 2;
+    index[start..end].select_nth_unstable_by(middle - start, |&a, &b| {
+        let va = matrix.values[a as usize * dims + split_dim];
+        let vb = matrix.values[b as usize * dims + split_dim];
+        va.total_cmp(&vb).then(a.cmp(&b))
+    });
+    let left = build_node(matrix, index, start, middle, leaf_size, nodes, bounds);
+    let right = build_node(matrix, index, middle, end, leaf_size, nodes, bounds);
+    nodes[id].left = left;
+    nodes[id].right = right;
+    id as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synthetic;
+
+    fn brute_kth(matrix: &Matrix, row: usize, k: usize) -> f32 {
+        let mut distances: Vec<f32> = (0..matrix.n_rows)
+            .filter(|&o| o != row)
+            .map(|o| squared_distance(matrix.row(row), matrix.row(o)))
+            .collect();
+        distances.sort_by(f32::total_cmp);
+        distances.get(k - 1).copied().unwrap_or(f32::INFINITY)
+    }
+
+    #[test]
+    fn kth_neighbour_matches_a_scan() {
+        let matrix = synthetic::uniform(700, 3, 5);
+        let tree = KdTree::build(&matrix);
+        for row in (0..700).step_by(13) {
+            for k in [1, 4, 17] {
+                assert_eq!(
+                    tree.kth_neighbour_distance(row, k),
+                    brute_kth(&matrix, row, k)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn radius_queries_match_a_scan() {
+        let matrix = synthetic::uniform(500, 2, 9);
+        let tree = KdTree::build(&matrix);
+        let labels: Vec<u32> = (0..500).map(|i| (i * 7919 % 101) as u32).collect();
+        let radius_sq = 0.004;
+        for row in (0..500).step_by(7) {
+            let expected: Vec<usize> = (0..500)
+                .filter(|&o| {
+                    o != row && squared_distance(matrix.row(row), matrix.row(o)) <= radius_sq
+                })
+                .collect();
+            let mut found = Vec::new();
+            tree.for_each_within(row, radius_sq, |o, _| found.push(o));
+            found.sort();
+            assert_eq!(found, expected);
+            let min_label = expected
+                .iter()
+                .map(|&o| labels[o])
+                .min()
+                .unwrap_or(NO_LABEL);
+            assert_eq!(tree.min_label_within(row, radius_sq, &labels), min_label);
+        }
+    }
+
+    #[test]
+    fn duplicates_are_neighbours_at_zero() {
+        let matrix = Matrix::new(4, 1, vec![1.0, 1.0, 1.0, 5.0]);
+        let tree = KdTree::build(&matrix);
+        assert_eq!(tree.kth_neighbour_distance(0, 2), 0.0);
+        assert_eq!(tree.kth_neighbour_distance(3, 1), 16.0);
+        assert_eq!(tree.kth_neighbour_distance(3, 4), f32::INFINITY);
+    }
+}
