@@ -76,7 +76,7 @@ pub struct ClusterArgs {
     #[arg(long, value_enum, default_value = "ward")]
     pub linkage: Linkage,
     /// Agglomerative/divisive: cut the tree at this height instead of --k.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub distance: Option<f64>,
     /// DBSCAN neighbourhood radius (in the scaled feature space).
     #[arg(long, allow_negative_numbers = true)]
@@ -322,6 +322,8 @@ fn check_params(params: &AlgorithmParams, n: usize) -> anyhow::Result<()> {
         AlgorithmParams::KMeans(p) => {
             p.check(n)?;
         }
+        // Before the file is read the size is unknown: no memory estimate yet.
+        AlgorithmParams::Agglomerative(p) if n == usize::MAX => p.cut.check(n)?,
         AlgorithmParams::Agglomerative(p) => p.check(n)?,
         AlgorithmParams::Divisive(p) => p.check(n)?,
         AlgorithmParams::Dbscan(p) => p.check()?,

@@ -10,8 +10,10 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use eframe::egui;
 use polars::prelude::DataFrame;
 
-use crate::cluster::kmeans::{self, KMeansParams, KMeansResult};
-use crate::cluster::{BackendChoice, CancelToken, ClusterError, Engine, Progress, RunContext};
+use crate::cluster::{
+    AlgorithmParams, BackendChoice, CancelToken, ClusterError, Clustering, Engine, Progress,
+    RunContext,
+};
 use crate::data::{self, FeatureMatrix, Scaling, TableInfo};
 use crate::matrix::Matrix;
 use crate::projection;
@@ -48,7 +50,7 @@ pub enum Event {
     Clustered {
         generation: u64,
         points: Arc<Matrix>,
-        result: Result<KMeansResult, String>,
+        result: Result<Clustering, String>,
     },
     OpenPicked(PathBuf),
     ExportPicked {
@@ -61,7 +63,7 @@ pub enum Event {
 struct ClusterJob {
     generation: u64,
     points: Arc<Matrix>,
-    params: KMeansParams,
+    params: AlgorithmParams,
     backend: BackendChoice,
     cancel: CancelToken,
 }
@@ -110,8 +112,13 @@ impl Jobs {
                             });
                             progress_ctx.request_repaint();
                         });
-                    let result =
-                        kmeans::fit(&mut engine, &job.points, &job.params, job.backend, &context);
+                    let result = crate::cluster::run(
+                        &mut engine,
+                        &job.points,
+                        &job.params,
+                        job.backend,
+                        &context,
+                    );
                     let result = match result {
                         Err(ClusterError::Cancelled) => continue,
                         other => other.map_err(|e| e.to_string()),
@@ -197,7 +204,12 @@ impl Jobs {
     }
 
     /// Sends a clustering request; the running one, if any, is cancelled.
-    pub fn cluster(&mut self, points: Arc<Matrix>, params: KMeansParams, backend: BackendChoice) {
+    pub fn cluster(
+        &mut self,
+        points: Arc<Matrix>,
+        params: AlgorithmParams,
+        backend: BackendChoice,
+    ) {
         self.cancel_clustering();
         self.cluster_generation += 1;
         let cancel = CancelToken::new();

@@ -29,6 +29,30 @@ impl ClusterscopeApp {
                 });
             });
         }
+        let noise = clustering.result.n_noise();
+        if noise > 0 {
+            ui.horizontal(|ui| {
+                swatch(ui, palette::NOISE);
+                ui.label("Noise");
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    ui.weak(format!(
+                        "{noise} ({:.1}%)",
+                        100.0 * noise as f64 / (total + noise).max(1) as f64
+                    ));
+                });
+            });
+        }
+        if let Some(selection) = &self.selection {
+            ui.separator();
+            ui.label(format!(
+                "Selected: {} points ({})",
+                selection.rows.len(),
+                selection.source
+            ));
+            if ui.button("Clear selection").clicked() {
+                self.selection = None;
+            }
+        }
         if let Some(prepared) = &self.prepared {
             let skipped = prepared.features.n_skipped();
             if skipped > 0 {

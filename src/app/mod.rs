@@ -10,6 +10,7 @@ mod palette;
 mod scatter;
 mod settings;
 mod status;
+mod structure;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -19,8 +20,7 @@ use eframe::egui;
 pub use jobs::{Event, Jobs, LoadedTable, PreparedFeatures};
 pub use settings::Settings;
 
-use crate::cluster::Engine;
-use crate::cluster::kmeans::KMeansResult;
+use crate::cluster::{self, Engine, NOISE};
 use crate::gpu::GpuContext;
 use crate::matrix::Matrix;
 
@@ -83,9 +83,33 @@ pub enum ScatterAxes {
 pub struct Clustering {
     /// The request generation that produced it (cache key for views).
     pub generation: u64,
+    /// Bumped when the labels change without a new run (a cut moved in a view).
+    pub revision: u64,
     pub points: Arc<Matrix>,
-    pub result: KMeansResult,
+    pub result: cluster::Clustering,
     pub sizes: Vec<usize>,
+}
+
+impl Clustering {
+    /// Replaces the labels (a new cut of the same structure).
+    pub fn relabel(&mut self, labels: Vec<u32>) {
+        self.result.n_clusters = labels
+            .iter()
+            .filter(|&&l| l != NOISE)
+            .max()
+            .map_or(0, |&m| m as usize + 1);
+        self.result.labels = labels;
+        self.sizes = self.result.cluster_sizes();
+        self.revision += 1;
+    }
+}
+
+/// Points picked in one view, highlighted in all of them (matrix row indices, sorted).
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    pub rows: Vec<u32>,
+    /// Where it was made, e.g. "dendrogram branch".
+    pub source: String,
 }
 
 /// Messages for the user, shown until replaced.
@@ -112,6 +136,8 @@ pub struct ClusterscopeApp {
     scatter_cache: scatter::ScatterCache,
     pub notices: Notices,
     export_prompt: Option<export::LabelColumnPrompt>,
+    pub selection: Option<Selection>,
+    structure_view: structure::StructureView,
 }
 
 impl ClusterscopeApp {
@@ -136,6 +162,8 @@ impl ClusterscopeApp {
             scatter_cache: Default::default(),
             notices: Notices::default(),
             export_prompt: None,
+            selection: None,
+            structure_view: Default::default(),
         };
         if let Some(path) = open {
             app.open(path);
@@ -179,7 +207,7 @@ impl ClusterscopeApp {
         self.running = None;
         self.jobs.cluster(
             Arc::clone(&prepared.points),
-            self.settings.kmeans.clone(),
+            self.settings.algorithm_params(),
             self.settings.backend,
         );
     }
@@ -253,12 +281,21 @@ impl ClusterscopeApp {
                         Ok(result) => {
                             self.notices.error = None;
                             let sizes = result.cluster_sizes();
+                            if !self
+                                .clustering
+                                .as_ref()
+                                .is_some_and(|c| Arc::ptr_eq(&c.points, &points))
+                            {
+                                self.selection = None;
+                            }
                             self.clustering = Some(Clustering {
                                 generation,
+                                revision: 0,
                                 points,
                                 result,
                                 sizes,
                             });
+                            self.structure_view.on_new_result();
                         }
                         Err(error) => self.notices.error = Some(error),
                     }
@@ -309,6 +346,13 @@ impl ClusterscopeApp {
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| self.legend_ui(ui));
             });
+        if self.has_structure() {
+            egui::Panel::bottom("structure")
+                .resizable(true)
+                .default_size(260.0)
+                .min_size(120.0)
+                .show(ui, |ui| self.structure_ui(ui));
+        }
         egui::CentralPanel::default().show(ui, |ui| self.scatter_ui(ui));
         self.export_prompt_ui(&ctx);
         if self.is_busy() {

@@ -19,6 +19,18 @@ const TABLEAU: [Color32; 10] = [
 /// Grey for rows that were left out of clustering.
 pub const LEFT_OUT: Color32 = Color32::from_gray(120);
 
+/// Noise points (DBSCAN, HDBSCAN, OPTICS): a light grey, drawn smaller.
+pub const NOISE: Color32 = Color32::from_gray(170);
+
+/// The colour of a label, noise included.
+pub fn label_color(label: u32) -> Color32 {
+    if label == crate::cluster::NOISE {
+        NOISE
+    } else {
+        cluster_color(label as usize)
+    }
+}
+
 /// The colour of cluster `index`.
 pub fn cluster_color(index: usize) -> Color32 {
     if let Some(color) = TABLEAU.get(index) {

@@ -16,9 +16,11 @@ const MAX_DRAWN_POINTS: usize = 200_000;
 /// Point series built once per (features, clustering, axes) and reused every frame.
 #[derive(Default)]
 pub struct ScatterCache {
-    key: Option<(usize, u64, ScatterAxes)>,
-    /// One series per cluster: name, colour, points.
-    series: Vec<(String, egui::Color32, Vec<[f64; 2]>)>,
+    key: Option<(usize, u64, u64, ScatterAxes)>,
+    /// One series per cluster (then noise): name, colour, points, radius factor.
+    series: Vec<(String, egui::Color32, Vec<[f64; 2]>, f32)>,
+    /// Coordinates of every matrix row (for the selection overlay).
+    coordinates: Vec<[f64; 2]>,
     /// Drawn points with their table row, for hover look-up.
     drawn: Vec<(u32, [f64; 2])>,
     axis_labels: (String, String),
@@ -60,16 +62,30 @@ impl ClusterscopeApp {
             return;
         }
         let radius = if cache.drawn.len() > 20_000 { 1.0 } else { 2.0 };
+        let highlight = ui.visuals().strong_text_color();
         let response = Plot::new("scatter")
             .x_axis_label(cache.axis_labels.0.clone())
             .y_axis_label(cache.axis_labels.1.clone())
             .show(ui, |plot_ui| {
-                for (name, color, points) in &cache.series {
+                for (name, color, points, factor) in &cache.series {
                     plot_ui.points(
                         Points::new(name.clone(), points.clone())
                             .color(*color)
-                            .radius(radius)
+                            .radius(radius * factor)
                             .filled(true),
+                    );
+                }
+                if let Some(selection) = &self.selection {
+                    let selected: Vec<[f64; 2]> = selection
+                        .rows
+                        .iter()
+                        .filter_map(|&row| cache.coordinates.get(row as usize).copied())
+                        .collect();
+                    plot_ui.points(
+                        Points::new(format!("Selected ({})", selected.len()), selected)
+                            .color(highlight)
+                            .radius(radius + 2.0)
+                            .filled(false),
                     );
                 }
             });
@@ -145,6 +161,7 @@ impl ClusterscopeApp {
         let key = (
             Arc::as_ptr(&prepared) as usize,
             clustering.map_or(0, |c| c.generation),
+            clustering.map_or(0, |c| c.revision),
             self.axes.clone(),
         );
         if self.scatter_cache.key.as_ref() == Some(&key) {
@@ -187,12 +204,17 @@ impl ClusterscopeApp {
         };
         let step = coordinates.len().div_ceil(MAX_DRAWN_POINTS).max(1);
         let n_clusters = clustering.map_or(0, |c| c.sizes.len());
-        let mut per_cluster: Vec<Vec<[f64; 2]>> = vec![Vec::new(); n_clusters.max(1)];
+        // One slot per cluster, then one for noise.
+        let mut per_cluster: Vec<Vec<[f64; 2]>> = vec![Vec::new(); n_clusters + 1];
         for (index, point) in coordinates.iter().enumerate().step_by(step) {
             if !(point[0].is_finite() && point[1].is_finite()) {
                 continue;
             }
-            let cluster = clustering.map_or(0, |c| c.result.labels[index] as usize);
+            let cluster = match clustering.map(|c| c.result.labels[index]) {
+                Some(crate::cluster::NOISE) => n_clusters,
+                Some(label) => label as usize,
+                None => 0,
+            };
             per_cluster[cluster].push(*point);
             cache
                 .drawn
@@ -201,15 +223,31 @@ impl ClusterscopeApp {
         cache.series = per_cluster
             .into_iter()
             .enumerate()
+            .filter(|(_, points)| !points.is_empty())
             .map(|(index, points)| match clustering {
+                Some(_) if index == n_clusters => (
+                    format!("Noise ({})", points.len()),
+                    palette::NOISE,
+                    points,
+                    0.6,
+                ),
                 Some(c) => (
                     format!("Cluster {index} ({})", c.sizes[index]),
                     palette::cluster_color(index),
                     points,
+                    1.0,
                 ),
-                None => ("Not clustered yet".to_string(), palette::LEFT_OUT, points),
+                None => (
+                    "Not clustered yet".to_string(),
+                    palette::LEFT_OUT,
+                    points,
+                    1.0,
+                ),
             })
             .collect();
+        // Noise first, so clusters draw over it.
+        cache.series.sort_by_key(|s| s.3 == 1.0);
+        cache.coordinates = coordinates;
         self.scatter_cache = cache;
     }
 }

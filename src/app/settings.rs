@@ -4,9 +4,93 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::cluster::BackendChoice;
+use crate::cluster::density::dbscan::DbscanParams;
+use crate::cluster::density::hdbscan::{ClusterSelection, HdbscanParams};
+use crate::cluster::density::optics::{OpticsExtraction, OpticsParams};
+use crate::cluster::hierarchy::divisive::DivisiveParams;
+use crate::cluster::hierarchy::{AgglomerativeParams, Cut, Linkage};
 use crate::cluster::kmeans::KMeansParams;
+use crate::cluster::{AlgorithmParams, BackendChoice};
 use crate::data::Scaling;
+
+/// The algorithm chosen in the window.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AlgorithmChoice {
+    #[default]
+    KMeans,
+    Agglomerative,
+    Divisive,
+    Dbscan,
+    Hdbscan,
+    Optics,
+}
+
+impl AlgorithmChoice {
+    pub const ALL: [AlgorithmChoice; 6] = [
+        AlgorithmChoice::KMeans,
+        AlgorithmChoice::Agglomerative,
+        AlgorithmChoice::Divisive,
+        AlgorithmChoice::Dbscan,
+        AlgorithmChoice::Hdbscan,
+        AlgorithmChoice::Optics,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AlgorithmChoice::KMeans => "k-means",
+            AlgorithmChoice::Agglomerative => "Agglomerative",
+            AlgorithmChoice::Divisive => "Divisive (bisecting k-means)",
+            AlgorithmChoice::Dbscan => "DBSCAN",
+            AlgorithmChoice::Hdbscan => "HDBSCAN",
+            AlgorithmChoice::Optics => "OPTICS",
+        }
+    }
+}
+
+/// Parameters of the tree algorithms in the window.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TreeSettings {
+    pub linkage: Linkage,
+    pub n_clusters: usize,
+}
+
+impl Default for TreeSettings {
+    fn default() -> Self {
+        Self {
+            linkage: Linkage::Ward,
+            n_clusters: 5,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DensitySettings {
+    pub eps: f64,
+    pub min_points: usize,
+    pub min_cluster_size: usize,
+    /// 0: the same as the minimum cluster size.
+    pub min_samples: usize,
+    pub selection: ClusterSelection,
+    pub xi: f64,
+    /// OPTICS: extract by this reachability threshold instead of ξ.
+    pub reachability_threshold: Option<f64>,
+}
+
+impl Default for DensitySettings {
+    fn default() -> Self {
+        Self {
+            eps: 0.3,
+            min_points: 5,
+            min_cluster_size: 15,
+            min_samples: 0,
+            selection: ClusterSelection::Eom,
+            xi: 0.05,
+            reachability_threshold: None,
+        }
+    }
+}
 
 const MAX_RECENT: usize = 10;
 
@@ -18,6 +102,9 @@ pub struct Settings {
     pub kmeans: KMeansParams,
     pub scaling: Scaling,
     pub backend: BackendChoice,
+    pub algorithm: AlgorithmChoice,
+    pub tree: TreeSettings,
+    pub density: DensitySettings,
 }
 
 impl Default for Settings {
@@ -27,11 +114,49 @@ impl Default for Settings {
             kmeans: KMeansParams::new(5),
             scaling: Scaling::Standardize,
             backend: BackendChoice::Auto,
+            algorithm: AlgorithmChoice::KMeans,
+            tree: TreeSettings::default(),
+            density: DensitySettings::default(),
         }
     }
 }
 
+/// Leaves a divisive tree gets in the window beyond the cut, so the cut line can move.
+const DIVISIVE_VIEW_LEAVES: usize = 48;
+
 impl Settings {
+    /// The chosen algorithm with its parameters, as the engine takes them.
+    pub fn algorithm_params(&self) -> AlgorithmParams {
+        let density = &self.density;
+        match self.algorithm {
+            AlgorithmChoice::KMeans => AlgorithmParams::KMeans(self.kmeans.clone()),
+            AlgorithmChoice::Agglomerative => AlgorithmParams::Agglomerative(
+                AgglomerativeParams::new(self.tree.linkage, Cut::Clusters(self.tree.n_clusters)),
+            ),
+            AlgorithmChoice::Divisive => AlgorithmParams::Divisive(
+                DivisiveParams::new(Cut::Clusters(self.tree.n_clusters))
+                    .seed(self.kmeans.seed)
+                    .max_leaves(self.tree.n_clusters.max(DIVISIVE_VIEW_LEAVES)),
+            ),
+            AlgorithmChoice::Dbscan => {
+                AlgorithmParams::Dbscan(DbscanParams::new(density.eps, density.min_points))
+            }
+            AlgorithmChoice::Hdbscan => AlgorithmParams::Hdbscan(
+                HdbscanParams::new(density.min_cluster_size)
+                    .min_samples((density.min_samples > 0).then_some(density.min_samples))
+                    .selection(density.selection),
+            ),
+            AlgorithmChoice::Optics => {
+                let mut params = OpticsParams::new(density.min_points.max(2));
+                params.extraction = match density.reachability_threshold {
+                    Some(threshold) => OpticsExtraction::Threshold(threshold),
+                    None => OpticsExtraction::Xi(density.xi),
+                };
+                AlgorithmParams::Optics(params)
+            }
+        }
+    }
+
     /// Puts `path` first in the recent files, once.
     pub fn remember(&mut self, path: &Path) {
         let path = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());

@@ -39,7 +39,15 @@ impl ClusterscopeApp {
                     }
                 ));
                 ui.separator();
-                ui.label(format!("inertia {:.4e}", clustering.result.inertia));
+                let result = &clustering.result;
+                ui.label(format!("{} clusters", result.n_clusters));
+                let noise = result.n_noise();
+                if noise > 0 {
+                    ui.label(format!("{noise} noise"));
+                }
+                if let Some(inertia) = result.inertia {
+                    ui.label(format!("inertia {inertia:.4e}"));
+                }
                 ui.separator();
                 ui.label(format!("{:.1} ms", d.elapsed_ms));
             }

@@ -11,7 +11,17 @@ use crate::cluster::hierarchy::Dendrogram;
 use crate::cluster::{BackendChoice, ClusterError, Engine, NOISE, RunContext, RunDiagnostics};
 use crate::matrix::Matrix;
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ClusterSelection {
     /// Excess of mass: the most persistent clusters.

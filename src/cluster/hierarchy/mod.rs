@@ -15,7 +15,17 @@ use super::density::density_hierarchy;
 use super::{Backend, BackendChoice, ClusterError, Engine, RunContext, RunDiagnostics};
 use crate::matrix::Matrix;
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Linkage {
     /// Minimum distance between members; from a minimum spanning tree, O(n) memory.

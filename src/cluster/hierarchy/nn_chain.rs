@@ -219,8 +219,9 @@ impl WardCentroids {
 
 /// Bytes the condensed distance matrix of `n` points takes (f64 entries, as scipy's).
 pub fn condensed_matrix_bytes(n: usize) -> u64 {
-    let n = n as u64;
-    n * n.saturating_sub(1) / 2 * 8
+    let n = n as u128;
+    let bytes = n * n.saturating_sub(1) / 2 * 8;
+    bytes.min(u64::MAX as u128) as u64
 }
 
 /// Up to this many points Ward runs on the condensed matrix with scipy's exact arithmetic
