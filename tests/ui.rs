@@ -61,3 +61,65 @@ fn moving_k_reclusters_and_the_legend_follows() {
     harness.get_by_label("Clusters: 8");
     assert!(harness.query_by_label("Clusters: 5").is_none());
 }
+
+fn app_with(settings: Settings) -> Harness<'static, ClusterscopeApp> {
+    let app = ClusterscopeApp::new(
+        egui::Context::default(),
+        Engine::cpu_only("ui test"),
+        settings,
+        Some(demo_table_path()),
+    );
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_ui_state(|ui, app: &mut ClusterscopeApp| app.show(ui), app)
+}
+
+#[test]
+fn the_dendrogram_cut_follows_the_cluster_count() {
+    let mut settings = Settings::default();
+    settings.algorithm = clusterscope::app::AlgorithmChoice::Agglomerative;
+    settings.tree.n_clusters = 4;
+    let mut harness = app_with(settings);
+    run_until(&mut harness, "the tree", |app| {
+        app.clustering.is_some() && !app.clustering_pending
+    });
+    harness.get_by_label("Clusters: 4");
+    assert!(
+        harness.query_by_label_contains("2993 leaves").is_some(),
+        "the dendrogram is drawn"
+    );
+    assert!(harness.query_by_label_contains("→ 4 clusters").is_some());
+
+    // The slider re-cuts; the legend and the dendrogram's cut follow.
+    harness
+        .get_by_role(egui::accesskit::Role::Slider)
+        .set_value_accesskit(7.0);
+    harness.step();
+    run_until(&mut harness, "the new cut", |app| {
+        !app.clustering_pending && app.clustering.as_ref().is_some_and(|c| c.sizes.len() == 7)
+    });
+    harness.get_by_label("Clusters: 7");
+    assert!(harness.query_by_label_contains("→ 7 clusters").is_some());
+}
+
+#[test]
+fn dbscan_shows_noise_in_the_legend_and_a_k_distance_plot() {
+    let mut settings = Settings::default();
+    settings.algorithm = clusterscope::app::AlgorithmChoice::Dbscan;
+    settings.density.eps = 0.25;
+    settings.density.min_points = 8;
+    let mut harness = app_with(settings);
+    run_until(&mut harness, "DBSCAN", |app| {
+        app.clustering.is_some() && !app.clustering_pending
+    });
+    let noise = harness
+        .state()
+        .clustering
+        .as_ref()
+        .unwrap()
+        .result
+        .n_noise();
+    assert!(noise > 0, "the demo has outliers at this eps");
+    harness.get_by_label("Noise");
+    assert!(harness.query_by_label_contains("k-distance").is_some());
+}

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use eframe::egui;
 
 pub use jobs::{Event, Jobs, LoadedTable, PreparedFeatures};
-pub use settings::Settings;
+pub use settings::{AlgorithmChoice, Settings};
 
 use crate::cluster::{self, Engine, NOISE};
 use crate::gpu::GpuContext;

@@ -138,27 +138,21 @@ impl WardCentroids {
         let nx = self.sizes[px];
         let len = self.len();
         let scan = |start: usize, end: usize| -> (f64, u32) {
-            let mut sums = vec![0f64; end - start];
-            for (dim, &c) in cx.iter().enumerate() {
-                let column = &self.coords[dim * len + start..dim * len + end];
-                for (sum, &value) in sums.iter_mut().zip(column) {
-                    let diff = value - c;
-                    *sum += diff * diff;
-                }
+            let slots = SlotScan {
+                coords: &self.coords,
+                len,
+                centroid: &cx,
+                sizes: &self.sizes,
+                slots: &self.slot,
+                nx,
+                px,
+            };
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU was just checked to support AVX2.
+                return unsafe { slots.nearest_avx2(start, end) };
             }
-            let mut best = (f64::INFINITY, u32::MAX);
-            for (offset, &sum) in sums.iter().enumerate() {
-                let pos = start + offset;
-                let ni = self.sizes[pos];
-                if ni == 0.0 || pos == px {
-                    continue;
-                }
-                let distance = 2.0 * nx * ni / (nx + ni) * sum;
-                if clearly_less(distance, best.0) {
-                    best = (distance, self.slot[pos]);
-                }
-            }
-            best
+            slots.nearest(start, end)
         };
         let chunks: Vec<(f64, u32)> = if len >= 2 * SCAN_CHUNK {
             (0..len.div_ceil(SCAN_CHUNK))
@@ -214,6 +208,83 @@ impl WardCentroids {
         for (new_pos, &slot) in self.slot.iter().enumerate() {
             self.position[slot as usize] = new_pos as u32;
         }
+    }
+}
+
+/// One scan for the nearest slot, in a form the compiler vectorises.
+struct SlotScan<'a> {
+    coords: &'a [f64],
+    len: usize,
+    centroid: &'a [f64],
+    sizes: &'a [f64],
+    slots: &'a [u32],
+    nx: f64,
+    px: usize,
+}
+
+impl SlotScan<'_> {
+    /// Three passes: squared distances dimension by dimension, the Ward weighting (dead
+    /// slots and x itself become ∞), then the argmin in slot order.
+    #[inline(always)]
+    fn nearest(&self, start: usize, end: usize) -> (f64, u32) {
+        let len = self.len;
+        let nx = self.nx;
+        let mut values = vec![0f64; end - start];
+        for (dim, &c) in self.centroid.iter().enumerate() {
+            let column = &self.coords[dim * len + start..dim * len + end];
+            for (sum, &value) in values.iter_mut().zip(column) {
+                let diff = value - c;
+                *sum += diff * diff;
+            }
+        }
+        for (value, &ni) in values.iter_mut().zip(&self.sizes[start..end]) {
+            let weighted = 2.0 * nx * ni / (nx + ni) * *value;
+            *value = if ni > 0.0 { weighted } else { f64::INFINITY };
+        }
+        if (start..end).contains(&self.px) {
+            values[self.px - start] = f64::INFINITY;
+        }
+        // Lane-wise argmin (four independent minima, lowest position on exact ties),
+        // which vectorises where a running minimum would not.
+        const LANES: usize = 4;
+        let mut lane_value = [f64::INFINITY; LANES];
+        let mut lane_position = [usize::MAX; LANES];
+        let chunks = values.chunks_exact(LANES);
+        let tail_start = values.len() - chunks.remainder().len();
+        for (chunk_index, chunk) in chunks.enumerate() {
+            for lane in 0..LANES {
+                let take = chunk[lane] < lane_value[lane];
+                lane_value[lane] = if take { chunk[lane] } else { lane_value[lane] };
+                lane_position[lane] = if take {
+                    chunk_index * LANES + lane
+                } else {
+                    lane_position[lane]
+                };
+            }
+        }
+        let mut best = (f64::INFINITY, usize::MAX);
+        for lane in 0..LANES {
+            if (lane_value[lane], lane_position[lane]) < best {
+                best = (lane_value[lane], lane_position[lane]);
+            }
+        }
+        for (offset, &value) in values[tail_start..].iter().enumerate() {
+            if value < best.0 {
+                best = (value, tail_start + offset);
+            }
+        }
+        match best.1 {
+            usize::MAX => (f64::INFINITY, u32::MAX),
+            position => (best.0, self.slots[start + position]),
+        }
+    }
+
+    /// The same code compiled for AVX2 (4 doubles per instruction). No FMA: results are
+    /// bit-identical to [`Self::nearest`].
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn nearest_avx2(&self, start: usize, end: usize) -> (f64, u32) {
+        self.nearest(start, end)
     }
 }
 
