@@ -27,7 +27,8 @@ pub struct StructureView {
     /// Cut height chosen in the dendrogram (None: the one that gives the cluster count).
     cut: Option<f64>,
     dragging: bool,
-    near_line: bool,
+    /// Screen y of the draggable line and the plot's rectangle, from the last frame.
+    last_line: Option<(f32, egui::Rect)>,
     layout: Option<(usize, Arc<DendrogramLayout>)>,
 }
 
@@ -35,6 +36,47 @@ impl StructureView {
     pub fn on_new_result(&mut self) {
         self.cut = None;
         self.dragging = false;
+    }
+
+    /// Starts a drag when the primary button goes down on last frame's line. (Read from raw
+    /// input: the plot reports no drag once its own panning is switched off.)
+    fn grab(&mut self, ui: &egui::Ui) {
+        let (pressed, down, pointer) = ui.input(|i| {
+            (
+                i.pointer.primary_pressed(),
+                i.pointer.primary_down(),
+                i.pointer.latest_pos(),
+            )
+        });
+        if pressed
+            && let (Some(pointer), Some((line_y, rect))) = (pointer, self.last_line)
+            && rect.contains(pointer)
+            && (pointer.y - line_y).abs() <= GRAB_PIXELS
+        {
+            self.dragging = true;
+        }
+        if !down {
+            self.dragging = false;
+        }
+    }
+
+    /// Where the pointer is while dragging, in plot coordinates.
+    fn dragged_to(
+        &mut self,
+        ui: &egui::Ui,
+        response: &egui_plot::PlotResponse<()>,
+        line: f64,
+    ) -> Option<f64> {
+        let line_y = response
+            .transform
+            .position_from_point(&PlotPoint::new(0.0, line))
+            .y;
+        self.last_line = Some((line_y, response.response.rect));
+        if !self.dragging {
+            return None;
+        }
+        let pointer = ui.input(|i| i.pointer.latest_pos())?;
+        Some(response.transform.value_from_position(pointer).y)
     }
 }
 
@@ -127,6 +169,11 @@ fn layout(tree: &Dendrogram) -> DendrogramLayout {
     DendrogramLayout { branches, stubs }
 }
 
+/// A one-line weak note that is cut short rather than widening the panel.
+fn note(ui: &mut egui::Ui, text: String) {
+    ui.add(egui::Label::new(egui::RichText::new(text).weak()).truncate());
+}
+
 impl ClusterscopeApp {
     pub(super) fn has_structure(&self) -> bool {
         self.clustering
@@ -179,8 +226,10 @@ impl ClusterscopeApp {
             .unwrap_or_else(|| tree.height_for_k(n_clusters));
         ui.horizontal(|ui| {
             ui.strong("Dendrogram");
-            ui.weak(format!(
-                "{} leaves{} · cut at {cut:.4} → {n_clusters} clusters · drag the dashed line to re-cut, click a branch to select it",
+            note(
+                ui,
+                format!(
+                "{} leaves{} · cut at {cut:.4} gives {n_clusters} clusters · drag the dashed line to re-cut, click a branch to select it",
                 tree.n_leaves,
                 if tree.merges.len() > MAX_VISIBLE_MERGES {
                     format!(", top {MAX_VISIBLE_MERGES} merges drawn")
@@ -190,6 +239,7 @@ impl ClusterscopeApp {
             ));
         });
         let grey = ui.visuals().weak_text_color();
+        self.structure_view.grab(ui);
         let color_of = |height: f64, point: u32| {
             if height <= cut {
                 palette::label_color(self.label_of_point(point))
@@ -198,9 +248,8 @@ impl ClusterscopeApp {
             }
         };
         let strong = ui.visuals().strong_text_color();
-        let view = &self.structure_view;
         let response = Plot::new("dendrogram")
-            .allow_drag(!(view.near_line || view.dragging))
+            .allow_drag(!self.structure_view.dragging)
             .y_axis_label("height")
             .show_x(false)
             .show(ui, |plot_ui| {
@@ -212,6 +261,7 @@ impl ClusterscopeApp {
                             PlotPoints::new(vec![[stub.x, 0.0], [stub.x, stub.height]]),
                         )
                         .color(color)
+                        .allow_band(false)
                         .width(if stub.size > 1 { 3.0 } else { 1.0 }),
                     );
                 }
@@ -227,7 +277,8 @@ impl ClusterscopeApp {
                                 branch.right,
                             ]),
                         )
-                        .color(color),
+                        .color(color)
+                        .allow_band(false),
                     );
                 }
                 plot_ui.hline(
@@ -238,31 +289,16 @@ impl ClusterscopeApp {
                 );
             });
         let transform = response.transform;
-        let pointer = response
-            .response
-            .hover_pos()
-            .or(response.response.interact_pointer_pos());
-        let line_y = transform.position_from_point(&PlotPoint::new(0.0, cut)).y;
-        self.structure_view.near_line =
-            pointer.is_some_and(|p| (p.y - line_y).abs() <= GRAB_PIXELS);
-        if response.response.drag_started() && self.structure_view.near_line {
-            self.structure_view.dragging = true;
-        }
-        if self.structure_view.dragging {
-            if let Some(pointer) = response.response.interact_pointer_pos() {
-                let height = transform.value_from_position(pointer).y.max(0.0);
-                if self.structure_view.cut != Some(height) {
-                    self.structure_view.cut = Some(height);
-                    let labels = tree.labels_at_height(height);
-                    let clusters = tree.clusters_at_height(height);
-                    self.settings.tree.n_clusters = clusters.clamp(1, 64);
-                    if let Some(clustering) = &mut self.clustering {
-                        clustering.relabel(labels);
-                    }
+        if let Some(height) = self.structure_view.dragged_to(ui, &response, cut) {
+            let height = height.max(0.0);
+            if self.structure_view.cut != Some(height) {
+                self.structure_view.cut = Some(height);
+                let labels = tree.labels_at_height(height);
+                let clusters = tree.clusters_at_height(height);
+                self.settings.tree.n_clusters = clusters.clamp(1, 64);
+                if let Some(clustering) = &mut self.clustering {
+                    clustering.relabel(labels);
                 }
-            }
-            if response.response.drag_stopped() || !ui.input(|i| i.pointer.primary_down()) {
-                self.structure_view.dragging = false;
             }
         } else if response.response.clicked()
             && let Some(pointer) = response.response.interact_pointer_pos()
@@ -304,7 +340,7 @@ impl ClusterscopeApp {
         let min_points = self.settings.density.min_points;
         ui.horizontal(|ui| {
             ui.strong("k-distance");
-            ui.weak(format!(
+            note(ui, format!(
                 "distance to the {min_points}-th neighbour (the point itself counted), sorted · eps = {eps:.4} · click to set eps"
             ));
         });
@@ -359,7 +395,7 @@ impl ClusterscopeApp {
         let threshold = self.settings.density.reachability_threshold;
         ui.horizontal(|ui| {
             ui.strong("Reachability");
-            ui.weak(match threshold {
+            note(ui, match threshold {
                 Some(t) => format!("threshold {t:.4} · drag the line to re-extract, click a valley to select it"),
                 None => format!("ξ = {} · drag the line to extract by threshold instead, click a valley to select it", self.settings.density.xi),
             });
@@ -388,9 +424,9 @@ impl ClusterscopeApp {
             .collect();
         let line = threshold.unwrap_or(finite_max * 0.5);
         let strong = ui.visuals().strong_text_color();
-        let view = &self.structure_view;
+        self.structure_view.grab(ui);
         let response = Plot::new("reachability")
-            .allow_drag(!(view.near_line || view.dragging))
+            .allow_drag(!self.structure_view.dragging)
             .x_axis_label("OPTICS order")
             .y_axis_label("reachability")
             .show(ui, |plot_ui| {
@@ -402,29 +438,14 @@ impl ClusterscopeApp {
                 );
             });
         let transform = response.transform;
-        let pointer = response
-            .response
-            .hover_pos()
-            .or(response.response.interact_pointer_pos());
-        let line_y = transform.position_from_point(&PlotPoint::new(0.0, line)).y;
-        self.structure_view.near_line =
-            pointer.is_some_and(|p| (p.y - line_y).abs() <= GRAB_PIXELS);
-        if response.response.drag_started() && self.structure_view.near_line {
-            self.structure_view.dragging = true;
-        }
-        if self.structure_view.dragging {
-            if let Some(pointer) = response.response.interact_pointer_pos() {
-                let value = transform.value_from_position(pointer).y.max(1e-9);
-                if threshold != Some(value) {
-                    self.settings.density.reachability_threshold = Some(value);
-                    let labels = optics::threshold_labels(ordering, value);
-                    if let Some(clustering) = &mut self.clustering {
-                        clustering.relabel(labels);
-                    }
+        if let Some(value) = self.structure_view.dragged_to(ui, &response, line) {
+            let value = value.max(1e-9);
+            if threshold != Some(value) {
+                self.settings.density.reachability_threshold = Some(value);
+                let labels = optics::threshold_labels(ordering, value);
+                if let Some(clustering) = &mut self.clustering {
+                    clustering.relabel(labels);
                 }
-            }
-            if response.response.drag_stopped() || !ui.input(|i| i.pointer.primary_down()) {
-                self.structure_view.dragging = false;
             }
         } else if response.response.clicked()
             && let Some(pointer) = response.response.interact_pointer_pos()
@@ -459,7 +480,7 @@ impl ClusterscopeApp {
     ) {
         ui.horizontal(|ui| {
             ui.strong("Condensed tree");
-            ui.weak(format!(
+            note(ui, format!(
                 "{} clusters in the tree, {} selected (coloured) · λ = 1/distance grows upward · width = points · click a cluster to select it",
                 condensed.n_clusters.saturating_sub(1),
                 selected.len()

@@ -100,7 +100,7 @@ impl GpuDensity {
             return Ok(());
         }
         let bytes = (points.values.len() * 4) as u64;
-        let limit = self.context.device.limits().max_storage_buffer_binding_size as u64;
+        let limit = self.context.device.limits().max_storage_buffer_binding_size;
         if bytes > limit {
             return Err(GpuError::TooLarge(format!(
                 "{} × {} points take {} bytes, over this GPU's largest storage binding ({limit} \

@@ -329,7 +329,7 @@ pub fn on_condensed_matrix(
             let x = *chain.last().expect("chain is not empty");
             let previous = chain.len().checked_sub(2).map(|i| chain[i]);
             let (mut current, mut y) = match previous {
-                Some(p) => (distances[condensed_index(n, x, p)] as f64, p),
+                Some(p) => (distances[condensed_index(n, x, p)], p),
                 None => (f64::INFINITY, usize::MAX),
             };
             for (i, &s) in size.iter().enumerate() {
