@@ -10,10 +10,19 @@ impl ClusterscopeApp {
             if self.clustering_pending {
                 ui.spinner();
                 match self.running {
-                    Some(progress) => ui.label(format!(
-                        "Clustering… iteration {}/{}",
-                        progress.iteration, progress.max_iterations
-                    )),
+                    Some(progress) => {
+                        ui.label("Clustering…");
+                        let fraction =
+                            progress.iteration as f32 / progress.max_iterations.max(1) as f32;
+                        ui.add(
+                            egui::ProgressBar::new(fraction.clamp(0.0, 1.0))
+                                .desired_width(140.0)
+                                .text(format!(
+                                    "{}/{}",
+                                    progress.iteration, progress.max_iterations
+                                )),
+                        )
+                    }
                     None => ui.label("Clustering…"),
                 };
                 if ui.small_button("Cancel").clicked() {

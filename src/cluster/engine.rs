@@ -16,6 +16,9 @@ enum GpuSlot {
     Unavailable(String),
 }
 
+/// Largest point count `auto` sends to the all-pairs GPU density passes.
+pub const AUTO_GPU_PAIRWISE_MAX_POINTS: usize = 100_000;
+
 /// Runs algorithms on the CPU or on one GPU device, keeping GPU uploads between runs.
 pub struct Engine {
     gpu: GpuSlot,
@@ -91,6 +94,20 @@ impl Engine {
                 Ok(if hardware { Backend::Gpu } else { Backend::Cpu })
             }
         }
+    }
+
+    /// [`Self::resolve`] for the density passes, whose GPU kernels scan all pairs: past
+    /// [`AUTO_GPU_PAIRWISE_MAX_POINTS`] points the CPU's k-d tree is faster than a
+    /// quadratic scan even on a hardware GPU, so `auto` keeps them on the CPU.
+    pub fn resolve_pairwise(
+        &mut self,
+        choice: BackendChoice,
+        n_points: usize,
+    ) -> Result<Backend, ClusterError> {
+        if choice == BackendChoice::Auto && n_points > AUTO_GPU_PAIRWISE_MAX_POINTS {
+            return Ok(Backend::Cpu);
+        }
+        self.resolve(choice)
     }
 
     pub(crate) fn gpu_kmeans(&mut self) -> Result<&mut GpuKMeans, ClusterError> {

@@ -251,8 +251,12 @@ impl GpuDensity {
         let mut components = Components::new(n);
         let mut edges = Vec::with_capacity(n.saturating_sub(1));
         let out = self.storage("density::best", &vec![0u8; n.max(1) * 8]);
+        let rounds = mst::expected_rounds(n);
+        let mut round = 0;
         while components.count > 1 {
             context.check_cancelled()?;
+            mst::report_round(context, round, rounds);
+            round += 1;
             let component = components.labels();
             let component_buffer =
                 self.storage("density::component", bytemuck::cast_slice(&component));

@@ -69,7 +69,7 @@ pub fn fit(
 ) -> Result<DbscanResult, ClusterError> {
     let started = Instant::now();
     params.check()?;
-    let backend = engine.resolve(backend)?;
+    let backend = engine.resolve_pairwise(backend, points.n_rows)?;
     let hierarchy = density_hierarchy(engine, points, params.min_points - 1, backend, context)?;
     let mut result = cut(engine, &hierarchy, params.eps)?;
     result.diagnostics.elapsed_ms = started.elapsed().as_secs_f64() * 1e3;

@@ -333,7 +333,7 @@ pub fn fit(
 ) -> Result<HdbscanResult, ClusterError> {
     let started = Instant::now();
     params.check()?;
-    let backend = engine.resolve(backend)?;
+    let backend = engine.resolve_pairwise(backend, points.n_rows)?;
     let neighbours = params.neighbours(points.n_rows);
     let hierarchy = density_hierarchy(engine, points, neighbours, backend, context)?;
     context.check_cancelled()?;

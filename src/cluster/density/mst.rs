@@ -147,8 +147,12 @@ pub fn boruvka_cpu(
             node_min_core[node.left as usize].min(node_min_core[node.right as usize])
         };
     }
+    let rounds = expected_rounds(n);
+    let mut round = 0;
     while components.count > 1 {
         context.check_cancelled()?;
+        report_round(context, round, rounds);
+        round += 1;
         let component = components.labels();
         let node_component = node_components(tree, &component);
         let bounds: Vec<AtomicU32> = (0..n).map(|_| AtomicU32::new(u32::MAX)).collect();
@@ -177,6 +181,20 @@ pub fn boruvka_cpu(
         join_components(&mut components, &component, &candidates, &mut edges)?;
     }
     Ok(edges)
+}
+
+/// Borůvka at least halves the components each round.
+pub fn expected_rounds(n: usize) -> usize {
+    (usize::BITS - n.max(1).leading_zeros()) as usize
+}
+
+/// Rounds done so far, as progress.
+pub fn report_round(context: &RunContext, round: usize, rounds: usize) {
+    context.report(crate::cluster::Progress {
+        iteration: round,
+        max_iterations: rounds,
+        shift: 0.0,
+    });
 }
 
 const MIXED: u32 = u32::MAX;

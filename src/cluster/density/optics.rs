@@ -113,7 +113,7 @@ pub fn fit(
 ) -> Result<OpticsResult, ClusterError> {
     let started = Instant::now();
     params.check()?;
-    let backend = engine.resolve(backend)?;
+    let backend = engine.resolve_pairwise(backend, points.n_rows)?;
     let tree = KdTree::build(points);
     let core_sq = core_distances(engine, points, &tree, params.min_points - 1, backend)?;
     context.check_cancelled()?;

@@ -193,7 +193,7 @@ pub fn fit(
     params.check(points.n_rows)?;
     let (tree, backend, adapter) = match params.linkage {
         Linkage::Single => {
-            let backend = engine.resolve(backend)?;
+            let backend = engine.resolve_pairwise(backend, points.n_rows)?;
             let hierarchy = density_hierarchy(engine, points, 0, backend, context)?;
             (hierarchy.dendrogram(), backend, hierarchy.adapter.clone())
         }

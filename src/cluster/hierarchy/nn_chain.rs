@@ -44,6 +44,7 @@ pub fn ward_on_vectors(
     for step in 0..n.saturating_sub(1) {
         if step % 256 == 0 {
             context.check_cancelled()?;
+            report_merges(context, step, n);
         }
         if chain.is_empty() {
             chain.push(centroids.first_live());
@@ -211,6 +212,15 @@ impl WardCentroids {
     }
 }
 
+/// Merges done so far, as progress (the status bar shows it for long trees).
+fn report_merges(context: &RunContext, step: usize, n: usize) {
+    context.report(crate::cluster::Progress {
+        iteration: step,
+        max_iterations: n.saturating_sub(1),
+        shift: 0.0,
+    });
+}
+
 /// One scan for the nearest slot, in a form the compiler vectorises.
 struct SlotScan<'a> {
     coords: &'a [f64],
@@ -321,6 +331,7 @@ pub fn on_condensed_matrix(
     for step in 0..n.saturating_sub(1) {
         if step % 256 == 0 {
             context.check_cancelled()?;
+            report_merges(context, step, n);
         }
         if chain.is_empty() {
             chain.push(size.iter().position(|&s| s > 0.0).unwrap_or(0));
