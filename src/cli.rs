@@ -385,6 +385,14 @@ fn cluster(args: &ClusterArgs) -> anyhow::Result<()> {
         args.backend,
         &RunContext::default(),
     )?;
+    if args.backend == BackendChoice::Gpu
+        && result.diagnostics.backend == crate::cluster::Backend::Cpu
+    {
+        eprintln!(
+            "note: {:?} has no GPU pass for these settings; it ran on the CPU",
+            args.algo
+        );
+    }
     let labels = features.labels_for_table(&result.labels);
     let mut extra = Vec::new();
     if args.scores {

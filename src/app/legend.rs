@@ -16,7 +16,8 @@ impl ClusterscopeApp {
             return;
         };
         ui.heading(format!("Clusters: {}", clustering.sizes.len()));
-        let total: usize = clustering.sizes.iter().sum();
+        // Percentages of all clustered rows, noise included.
+        let total: usize = clustering.result.labels.len();
         for (index, &size) in clustering.sizes.iter().enumerate() {
             ui.horizontal(|ui| {
                 swatch(ui, palette::cluster_color(index));
@@ -37,7 +38,7 @@ impl ClusterscopeApp {
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                     ui.weak(format!(
                         "{noise} ({:.1}%)",
-                        100.0 * noise as f64 / (total + noise).max(1) as f64
+                        100.0 * noise as f64 / total.max(1) as f64
                     ));
                 });
             });

@@ -38,17 +38,20 @@ impl ClusterscopeApp {
                     d.adapter
                 ));
                 ui.separator();
-                ui.label(format!(
-                    "{} iterations{}",
-                    d.iterations,
-                    if d.converged {
-                        " (converged)"
-                    } else {
-                        " (not converged)"
-                    }
-                ));
-                ui.separator();
                 let result = &clustering.result;
+                // Only k-means iterates to convergence; the others run once.
+                if result.inertia.is_some() {
+                    ui.label(format!(
+                        "{} iterations{}",
+                        d.iterations,
+                        if d.converged {
+                            " (converged)"
+                        } else {
+                            " (not converged)"
+                        }
+                    ));
+                    ui.separator();
+                }
                 ui.label(format!("{} clusters", result.n_clusters));
                 let noise = result.n_noise();
                 if noise > 0 {

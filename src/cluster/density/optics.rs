@@ -217,6 +217,11 @@ fn order(
     while ordering.len() < n {
         if ordering.len() % 1024 == 0 {
             context.check_cancelled()?;
+            context.report(crate::cluster::Progress {
+                iteration: ordering.len(),
+                max_iterations: n,
+                shift: 0.0,
+            });
         }
         // The unprocessed point of least reachability, lowest index on ties; all-infinite
         // means the lowest unprocessed index, as numpy's argmin gives.

@@ -1,0 +1,117 @@
+//! The bottom panel: what lies behind the current clustering, linked with the scatter
+//! through the shared labels, palette and selection. A dendrogram with a draggable cut
+//! (agglomerative, divisive), the k-distance curve (DBSCAN), the condensed tree (HDBSCAN)
+//! and the reachability plot (OPTICS).
+
+mod condensed_tree;
+mod dendrogram;
+mod k_distance;
+mod reachability;
+
+use eframe::egui;
+use egui_plot::PlotPoint;
+
+use super::{ClusterscopeApp, Selection};
+use crate::cluster::{NOISE, Structure};
+
+/// Pixels within which the pointer grabs a cut line.
+const GRAB_PIXELS: f32 = 6.0;
+
+#[derive(Default)]
+pub struct StructureView {
+    /// Cut height chosen in the dendrogram (None: the one that gives the cluster count).
+    cut: Option<f64>,
+    dragging: bool,
+    /// Screen y of the draggable line and the plot's rectangle, from the last frame.
+    last_line: Option<(f32, egui::Rect)>,
+    layout: Option<(usize, std::sync::Arc<dendrogram::DendrogramLayout>)>,
+}
+
+impl StructureView {
+    pub fn on_new_result(&mut self) {
+        self.cut = None;
+        self.dragging = false;
+    }
+
+    /// Starts a drag when the primary button goes down on last frame's line. (Read from raw
+    /// input: the plot reports no drag once its own panning is switched off.)
+    fn grab(&mut self, ui: &egui::Ui) {
+        let (pressed, down, pointer) = ui.input(|i| {
+            (
+                i.pointer.primary_pressed(),
+                i.pointer.primary_down(),
+                i.pointer.latest_pos(),
+            )
+        });
+        if pressed
+            && let (Some(pointer), Some((line_y, rect))) = (pointer, self.last_line)
+            && rect.contains(pointer)
+            && (pointer.y - line_y).abs() <= GRAB_PIXELS
+        {
+            self.dragging = true;
+        }
+        if !down {
+            self.dragging = false;
+        }
+    }
+
+    /// Where the pointer is while dragging, in plot coordinates.
+    fn dragged_to(
+        &mut self,
+        ui: &egui::Ui,
+        response: &egui_plot::PlotResponse<()>,
+        line: f64,
+    ) -> Option<f64> {
+        let line_y = response
+            .transform
+            .position_from_point(&PlotPoint::new(0.0, line))
+            .y;
+        self.last_line = Some((line_y, response.response.rect));
+        if !self.dragging {
+            return None;
+        }
+        let pointer = ui.input(|i| i.pointer.latest_pos())?;
+        Some(response.transform.value_from_position(pointer).y)
+    }
+}
+
+/// A one-line weak note that is cut short rather than widening the panel.
+pub(super) fn note(ui: &mut egui::Ui, text: String) {
+    ui.add(egui::Label::new(egui::RichText::new(text).weak()).truncate());
+}
+
+impl ClusterscopeApp {
+    pub(super) fn has_structure(&self) -> bool {
+        self.clustering
+            .as_ref()
+            .is_some_and(|c| !matches!(c.result.structure, Structure::None))
+    }
+
+    pub(super) fn structure_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(structure) = self.clustering.as_ref().map(|c| c.result.structure.clone()) else {
+            return;
+        };
+        match structure {
+            Structure::None => {}
+            Structure::Tree(tree) => self.dendrogram_ui(ui, &tree),
+            Structure::Dbscan { k_distances, .. } => self.k_distance_ui(ui, &k_distances),
+            Structure::Hdbscan {
+                condensed,
+                selected,
+            } => self.condensed_tree_ui(ui, &condensed, &selected),
+            Structure::Optics { ordering, .. } => self.reachability_ui(ui, &ordering),
+        }
+    }
+
+    pub(super) fn label_of_point(&self, point: u32) -> u32 {
+        self.clustering
+            .as_ref()
+            .and_then(|c| c.result.labels.get(point as usize).copied())
+            .unwrap_or(NOISE)
+    }
+
+    pub(super) fn select(&mut self, mut rows: Vec<u32>, source: String) {
+        rows.sort_unstable();
+        self.selection = Some(Selection { rows, source });
+    }
+}
