@@ -135,3 +135,41 @@ fn dbscan_shows_noise_in_the_legend_and_a_k_distance_plot() {
     harness.get_by_label("Noise");
     assert!(harness.query_all_by_label_contains("k-distance").count() >= 1);
 }
+
+#[test]
+fn dragging_the_cut_line_recuts_without_a_rerun() {
+    let mut settings = Settings {
+        algorithm: clusterscope::app::AlgorithmChoice::Agglomerative,
+        ..Settings::default()
+    };
+    settings.tree.n_clusters = 3;
+    let mut harness = app_with(settings);
+    run_until(&mut harness, "the tree", |app| {
+        app.clustering.is_some() && !app.clustering_pending && app.draggable_line().is_some()
+    });
+    harness.get_by_label("Clusters: 3");
+    let generation = harness.state().clustering.as_ref().unwrap().generation;
+    let (line_y, rect) = harness.state().draggable_line().unwrap();
+    let x = rect.center().x;
+    // Grab the dashed line and pull it down, towards the leaves: more clusters.
+    harness.hover_at(egui::pos2(x, line_y));
+    harness.step();
+    harness.drag_at(egui::pos2(x, line_y));
+    harness.step();
+    let target = (line_y + rect.bottom()) / 2.0 + 0.3 * (rect.bottom() - line_y);
+    for step in 1..=5 {
+        let y = line_y + (target - line_y) * step as f32 / 5.0;
+        harness.hover_at(egui::pos2(x, y));
+        harness.step();
+    }
+    harness.drop_at(egui::pos2(x, target));
+    harness.step();
+    harness.step();
+    let clustering = harness.state().clustering.as_ref().unwrap();
+    let clusters = clustering.sizes.len();
+    assert!(clusters > 3, "the lower cut gives more clusters, got {clusters}");
+    assert_eq!(clustering.generation, generation, "a cut, not a re-run");
+    assert!(clustering.revision > 0);
+    assert_eq!(harness.state().settings.tree.n_clusters, clusters.min(64));
+    harness.get_by_label(&format!("Clusters: {clusters}"));
+}

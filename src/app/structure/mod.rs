@@ -81,6 +81,12 @@ pub(super) fn note(ui: &mut egui::Ui, text: String) {
 }
 
 impl ClusterscopeApp {
+    /// Screen y of the draggable line (dendrogram cut, reachability threshold) and the plot's
+    /// rectangle, as last drawn (UI tests drag it).
+    pub fn draggable_line(&self) -> Option<(f32, egui::Rect)> {
+        self.structure_view.last_line
+    }
+
     pub(super) fn has_structure(&self) -> bool {
         self.clustering
             .as_ref()
