@@ -56,7 +56,7 @@ fn moving_k_reclusters_and_the_legend_follows() {
     harness.step();
     assert_eq!(harness.state().settings.kmeans.n_clusters, 8);
     run_until(&mut harness, "the re-clustering", |app| {
-        !app.clustering_pending && app.clustering.as_ref().is_some_and(|c| c.sizes.len() == 8)
+        !app.clustering_pending && app.clustering.as_ref().is_some_and(|c| c.n_clusters() == 8)
     });
     harness.get_by_label("Clusters: 8");
     assert!(harness.query_by_label("Clusters: 5").is_none());
@@ -102,7 +102,7 @@ fn the_dendrogram_cut_follows_the_cluster_count() {
         .set_value_accesskit(7.0);
     harness.step();
     run_until(&mut harness, "the new cut", |app| {
-        !app.clustering_pending && app.clustering.as_ref().is_some_and(|c| c.sizes.len() == 7)
+        !app.clustering_pending && app.clustering.as_ref().is_some_and(|c| c.n_clusters() == 7)
     });
     harness.get_by_label("Clusters: 7");
     assert!(
@@ -166,10 +166,17 @@ fn dragging_the_cut_line_recuts_without_a_rerun() {
     harness.step();
     harness.step();
     let clustering = harness.state().clustering.as_ref().unwrap();
-    let clusters = clustering.sizes.len();
-    assert!(clusters > 3, "the lower cut gives more clusters, got {clusters}");
+    let clusters = clustering.n_clusters();
+    assert!(
+        clusters > 3,
+        "the lower cut gives more clusters, got {clusters}"
+    );
     assert_eq!(clustering.generation, generation, "a cut, not a re-run");
     assert!(clustering.revision > 0);
+    // A lower cut only splits clusters: the larger part of each keeps its id (its colour),
+    // the new parts take the next ids.
+    assert_eq!(clustering.sizes.len(), clusters);
+    assert!(clustering.sizes[..3].iter().all(|&s| s > 0));
     assert_eq!(harness.state().settings.tree.n_clusters, clusters.min(64));
     harness.get_by_label(&format!("Clusters: {clusters}"));
 }

@@ -15,10 +15,11 @@ impl ClusterscopeApp {
             });
             return;
         };
-        ui.heading(format!("Clusters: {}", clustering.sizes.len()));
+        ui.heading(format!("Clusters: {}", clustering.n_clusters()));
         // Percentages of all clustered rows, noise included.
         let total: usize = clustering.result.labels.len();
-        for (index, &size) in clustering.sizes.iter().enumerate() {
+        // Ids follow the previous result's colours, so some may be unused.
+        for (index, &size) in clustering.sizes.iter().enumerate().filter(|(_, s)| **s > 0) {
             ui.horizontal(|ui| {
                 swatch(ui, palette::cluster_color(index));
                 ui.label(format!("Cluster {index}"));

@@ -9,6 +9,7 @@ mod legend;
 mod palette;
 mod scatter;
 mod settings;
+mod stable_labels;
 mod status;
 mod structure;
 
@@ -93,14 +94,28 @@ pub struct Clustering {
 impl Clustering {
     /// Replaces the labels (a new cut of the same structure).
     pub fn relabel(&mut self, labels: Vec<u32>) {
-        self.result.n_clusters = labels
-            .iter()
-            .filter(|&&l| l != NOISE)
-            .max()
-            .map_or(0, |&m| m as usize + 1);
-        self.result.labels = labels;
-        self.sizes = self.result.cluster_sizes();
+        let labels = stable_labels::match_to_previous(&self.result.labels, &labels);
+        self.set_labels(labels);
         self.revision += 1;
+    }
+
+    /// Stores labels whose ids may have gaps (ids follow the previous colours): `sizes`
+    /// covers every id, `n_clusters` counts the clusters that have points.
+    fn set_labels(&mut self, labels: Vec<u32>) {
+        let mut sizes = vec![0; stable_labels::n_ids(&labels)];
+        for &label in &labels {
+            if label != NOISE {
+                sizes[label as usize] += 1;
+            }
+        }
+        self.result.n_clusters = sizes.iter().filter(|&&s| s > 0).count();
+        self.result.labels = labels;
+        self.sizes = sizes;
+    }
+
+    /// Clusters that have points.
+    pub fn n_clusters(&self) -> usize {
+        self.result.n_clusters
     }
 }
 
@@ -280,21 +295,31 @@ impl ClusterscopeApp {
                     match result {
                         Ok(result) => {
                             self.notices.error = None;
-                            let sizes = result.cluster_sizes();
-                            if !self
+                            // Same points as before: keep each cluster's colour where it
+                            // overlaps the previous result.
+                            let previous = self
                                 .clustering
                                 .as_ref()
-                                .is_some_and(|c| Arc::ptr_eq(&c.points, &points))
-                            {
+                                .filter(|c| Arc::ptr_eq(&c.points, &points))
+                                .map(|c| c.result.labels.clone());
+                            if previous.is_none() {
                                 self.selection = None;
                             }
-                            self.clustering = Some(Clustering {
+                            let labels = match &previous {
+                                Some(previous) => {
+                                    stable_labels::match_to_previous(previous, &result.labels)
+                                }
+                                None => result.labels.clone(),
+                            };
+                            let mut shown = Clustering {
                                 generation,
                                 revision: 0,
                                 points,
                                 result,
-                                sizes,
-                            });
+                                sizes: Vec::new(),
+                            };
+                            shown.set_labels(labels);
+                            self.clustering = Some(shown);
                             self.structure_view.on_new_result();
                         }
                         Err(error) => self.notices.error = Some(error),

@@ -52,8 +52,30 @@ impl ClusterscopeApp {
                 x += w;
             }
         }
-        let label_of: std::collections::HashMap<u32, usize> =
-            selected.iter().enumerate().map(|(i, &c)| (c, i)).collect();
+        // Colour each selected cluster by the label its points carry in the scatter (labels
+        // are renumbered to keep colours stable, so not by its position in `selected`).
+        let parents = condensed.cluster_parents();
+        let mut is_selected = vec![false; condensed.n_clusters];
+        for &cluster in selected {
+            is_selected[cluster as usize - n] = true;
+        }
+        let mut owner = vec![usize::MAX; condensed.n_clusters];
+        for cluster in 0..condensed.n_clusters {
+            owner[cluster] = if is_selected[cluster] {
+                cluster
+            } else if cluster == 0 {
+                usize::MAX
+            } else {
+                owner[parents[cluster] as usize - n]
+            };
+        }
+        let mut cluster_label: Vec<Option<u32>> = vec![None; condensed.n_clusters];
+        for row in condensed.rows.iter().filter(|r| (r.child as usize) < n) {
+            let cluster = owner[row.parent as usize - n];
+            if cluster != usize::MAX && cluster_label[cluster].is_none() {
+                cluster_label[cluster] = Some(self.label_of_point(row.child));
+            }
+        }
         let grey = ui.visuals().weak_text_color();
         let response = Plot::new("condensed-tree")
             .x_axis_label("points")
@@ -66,12 +88,12 @@ impl ClusterscopeApp {
                         cap(deaths[cluster]).max(cap(births[cluster])),
                     );
                     let id = (cluster + n) as u32;
-                    let (fill, stroke) = match label_of.get(&id) {
-                        Some(&label) => {
-                            let c = palette::cluster_color(label);
+                    let (fill, stroke) = match cluster_label[cluster] {
+                        Some(label) if is_selected[cluster] => {
+                            let c = palette::label_color(label);
                             (c.gamma_multiply(0.8), c)
                         }
-                        None => (grey.gamma_multiply(0.25), grey),
+                        _ => (grey.gamma_multiply(0.25), grey),
                     };
                     plot_ui.polygon(
                         Polygon::new(
