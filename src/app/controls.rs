@@ -310,6 +310,34 @@ impl ClusterscopeApp {
                     .show(ui, |ui| {
                         changed |=
                             labelled(ui, "Min points", &mut density.min_points, 2..=1000, 0.2);
+                        let mut limited = density.max_eps.is_some();
+                        let label = ui.label("Max eps");
+                        ui.horizontal(|ui| {
+                            if ui
+                                .checkbox(&mut limited, "")
+                                .labelled_by(label.id)
+                                .changed()
+                            {
+                                density.max_eps = limited.then_some(1.0);
+                                changed = true;
+                            }
+                            match &mut density.max_eps {
+                                Some(max_eps) => {
+                                    changed |= ui
+                                        .add(
+                                            egui::DragValue::new(max_eps)
+                                                .range(1e-6..=1e6)
+                                                .speed(0.01),
+                                        )
+                                        .labelled_by(label.id)
+                                        .changed();
+                                }
+                                None => {
+                                    ui.weak("unlimited");
+                                }
+                            }
+                        });
+                        ui.end_row();
                         let mut by_xi = density.reachability_threshold.is_none();
                         let label = ui.label("Extraction");
                         ui.horizontal(|ui| {

@@ -76,6 +76,8 @@ pub struct DensitySettings {
     pub xi: f64,
     /// OPTICS: extract by this reachability threshold instead of ξ.
     pub reachability_threshold: Option<f64>,
+    /// OPTICS: neighbourhood radius limit (None: unlimited, O(n²)).
+    pub max_eps: Option<f64>,
 }
 
 impl Default for DensitySettings {
@@ -88,6 +90,7 @@ impl Default for DensitySettings {
             selection: ClusterSelection::Eom,
             xi: 0.05,
             reachability_threshold: None,
+            max_eps: None,
         }
     }
 }
@@ -148,6 +151,7 @@ impl Settings {
             ),
             AlgorithmChoice::Optics => {
                 let mut params = OpticsParams::new(density.min_points.max(2));
+                params.max_eps = density.max_eps.unwrap_or(f64::INFINITY);
                 params.extraction = match density.reachability_threshold {
                     Some(threshold) => OpticsExtraction::Threshold(threshold),
                     None => OpticsExtraction::Xi(density.xi),
