@@ -36,11 +36,13 @@ impl StructureView {
     /// Starts a drag when the primary button goes down on last frame's line. (Read from raw
     /// input: the plot reports no drag once its own panning is switched off.)
     fn grab(&mut self, ui: &egui::Ui) {
+        // Where the button went down, not where the pointer is now: on a slow frame the
+        // press and the first moves arrive together.
         let (pressed, down, pointer) = ui.input(|i| {
             (
                 i.pointer.primary_pressed(),
                 i.pointer.primary_down(),
-                i.pointer.latest_pos(),
+                i.pointer.press_origin(),
             )
         });
         if pressed
