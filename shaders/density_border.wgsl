@@ -5,25 +5,40 @@
 @group(0) @binding(3) var<storage, read_write> labels_out: array<u32>;
 
 @compute @workgroup_size(64)
-fn border(@builtin(global_invocation_id) gid: vec3<u32>) {
+fn border(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let i = query_index(gid);
-    if (i == NONE) {
-        return;
+    var own_label = NONE;
+    if (i != NONE) {
+        own_label = labels[i];
     }
-    let own = labels[i];
-    if (own != NONE) {
-        labels_out[i] = own;
-        return;
-    }
+    // Only unlabelled points search; every invocation still joins the tile barriers.
+    let searching = i != NONE && own_label == NONE;
     var found = NONE;
-    for (var j = 0u; j < params.n; j = j + 1u) {
-        let label = labels[j];
-        if (label >= found || j == i) {
-            continue;
+    if (tiled()) {
+        load_own(i);
+        for (var base = 0u; base < params.n; base = base + TILE) {
+            let count = load_tile(base, lid);
+            workgroupBarrier();
+            if (searching) {
+                for (var jj = 0u; jj < count; jj = jj + 1u) {
+                    let j = base + jj;
+                    let label = labels[j];
+                    if (label < found && j != i && tile_distance(jj) <= params.radius_sq) {
+                        found = label;
+                    }
+                }
+            }
+            workgroupBarrier();
         }
-        if (squared_distance(i, j) <= params.radius_sq) {
-            found = label;
+    } else if (searching) {
+        for (var j = 0u; j < params.n; j = j + 1u) {
+            let label = labels[j];
+            if (label < found && j != i && squared_distance(i, j) <= params.radius_sq) {
+                found = label;
+            }
         }
     }
-    labels_out[i] = found;
+    if (i != NONE) {
+        labels_out[i] = select(found, own_label, own_label != NONE);
+    }
 }

@@ -334,3 +334,44 @@ fn optics_core_distances_on_the_gpu_equal_the_cpu() {
     assert_eq!(a.ordering.ordering, b.ordering.ordering);
     assert_eq!(a.labels, b.labels);
 }
+
+#[test]
+fn gpu_passes_equal_the_cpu_on_both_sides_of_the_tile_width() {
+    // Rows of ≤ 32 columns go through workgroup tiles, wider ones are read directly.
+    let mut gpu = common::gpu_engine();
+    let mut cpu = Engine::cpu_only("CPU twin");
+    for d in [32, 33, 40] {
+        let points = Arc::new(clusterscope::synthetic::gaussian_blobs(301, d, 4, 2.0, 9).points);
+        let params = HdbscanParams::new(5).min_samples(Some(4));
+        let a = hdbscan::fit(
+            &mut gpu,
+            &points,
+            &params,
+            BackendChoice::Gpu,
+            &RunContext::default(),
+        )
+        .unwrap();
+        let b = hdbscan::fit(
+            &mut cpu,
+            &points,
+            &params,
+            BackendChoice::Cpu,
+            &RunContext::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            a.hierarchy.core_sq, b.hierarchy.core_sq,
+            "d={d}: core distances"
+        );
+        assert_eq!(a.hierarchy.edges, b.hierarchy.edges, "d={d}: spanning tree");
+        assert_eq!(a.labels, b.labels, "d={d}: HDBSCAN labels");
+        // An eps between the core distances: core, border and noise points all occur.
+        let mut cores = b.hierarchy.core_distances();
+        cores.sort_by(f64::total_cmp);
+        let eps = cores[cores.len() / 2];
+        let on_gpu = run_dbscan(&mut gpu, &points, eps, 6, BackendChoice::Gpu);
+        let on_cpu = run_dbscan(&mut cpu, &points, eps, 6, BackendChoice::Cpu);
+        assert!(on_cpu.contains(&NOISE), "d={d}: some noise");
+        assert_eq!(on_gpu, on_cpu, "d={d}: DBSCAN labels");
+    }
+}
