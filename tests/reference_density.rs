@@ -19,19 +19,7 @@ fn fixture(name: &str) -> Value {
 }
 
 fn points(value: &Value) -> Arc<Matrix> {
-    let rows: Vec<Vec<f32>> = value
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            r.as_array()
-                .unwrap()
-                .iter()
-                .map(|v| v.as_f64().unwrap() as f32)
-                .collect()
-        })
-        .collect();
-    Arc::new(Matrix::from_rows(&rows))
+    common::json_points(value)
 }
 
 /// sklearn labels with -1 → NOISE.

@@ -30,6 +30,30 @@ pub enum GpuError {
     Allocation(String),
 }
 
+/// A compute pipeline from `common` (shared declarations) followed by `source`, with the
+/// layout derived from the shader. Call inside a validation error scope: a rejected shader
+/// is reported there, not by a panic.
+pub(crate) fn compute_pipeline(
+    device: &wgpu::Device,
+    label: &str,
+    common: &str,
+    source: &str,
+    entry_point: &str,
+) -> wgpu::ComputePipeline {
+    let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+        label: Some(label),
+        source: wgpu::ShaderSource::Wgsl(format!("{common}\n{source}").into()),
+    });
+    device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+        label: Some(label),
+        layout: None,
+        module: &module,
+        entry_point: Some(entry_point),
+        compilation_options: Default::default(),
+        cache: None,
+    })
+}
+
 /// Largest number of workgroups along x in one dispatch; more go along y.
 /// Keep in sync with `MAX_GROUPS_X` uses in `shaders/` (the `groups_x` uniform).
 pub const MAX_GROUPS_X: u32 = 65_535;

@@ -22,3 +22,20 @@ pub fn gpu_engine() -> Engine {
 pub fn shared(matrix: Matrix) -> Arc<Matrix> {
     Arc::new(matrix)
 }
+
+/// Rows of a JSON fixture (`[[x, y, …], …]`) as a shared matrix.
+pub fn json_points(value: &serde_json::Value) -> Arc<Matrix> {
+    let rows: Vec<Vec<f32>> = value
+        .as_array()
+        .expect("an array of rows")
+        .iter()
+        .map(|r| {
+            r.as_array()
+                .expect("a row")
+                .iter()
+                .map(|v| v.as_f64().expect("a number") as f32)
+                .collect()
+        })
+        .collect();
+    Arc::new(Matrix::from_rows(&rows))
+}
