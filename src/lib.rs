@@ -7,10 +7,12 @@
 pub mod app;
 pub mod cli;
 pub mod cluster;
+pub mod color;
 pub mod data;
 pub mod gpu;
 pub mod matrix;
 pub mod metrics;
 pub mod projection;
+pub mod render;
 pub mod spatial;
 pub mod synthetic;

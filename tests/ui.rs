@@ -34,6 +34,7 @@ fn moving_k_reclusters_and_the_legend_follows() {
     let app = ClusterscopeApp::new(
         egui::Context::default(),
         Engine::cpu_only("ui test"),
+        None,
         settings,
         Some(demo_table_path()),
     );
@@ -66,6 +67,7 @@ fn app_with(settings: Settings) -> Harness<'static, ClusterscopeApp> {
     let app = ClusterscopeApp::new(
         egui::Context::default(),
         Engine::cpu_only("ui test"),
+        None,
         settings,
         Some(demo_table_path()),
     );

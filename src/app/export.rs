@@ -1,18 +1,55 @@
-//! Export ▸ labeled data: asks for another column name when `cluster` is taken, then a
-//! save dialog, then an atomic write on a background thread.
+//! Export of labeled data (all rows or the selected ones): asks for another column name
+//! when `cluster` is taken, then a save dialog, then an atomic write on a background
+//! thread. Renamed clusters add a `<column>_name` column.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use eframe::egui;
 
-use super::ClusterscopeApp;
+use super::{ClusterscopeApp, LoadedTable};
+use crate::data::{self, DataError, LabeledExport};
 
 const DEFAULT_LABEL_COLUMN: &str = "cluster";
 
 /// The open "name the cluster column" dialog.
 pub struct LabelColumnPrompt {
     name: String,
+    selection_only: bool,
+}
+
+/// Everything an export writes, gathered on the UI thread.
+pub struct ExportRequest {
+    pub labels: Vec<Option<u32>>,
+    pub label_column: String,
+    /// Per table row, when clusters were renamed.
+    pub names: Option<Vec<Option<String>>>,
+    /// Table rows to write (a selection), or all.
+    pub rows: Option<Vec<u32>>,
+    pub output: PathBuf,
+}
+
+impl ExportRequest {
+    pub fn write(&self, table: &LoadedTable) -> Result<PathBuf, DataError> {
+        let texts: Vec<(String, Vec<Option<String>>)> = self
+            .names
+            .iter()
+            .map(|names| (format!("{}_name", self.label_column), names.clone()))
+            .collect();
+        data::write_labeled(
+            &table.frame,
+            &LabeledExport {
+                labels: &self.labels,
+                label_column: &self.label_column,
+                numbers: &[],
+                texts: &texts,
+                rows: self.rows.as_deref(),
+            },
+            &self.output,
+            Some(&table.path),
+        )?;
+        Ok(self.output.clone())
+    }
 }
 
 impl ClusterscopeApp {
@@ -33,35 +70,74 @@ impl ClusterscopeApp {
             .is_some_and(|t| t.frame.column(name).is_ok())
     }
 
-    pub(super) fn start_export(&mut self) {
+    pub(super) fn start_export(&mut self, selection_only: bool) {
         if self.has_column(DEFAULT_LABEL_COLUMN) {
             let name = (1..)
                 .map(|i| format!("{DEFAULT_LABEL_COLUMN}_{i}"))
-                .find(|n| !self.has_column(n))
+                .find(|n| !self.has_column(n) && !self.has_column(&format!("{n}_name")))
                 .unwrap_or_default();
-            self.export_prompt = Some(LabelColumnPrompt { name });
+            self.export_prompt = Some(LabelColumnPrompt {
+                name,
+                selection_only,
+            });
         } else {
-            self.pick_export_path(DEFAULT_LABEL_COLUMN.to_string());
+            self.pick_export_path(DEFAULT_LABEL_COLUMN.to_string(), selection_only);
         }
     }
 
-    fn pick_export_path(&mut self, label_column: String) {
+    fn pick_export_path(&mut self, label_column: String, selection_only: bool) {
         let stem = self
             .table
             .as_ref()
             .and_then(|t| t.path.file_stem().map(|s| s.to_string_lossy().to_string()))
             .unwrap_or_else(|| "clusters".into());
+        let suffix = if selection_only {
+            "selection"
+        } else {
+            "clustered"
+        };
         self.jobs
-            .pick_export(format!("{stem}_clustered.csv"), label_column);
+            .pick_export(format!("{stem}_{suffix}.csv"), label_column, selection_only);
     }
 
-    pub(super) fn export_to(&mut self, path: PathBuf, label_column: String) {
-        let (Some(table), Some(labels)) = (self.table.clone(), self.labels_for_export()) else {
+    /// What an export to `output` would write now (None: nothing up to date to export).
+    pub fn export_request(
+        &self,
+        output: PathBuf,
+        label_column: String,
+        selection_only: bool,
+    ) -> Option<ExportRequest> {
+        let labels = self.labels_for_export()?;
+        let rows = if selection_only {
+            let prepared = self.prepared.as_ref()?;
+            let selection = self.selection.as_ref()?;
+            Some(
+                selection
+                    .rows
+                    .iter()
+                    .filter_map(|&r| prepared.features.table_rows.get(r as usize).copied())
+                    .collect(),
+            )
+        } else {
+            None
+        };
+        Some(ExportRequest {
+            names: self.styles.names_for_export(&labels),
+            labels,
+            label_column,
+            rows,
+            output,
+        })
+    }
+
+    pub(super) fn export_to(&mut self, path: PathBuf, label_column: String, selection_only: bool) {
+        let request = self.export_request(path.clone(), label_column, selection_only);
+        let (Some(table), Some(request)) = (self.table.clone(), request) else {
             self.notices.error = Some("Nothing to export: the clustering is not up to date".into());
             return;
         };
         self.notices.info = Some(format!("Exporting {}…", path.display()));
-        self.jobs.export(table, labels, label_column, path);
+        self.jobs.export(table, request);
     }
 
     pub(super) fn export_prompt_ui(&mut self, ctx: &egui::Context) {
@@ -106,9 +182,10 @@ impl ClusterscopeApp {
                 });
             });
         if let Some(choice) = decision {
+            let selection_only = prompt.selection_only;
             self.export_prompt = None;
             if let Some(name) = choice {
-                self.pick_export_path(name);
+                self.pick_export_path(name, selection_only);
             }
         }
     }

@@ -15,8 +15,9 @@ use crate::cluster::{
     RunContext,
 };
 use crate::data::{self, FeatureMatrix, Scaling, TableInfo};
+use crate::gpu::{RowChunks, wgpu};
 use crate::matrix::Matrix;
-use crate::projection;
+use crate::projection::Pca;
 
 /// A table read from disk.
 pub struct LoadedTable {
@@ -25,12 +26,50 @@ pub struct LoadedTable {
     pub info: TableInfo,
 }
 
-/// The feature matrix of the current column choice, and its PCA projection.
+/// The feature matrix of the current column choice.
 pub struct PreparedFeatures {
     pub features: FeatureMatrix,
     pub points: Arc<Matrix>,
-    /// PCA coordinates per matrix row and explained variance ratios, or why PCA failed.
-    pub pca: Result<(Vec<[f64; 2]>, [f64; 2]), String>,
+}
+
+/// What the scatter should show.
+#[derive(Clone)]
+pub enum ProjectionRequest {
+    /// Two principal components (indices); the PCA is fitted first when not given.
+    Pca {
+        fitted: Option<Arc<Pca>>,
+        x: usize,
+        y: usize,
+    },
+    /// Two table columns at the matrix's table rows.
+    Columns {
+        table: Arc<LoadedTable>,
+        rows: Arc<Vec<u32>>,
+        x: String,
+        y: String,
+    },
+}
+
+/// 2-D coordinates of every matrix row, on the CPU (hover, selection) and, when the window
+/// has a GPU renderer, in GPU buffers (drawing).
+pub struct Projection {
+    pub points: Arc<Matrix>,
+    pub pca: Option<Arc<Pca>>,
+    pub components: Option<(usize, usize)>,
+    pub coordinates: Arc<Vec<[f32; 2]>>,
+    pub gpu_positions: Option<RowChunks>,
+    pub axis_labels: (String, String),
+    /// Finite data range [x_min, y_min, x_max, y_max].
+    pub bounds: [f64; 4],
+    /// For hover look-ups.
+    pub index: Arc<crate::spatial::GridIndex>,
+}
+
+/// The labels of a clustering as the point renderer reads them.
+pub struct RenderLabels {
+    pub chunks: RowChunks,
+    /// True when they are the GPU k-means buffers themselves (no copy was made).
+    pub shared_with_compute: bool,
 }
 
 /// Results coming back to the UI thread.
@@ -51,11 +90,17 @@ pub enum Event {
         generation: u64,
         points: Arc<Matrix>,
         result: Result<Clustering, String>,
+        render_labels: Option<RenderLabels>,
+    },
+    Projected {
+        generation: u64,
+        result: Result<Projection, String>,
     },
     OpenPicked(PathBuf),
     ExportPicked {
         path: PathBuf,
         label_column: String,
+        selection_only: bool,
     },
     Exported(Result<PathBuf, String>),
 }
@@ -68,13 +113,27 @@ struct ClusterJob {
     cancel: CancelToken,
 }
 
+struct ProjectJob {
+    generation: u64,
+    points: Arc<Matrix>,
+    request: ProjectionRequest,
+    backend: BackendChoice,
+}
+
+/// Work for the thread that owns the engine (and so the GPU state).
+enum WorkerJob {
+    Cluster(ClusterJob),
+    Project(ProjectJob),
+}
+
 /// Handle the UI keeps on its background work.
 pub struct Jobs {
     ctx: egui::Context,
     events_tx: Sender<Event>,
     events_rx: Receiver<Event>,
-    cluster_tx: Sender<ClusterJob>,
+    worker_tx: Sender<WorkerJob>,
     pub load_generation: u64,
+    pub project_generation: u64,
     pub prepare_generation: u64,
     pub cluster_generation: u64,
     running_cancel: Option<CancelToken>,
@@ -83,52 +142,46 @@ pub struct Jobs {
 }
 
 impl Jobs {
-    /// Starts the clustering worker, which owns `engine`.
-    pub fn new(ctx: egui::Context, mut engine: Engine) -> Self {
+    /// Starts the worker, which owns `engine`. `render_device` is the window's wgpu device,
+    /// when it draws with the GPU point renderer: positions and labels are then handed
+    /// over in GPU buffers of that device.
+    pub fn new(
+        ctx: egui::Context,
+        mut engine: Engine,
+        render_device: Option<wgpu::Device>,
+    ) -> Self {
         let (events_tx, events_rx) = channel();
-        let (cluster_tx, cluster_rx) = channel::<ClusterJob>();
+        let (worker_tx, worker_rx) = channel::<WorkerJob>();
         let gpu_name = engine.gpu_context().map(|c| c.adapter_name());
         let worker_events = events_tx.clone();
         let worker_ctx = ctx.clone();
         let spawned = std::thread::Builder::new()
             .name("clusterscope-worker".into())
             .spawn(move || {
-                while let Ok(mut job) = cluster_rx.recv() {
-                    // Only the newest request matters.
-                    while let Ok(newer) = cluster_rx.try_recv() {
-                        job = newer;
+                let mut worker = Worker {
+                    engine,
+                    render_device,
+                    events: worker_events,
+                    ctx: worker_ctx,
+                };
+                while let Ok(first) = worker_rx.recv() {
+                    // Only the newest request of each kind matters; projections go first
+                    // (they are quick and the view waits for them).
+                    let (mut cluster, mut project) = (None, None);
+                    for job in std::iter::once(first).chain(worker_rx.try_iter()) {
+                        match job {
+                            WorkerJob::Cluster(job) => cluster = Some(job),
+                            WorkerJob::Project(job) => project = Some(job),
+                        }
                     }
-                    if job.cancel.is_cancelled() {
-                        continue;
+                    if let Some(job) = project {
+                        worker.project(job);
                     }
-                    let progress_events = worker_events.clone();
-                    let progress_ctx = worker_ctx.clone();
-                    let generation = job.generation;
-                    let context =
-                        RunContext::new(job.cancel.clone()).with_progress(move |progress| {
-                            let _ = progress_events.send(Event::Progress {
-                                generation,
-                                progress,
-                            });
-                            progress_ctx.request_repaint();
-                        });
-                    let result = crate::cluster::run(
-                        &mut engine,
-                        &job.points,
-                        &job.params,
-                        job.backend,
-                        &context,
-                    );
-                    let result = match result {
-                        Err(ClusterError::Cancelled) => continue,
-                        other => other.map_err(|e| e.to_string()),
-                    };
-                    let _ = worker_events.send(Event::Clustered {
-                        generation,
-                        points: job.points,
-                        result,
-                    });
-                    worker_ctx.request_repaint();
+                    if let Some(job) = cluster
+                        && !job.cancel.is_cancelled()
+                    {
+                        worker.cluster(job);
+                    }
                 }
             });
         if let Err(error) = spawned {
@@ -138,9 +191,10 @@ impl Jobs {
             ctx,
             events_tx,
             events_rx,
-            cluster_tx,
+            worker_tx,
             load_generation: 0,
             prepare_generation: 0,
+            project_generation: 0,
             cluster_generation: 0,
             running_cancel: None,
             gpu_name,
@@ -184,19 +238,52 @@ impl Jobs {
         });
     }
 
-    pub fn prepare(&mut self, table: Arc<LoadedTable>, columns: Vec<String>, scaling: Scaling) {
+    /// Builds the feature matrix; `subset` limits it to those table rows ("cluster the
+    /// selection only").
+    pub fn prepare(
+        &mut self,
+        table: Arc<LoadedTable>,
+        columns: Vec<String>,
+        scaling: Scaling,
+        subset: Option<Arc<Vec<u32>>>,
+    ) {
         self.prepare_generation += 1;
         let generation = self.prepare_generation;
         self.spawn("prepare", move || {
-            let result = data::extract_features(&table.frame, &columns, scaling)
+            let features = match &subset {
+                None => data::extract_features(&table.frame, &columns, scaling),
+                Some(rows) => {
+                    let indices = polars::prelude::IdxCa::from_vec(
+                        "rows".into(),
+                        rows.iter()
+                            .map(|&r| r as polars::prelude::IdxSize)
+                            .collect(),
+                    );
+                    match table.frame.take(&indices) {
+                        Ok(frame) => {
+                            data::extract_features(&frame, &columns, scaling).map(|mut features| {
+                                // Back to the full table's row numbers.
+                                for row in &mut features.table_rows {
+                                    *row = rows[*row as usize];
+                                }
+                                features.n_table_rows = table.frame.height();
+                                features
+                            })
+                        }
+                        Err(error) => {
+                            let message = format!("cannot take the selected rows: {error}");
+                            return Some(Event::Prepared {
+                                generation,
+                                result: Err(message),
+                            });
+                        }
+                    }
+                }
+            };
+            let result = features
                 .map(|features| {
                     let points = Arc::new(features.matrix.clone());
-                    let pca = projection::pca_2d(&points);
-                    PreparedFeatures {
-                        features,
-                        points,
-                        pca,
-                    }
+                    PreparedFeatures { features, points }
                 })
                 .map_err(|e| e.to_string());
             Some(Event::Prepared { generation, result })
@@ -221,7 +308,26 @@ impl Jobs {
             backend,
             cancel,
         };
-        if self.cluster_tx.send(job).is_err() {
+        if self.worker_tx.send(WorkerJob::Cluster(job)).is_err() {
+            tracing::error!("the clustering worker has stopped");
+        }
+    }
+
+    /// Computes the scatter coordinates of `points` (the newest request wins).
+    pub fn project(
+        &mut self,
+        points: Arc<Matrix>,
+        request: ProjectionRequest,
+        backend: BackendChoice,
+    ) {
+        self.project_generation += 1;
+        let job = ProjectJob {
+            generation: self.project_generation,
+            points,
+            request,
+            backend,
+        };
+        if self.worker_tx.send(WorkerJob::Project(job)).is_err() {
             tracing::error!("the clustering worker has stopped");
         }
     }
@@ -245,7 +351,7 @@ impl Jobs {
     }
 
     /// The native save dialog, off the UI thread.
-    pub fn pick_export(&self, suggested_name: String, label_column: String) {
+    pub fn pick_export(&self, suggested_name: String, label_column: String, selection_only: bool) {
         self.spawn("export-dialog", move || {
             rfd::FileDialog::new()
                 .add_filter("CSV", &["csv"])
@@ -253,28 +359,200 @@ impl Jobs {
                 .add_filter("TSV", &["tsv"])
                 .set_file_name(suggested_name)
                 .save_file()
-                .map(|path| Event::ExportPicked { path, label_column })
+                .map(|path| Event::ExportPicked {
+                    path,
+                    label_column,
+                    selection_only,
+                })
         });
     }
 
-    pub fn export(
-        &self,
-        table: Arc<LoadedTable>,
-        labels: Vec<Option<u32>>,
-        label_column: String,
-        output: PathBuf,
-    ) {
+    /// Writes `request` atomically on a background thread.
+    pub fn export(&self, table: Arc<LoadedTable>, request: super::export::ExportRequest) {
         self.spawn("export", move || {
-            let result = data::export_labeled(
-                &table.frame,
-                &labels,
-                &label_column,
-                &output,
-                Some(&table.path),
-            )
-            .map(|()| output)
-            .map_err(|e| e.to_string());
+            let result = request.write(&table).map_err(|e| e.to_string());
             Some(Event::Exported(result))
         });
     }
+}
+
+/// The worker thread's state.
+struct Worker {
+    engine: Engine,
+    render_device: Option<wgpu::Device>,
+    events: Sender<Event>,
+    ctx: egui::Context,
+}
+
+impl Worker {
+    fn send(&self, event: Event) {
+        let _ = self.events.send(event);
+        self.ctx.request_repaint();
+    }
+
+    /// True when the engine computes on the window's own device (buffers can be shared).
+    fn shares_render_device(&mut self) -> bool {
+        let Some(render) = self.render_device.clone() else {
+            return false;
+        };
+        self.engine
+            .gpu_context()
+            .is_some_and(|context| context.device == render)
+    }
+
+    fn cluster(&mut self, job: ClusterJob) {
+        let progress_events = self.events.clone();
+        let progress_ctx = self.ctx.clone();
+        let generation = job.generation;
+        let context = RunContext::new(job.cancel.clone()).with_progress(move |progress| {
+            let _ = progress_events.send(Event::Progress {
+                generation,
+                progress,
+            });
+            progress_ctx.request_repaint();
+        });
+        let result = crate::cluster::run(
+            &mut self.engine,
+            &job.points,
+            &job.params,
+            job.backend,
+            &context,
+        );
+        let result = match result {
+            Err(ClusterError::Cancelled) => return,
+            other => other.map_err(|e| e.to_string()),
+        };
+        let render_labels = match &result {
+            Ok(clustering) => self.render_labels(clustering),
+            Err(_) => None,
+        };
+        self.send(Event::Clustered {
+            generation,
+            points: job.points,
+            result,
+            render_labels,
+        });
+    }
+
+    /// The labels for the point renderer: GPU k-means' own buffers when it ran on the
+    /// window's device, otherwise a copy uploaded once per result.
+    fn render_labels(&mut self, clustering: &Clustering) -> Option<RenderLabels> {
+        let device = self.render_device.clone()?;
+        if let Some(chunks) = &clustering.gpu_labels
+            && self.shares_render_device()
+        {
+            return Some(RenderLabels {
+                chunks: chunks.clone(),
+                shared_with_compute: true,
+            });
+        }
+        Some(RenderLabels {
+            chunks: crate::gpu::upload_u32_rows(&device, "points::labels", &clustering.labels),
+            shared_with_compute: false,
+        })
+    }
+
+    fn project(&mut self, job: ProjectJob) {
+        let generation = job.generation;
+        let result = self.projection(job);
+        self.send(Event::Projected { generation, result });
+    }
+
+    fn projection(&mut self, job: ProjectJob) -> Result<Projection, String> {
+        let points = job.points;
+        let (pca, components, coordinates, axis_labels) = match job.request {
+            ProjectionRequest::Pca { fitted, x, y } => {
+                let pca = match fitted {
+                    Some(pca) => pca,
+                    None => Arc::new(
+                        self.engine
+                            .fit_pca(&points, job.backend)
+                            .or_else(|gpu_error| {
+                                // A GPU failure (memory, driver) should not leave the view empty.
+                                tracing::warn!("GPU PCA failed, fitting on the CPU: {gpu_error}");
+                                Pca::fit_cpu(&points).map_err(ClusterError::Internal)
+                            })
+                            .map_err(|e| e.to_string())?,
+                    ),
+                };
+                let coordinates = pca.project(&points, x, y);
+                let label = |c: usize| match pca.explained_ratio.get(c) {
+                    Some(ratio) => format!("PC{} ({:.1}% of variance)", c + 1, ratio * 100.0),
+                    None => format!("PC{}", c + 1),
+                };
+                let labels = (label(x), label(y));
+                (Some(pca), Some((x, y)), coordinates, labels)
+            }
+            ProjectionRequest::Columns { table, rows, x, y } => {
+                let coordinates = column_pairs(&table.frame, &x, &y, &rows)?;
+                (None, None, coordinates, (x, y))
+            }
+        };
+        let gpu_positions = match (&pca, components, self.shares_render_device()) {
+            (Some(pca), Some((x, y)), true) => self
+                .engine
+                .pca_positions(&points, pca, x, y)
+                .map_err(|e| e.to_string())?,
+            _ => None,
+        };
+        let gpu_positions = gpu_positions.or_else(|| {
+            self.render_device
+                .as_ref()
+                .map(|device| crate::gpu::upload_positions(device, &coordinates))
+        });
+        let bounds = finite_bounds(&coordinates);
+        let coordinates = Arc::new(coordinates);
+        let index = Arc::new(crate::spatial::GridIndex::new(Arc::clone(&coordinates)));
+        Ok(Projection {
+            points,
+            pca,
+            components,
+            index,
+            coordinates,
+            gpu_positions,
+            axis_labels,
+            bounds,
+        })
+    }
+}
+
+/// (x, y) values of two table columns at `rows`.
+fn column_pairs(
+    frame: &DataFrame,
+    x: &str,
+    y: &str,
+    rows: &[u32],
+) -> Result<Vec<[f32; 2]>, String> {
+    let values = |name: &str| -> Result<Vec<f32>, String> {
+        let column = frame.column(name).map_err(|e| e.to_string())?;
+        let column = column
+            .cast(&polars::prelude::DataType::Float64)
+            .map_err(|e| format!("column {name}: {e}"))?;
+        let values = column.f64().map_err(|e| e.to_string())?;
+        Ok(rows
+            .iter()
+            .map(|&r| values.get(r as usize).map_or(f32::NAN, |v| v as f32))
+            .collect())
+    };
+    let xs = values(x)?;
+    let ys = values(y)?;
+    Ok(xs.into_iter().zip(ys).map(|(a, b)| [a, b]).collect())
+}
+
+/// [x_min, y_min, x_max, y_max] over finite coordinates ([0, 0, 1, 1] when there are none).
+pub fn finite_bounds(coordinates: &[[f32; 2]]) -> [f64; 4] {
+    let mut bounds = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
+    for p in coordinates
+        .iter()
+        .filter(|p| p[0].is_finite() && p[1].is_finite())
+    {
+        bounds[0] = bounds[0].min(p[0] as f64);
+        bounds[1] = bounds[1].min(p[1] as f64);
+        bounds[2] = bounds[2].max(p[0] as f64);
+        bounds[3] = bounds[3].max(p[1] as f64);
+    }
+    if bounds[0] > bounds[2] {
+        return [0.0, 0.0, 1.0, 1.0];
+    }
+    bounds
 }

@@ -1,8 +1,14 @@
-//! The right panel: one entry per cluster with its colour and size.
+//! The right panel: one entry per cluster with its colour and size. Each can be hidden,
+//! recoloured (click the swatch) and renamed (click the name); names go into exports.
 
 use eframe::egui;
 
 use super::{ClusterscopeApp, palette};
+use crate::cluster::NOISE;
+
+/// The legend entry being renamed: (shown id, text so far).
+#[derive(Default)]
+pub struct Renaming(pub Option<(u32, String)>);
 
 impl ClusterscopeApp {
     pub(super) fn legend_ui(&mut self, ui: &mut egui::Ui) {
@@ -19,21 +25,70 @@ impl ClusterscopeApp {
         // Percentages of all clustered rows, noise included.
         let total: usize = clustering.result.labels.len();
         // Ids follow the previous result's colours, so some may be unused.
-        for (index, &size) in clustering.sizes.iter().enumerate().filter(|(_, s)| **s > 0) {
+        let sizes = clustering.sizes.clone();
+        let noise = clustering.result.n_noise();
+        ui.horizontal(|ui| {
+            if ui.small_button("Pin for comparison").clicked() {
+                self.pin_clustering();
+                self.bottom_tab = super::BottomTab::Compare;
+            }
+        });
+        for (index, &size) in sizes.iter().enumerate().filter(|(_, s)| **s > 0) {
+            let id = index as u32;
             ui.horizontal(|ui| {
-                swatch(ui, palette::cluster_color(index));
-                ui.label(format!("Cluster {index}"));
-                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                    ui.weak(format!(
-                        "{size} ({:.1}%)",
-                        100.0 * size as f64 / total.max(1) as f64
-                    ));
-                });
+                let mut visible = self.styles.visible(id);
+                if ui
+                    .checkbox(&mut visible, "")
+                    .on_hover_text("Show or hide this cluster")
+                    .changed()
+                {
+                    self.styles.set_visible(id, visible);
+                }
+                let mut color = self.styles.color(id);
+                ui.spacing_mut().interact_size = egui::vec2(16.0, 14.0);
+                if egui::color_picker::color_edit_button_srgba(
+                    ui,
+                    &mut color,
+                    egui::color_picker::Alpha::Opaque,
+                )
+                .changed()
+                {
+                    self.styles.recolor(id, color);
+                }
+                match &mut self.renaming.0 {
+                    Some((renamed, text)) if *renamed == id => {
+                        let edit = ui.add(egui::TextEdit::singleline(text).desired_width(100.0));
+                        edit.request_focus();
+                        if edit.lost_focus() {
+                            let name = std::mem::take(text);
+                            self.renaming.0 = None;
+                            if !ui.input(|i| i.key_pressed(egui::Key::Escape)) {
+                                self.styles.rename(id, name);
+                            }
+                        }
+                    }
+                    _ => {
+                        if ui
+                            .add(egui::Label::new(self.styles.name(id)).sense(egui::Sense::click()))
+                            .on_hover_text("Click to rename")
+                            .clicked()
+                        {
+                            self.renaming.0 = Some((id, self.styles.name(id)));
+                        }
+                    }
+                }
+                ui.weak(format!(
+                    "{size} ({:.1}%)",
+                    100.0 * size as f64 / total.max(1) as f64
+                ));
             });
         }
-        let noise = clustering.result.n_noise();
         if noise > 0 {
             ui.horizontal(|ui| {
+                let mut visible = self.styles.visible(NOISE);
+                if ui.checkbox(&mut visible, "").changed() {
+                    self.styles.set_visible(NOISE, visible);
+                }
                 swatch(ui, palette::NOISE);
                 ui.label("Noise");
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -55,8 +110,17 @@ impl ClusterscopeApp {
                 self.selection = None;
             }
         }
+        if let Some(subset) = &self.subset {
+            ui.separator();
+            ui.label(format!("Limited to {} selected rows", subset.len()));
+        }
         if let Some(prepared) = &self.prepared {
-            let skipped = prepared.features.n_skipped();
+            // Rows outside a "selection only" subset are not counted as left out.
+            let considered = self
+                .subset
+                .as_ref()
+                .map_or(prepared.features.n_table_rows, |s| s.len());
+            let skipped = considered.saturating_sub(prepared.features.table_rows.len());
             if skipped > 0 {
                 ui.horizontal(|ui| {
                     swatch(ui, palette::LEFT_OUT);

@@ -2,12 +2,15 @@
 //! clustering engine. The UI only records what the user asked for and sends requests to
 //! [`jobs::Jobs`]; results come back as events.
 
+mod cluster_styles;
+mod compare;
 mod controls;
 mod export;
 mod jobs;
 mod legend;
-mod palette;
+pub mod palette;
 mod scatter;
+mod selection_table;
 mod settings;
 mod stable_labels;
 mod status;
@@ -18,11 +21,16 @@ use std::sync::Arc;
 
 use eframe::egui;
 
-pub use jobs::{Event, Jobs, LoadedTable, PreparedFeatures};
-pub use settings::{AlgorithmChoice, Settings};
+pub use cluster_styles::ClusterStyles;
+pub use compare::PinnedClustering;
+pub use jobs::{
+    Event, Jobs, LoadedTable, PreparedFeatures, Projection, ProjectionRequest, RenderLabels,
+};
+pub use scatter::{RendererChoice, ScatterTool};
+pub use settings::{AlgorithmChoice, Settings, ViewSettings};
 
 use crate::cluster::{self, Engine, NOISE};
-use crate::gpu::GpuContext;
+use crate::gpu::{GpuContext, wgpu};
 use crate::matrix::Matrix;
 
 /// The demo table opened when no file is given.
@@ -52,17 +60,24 @@ pub fn run_window(path: Option<PathBuf>) -> anyhow::Result<()> {
                 .storage
                 .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
                 .unwrap_or_default();
-            let engine = match &cc.wgpu_render_state {
-                Some(rs) => Engine::with_gpu(GpuContext::from_device(
-                    rs.device.clone(),
-                    rs.queue.clone(),
-                    rs.adapter.get_info(),
-                )),
-                None => Engine::cpu_only("the window has no wgpu renderer"),
+            let (engine, render_device) = match &cc.wgpu_render_state {
+                Some(rs) => {
+                    crate::render::install(rs);
+                    (
+                        Engine::with_gpu(GpuContext::from_device(
+                            rs.device.clone(),
+                            rs.queue.clone(),
+                            rs.adapter.get_info(),
+                        )),
+                        Some(rs.device.clone()),
+                    )
+                }
+                None => (Engine::cpu_only("the window has no wgpu renderer"), None),
             };
             Ok(Box::new(ClusterscopeApp::new(
                 cc.egui_ctx.clone(),
                 engine,
+                render_device,
                 settings,
                 Some(path),
             )))
@@ -74,10 +89,16 @@ pub fn run_window(path: Option<PathBuf>) -> anyhow::Result<()> {
 /// Which two coordinates the scatter shows.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ScatterAxes {
-    /// First two principal components of the scaled features.
-    Pca,
+    /// Two principal components (0-based) of the scaled features.
+    Pca { x: usize, y: usize },
     /// Two table columns, unscaled.
     Columns { x: String, y: String },
+}
+
+impl Default for ScatterAxes {
+    fn default() -> Self {
+        ScatterAxes::Pca { x: 0, y: 1 }
+    }
 }
 
 /// The clustering currently shown, with the matrix it was computed on.
@@ -89,13 +110,25 @@ pub struct Clustering {
     pub points: Arc<Matrix>,
     pub result: cluster::Clustering,
     pub sizes: Vec<usize>,
+    /// The labels as computed ("raw"), as the point renderer reads them on the GPU.
+    pub render_labels: Option<RenderLabels>,
+    /// Raw label → shown id (the stable colour matching); `result.labels` holds shown ids.
+    pub raw_to_shown: Vec<u32>,
+    /// The window's device, for uploading labels of a new cut.
+    render_device: Option<wgpu::Device>,
 }
 
 impl Clustering {
     /// Replaces the labels (a new cut of the same structure).
-    pub fn relabel(&mut self, labels: Vec<u32>) {
-        let labels = stable_labels::match_to_previous(&self.result.labels, &labels);
-        self.set_labels(labels);
+    pub fn relabel(&mut self, raw: Vec<u32>) {
+        self.raw_to_shown = stable_labels::matching(&self.result.labels, &raw);
+        if let Some(device) = &self.render_device {
+            self.render_labels = Some(RenderLabels {
+                chunks: crate::gpu::upload_u32_rows(device, "points::labels", &raw),
+                shared_with_compute: false,
+            });
+        }
+        self.set_labels(stable_labels::apply(&raw, &self.raw_to_shown));
         self.revision += 1;
     }
 
@@ -120,11 +153,40 @@ impl Clustering {
 }
 
 /// Points picked in one view, highlighted in all of them (matrix row indices, sorted).
+/// The one selection model every view reads and writes.
 #[derive(Clone, Debug, Default)]
 pub struct Selection {
     pub rows: Vec<u32>,
-    /// Where it was made, e.g. "dendrogram branch".
+    /// Where it was made, e.g. "dendrogram branch", "lasso".
     pub source: String,
+    /// Unique per selection (GPU masks and summaries are cached by it).
+    pub id: u64,
+}
+
+impl Selection {
+    pub fn new(mut rows: Vec<u32>, source: impl Into<String>) -> Self {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        rows.sort_unstable();
+        rows.dedup();
+        Self {
+            rows,
+            source: source.into(),
+            id: NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        }
+    }
+
+    pub fn contains(&self, row: u32) -> bool {
+        self.rows.binary_search(&row).is_ok()
+    }
+}
+
+/// Which tab the bottom panel shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum BottomTab {
+    #[default]
+    Structure,
+    Selection,
+    Compare,
 }
 
 /// Messages for the user, shown until replaced.
@@ -148,11 +210,26 @@ pub struct ClusterscopeApp {
     pub clustering_pending: bool,
     pub loading: bool,
     pub axes: ScatterAxes,
-    scatter_cache: scatter::ScatterCache,
+    /// Coordinates of the current features for the scatter (None while computing).
+    pub projection: Option<Projection>,
+    scatter: scatter::ScatterState,
     pub notices: Notices,
     export_prompt: Option<export::LabelColumnPrompt>,
     pub selection: Option<Selection>,
+    /// The row under the pointer (matrix row), shared by every view.
+    pub hovered: Option<u32>,
+    /// A row pinned by a click; its values stay shown.
+    pub pinned_row: Option<u32>,
     structure_view: structure::StructureView,
+    pub styles: ClusterStyles,
+    pub pinned: Option<PinnedClustering>,
+    pub bottom_tab: BottomTab,
+    /// "Cluster the selection only": the table rows the features are limited to.
+    pub subset: Option<Arc<Vec<u32>>>,
+    selection_table: selection_table::SelectionTableState,
+    renaming: legend::Renaming,
+    /// The window's wgpu device when it draws with the GPU point renderer.
+    render_device: Option<wgpu::Device>,
 }
 
 impl ClusterscopeApp {
@@ -160,12 +237,13 @@ impl ClusterscopeApp {
     pub fn new(
         ctx: egui::Context,
         engine: Engine,
+        render_device: Option<wgpu::Device>,
         settings: Settings,
         open: Option<PathBuf>,
     ) -> Self {
         let mut app = Self {
             settings,
-            jobs: Jobs::new(ctx, engine),
+            jobs: Jobs::new(ctx, engine, render_device.clone()),
             table: None,
             selected_columns: Vec::new(),
             prepared: None,
@@ -173,12 +251,22 @@ impl ClusterscopeApp {
             running: None,
             clustering_pending: false,
             loading: false,
-            axes: ScatterAxes::Pca,
-            scatter_cache: Default::default(),
+            axes: ScatterAxes::default(),
+            projection: None,
+            scatter: Default::default(),
             notices: Notices::default(),
             export_prompt: None,
             selection: None,
+            hovered: None,
+            pinned_row: None,
             structure_view: Default::default(),
+            styles: ClusterStyles::default(),
+            pinned: None,
+            bottom_tab: BottomTab::default(),
+            subset: None,
+            selection_table: Default::default(),
+            renaming: Default::default(),
+            render_device,
         };
         if let Some(path) = open {
             app.open(path);
@@ -202,7 +290,17 @@ impl ClusterscopeApp {
         self.jobs.load(path);
     }
 
-    /// Rebuilds the feature matrix after a change of columns or scaling.
+    /// True when the scatter draws with the GPU point renderer for `n_points` points.
+    pub fn uses_gpu_renderer(&self, n_points: usize) -> bool {
+        self.render_device.is_some()
+            && match self.settings.view.renderer {
+                RendererChoice::Auto => n_points > scatter::AUTO_GPU_POINTS,
+                RendererChoice::Gpu => true,
+                RendererChoice::Plot => false,
+            }
+    }
+
+    /// Rebuilds the feature matrix after a change of columns, scaling or row subset.
     pub fn request_prepare(&mut self) {
         let Some(table) = &self.table else { return };
         self.jobs.cancel_clustering();
@@ -210,7 +308,46 @@ impl ClusterscopeApp {
             Arc::clone(table),
             self.selected_columns.clone(),
             self.settings.scaling,
+            self.subset.clone(),
         );
+    }
+
+    /// Recomputes the scatter coordinates for the current axes.
+    pub fn request_projection(&mut self) {
+        let Some(prepared) = &self.prepared else {
+            return;
+        };
+        let request = match &self.axes {
+            ScatterAxes::Pca { x, y } => ProjectionRequest::Pca {
+                // Reuse the fitted components when only the pair shown changes.
+                fitted: self
+                    .projection
+                    .as_ref()
+                    .filter(|p| Arc::ptr_eq(&p.points, &prepared.points))
+                    .and_then(|p| p.pca.clone()),
+                x: *x,
+                y: *y,
+            },
+            ScatterAxes::Columns { x, y } => match &self.table {
+                Some(table) => ProjectionRequest::Columns {
+                    table: Arc::clone(table),
+                    rows: Arc::new(prepared.features.table_rows.clone()),
+                    x: x.clone(),
+                    y: y.clone(),
+                },
+                None => return,
+            },
+        };
+        self.jobs
+            .project(Arc::clone(&prepared.points), request, self.settings.backend);
+    }
+
+    /// Makes `selection` the one every view shows.
+    pub fn set_selection(&mut self, selection: Option<Selection>) {
+        self.selection = selection;
+        if self.selection.is_some() && self.bottom_tab != BottomTab::Selection {
+            self.bottom_tab = BottomTab::Selection;
+        }
     }
 
     /// Re-clusters the current features with the current parameters.
@@ -247,10 +384,17 @@ impl ClusterscopeApp {
                                 error: None,
                                 info: Some(format!("Opened {}", table.path.display())),
                             };
-                            self.axes = ScatterAxes::Pca;
+                            self.axes = ScatterAxes::default();
                             self.table = Some(Arc::new(table));
                             self.prepared = None;
+                            self.projection = None;
                             self.clustering = None;
+                            self.selection = None;
+                            self.pinned = None;
+                            self.subset = None;
+                            self.hovered = None;
+                            self.pinned_row = None;
+                            self.styles = ClusterStyles::default();
                             if self.selected_columns.is_empty() {
                                 self.notices.error =
                                     Some("This table has no numeric column to cluster on".into());
@@ -266,10 +410,11 @@ impl ClusterscopeApp {
                 {
                     match result {
                         Ok(prepared) => {
-                            if let Err(error) = &prepared.pca {
-                                self.notices.error = Some(error.clone());
-                            }
                             self.prepared = Some(Arc::new(prepared));
+                            self.selection = None;
+                            self.hovered = None;
+                            self.pinned_row = None;
+                            self.request_projection();
                             self.request_clustering();
                         }
                         Err(error) => {
@@ -285,10 +430,19 @@ impl ClusterscopeApp {
                 } if generation == self.jobs.cluster_generation => {
                     self.running = Some(progress);
                 }
+                Event::Projected { generation, result }
+                    if generation == self.jobs.project_generation =>
+                {
+                    match result {
+                        Ok(projection) => self.projection = Some(projection),
+                        Err(error) => self.notices.error = Some(error),
+                    }
+                }
                 Event::Clustered {
                     generation,
                     points,
                     result,
+                    render_labels,
                 } if generation == self.jobs.cluster_generation => {
                     self.clustering_pending = false;
                     self.running = None;
@@ -305,18 +459,20 @@ impl ClusterscopeApp {
                             if previous.is_none() {
                                 self.selection = None;
                             }
-                            let labels = match &previous {
-                                Some(previous) => {
-                                    stable_labels::match_to_previous(previous, &result.labels)
-                                }
-                                None => result.labels.clone(),
+                            let raw_to_shown = match &previous {
+                                Some(previous) => stable_labels::matching(previous, &result.labels),
+                                None => (0..stable_labels::n_ids(&result.labels) as u32).collect(),
                             };
+                            let labels = stable_labels::apply(&result.labels, &raw_to_shown);
                             let mut shown = Clustering {
                                 generation,
                                 revision: 0,
                                 points,
                                 result,
                                 sizes: Vec::new(),
+                                render_labels,
+                                raw_to_shown,
+                                render_device: self.render_device.clone(),
                             };
                             shown.set_labels(labels);
                             self.clustering = Some(shown);
@@ -326,7 +482,11 @@ impl ClusterscopeApp {
                     }
                 }
                 Event::OpenPicked(path) => self.open(path),
-                Event::ExportPicked { path, label_column } => self.export_to(path, label_column),
+                Event::ExportPicked {
+                    path,
+                    label_column,
+                    selection_only,
+                } => self.export_to(path, label_column, selection_only),
                 Event::Exported(result) => match result {
                     Ok(path) => self.notices.info = Some(format!("Exported {}", path.display())),
                     Err(error) => self.notices.error = Some(error),
@@ -371,12 +531,12 @@ impl ClusterscopeApp {
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| self.legend_ui(ui));
             });
-        if self.has_structure() {
+        if self.has_structure() || self.selection.is_some() || self.pinned.is_some() {
             egui::Panel::bottom("structure")
                 .resizable(true)
                 .default_size(260.0)
                 .min_size(120.0)
-                .show(ui, |ui| self.structure_ui(ui));
+                .show(ui, |ui| self.bottom_panel_ui(ui));
         }
         egui::CentralPanel::default().show(ui, |ui| self.scatter_ui(ui));
         self.export_prompt_ui(&ctx);
@@ -418,11 +578,48 @@ impl ClusterscopeApp {
                     .add_enabled(ready, egui::Button::new("Labeled data (CSV / Parquet)…"))
                     .clicked()
                 {
-                    self.start_export();
+                    self.start_export(false);
+                    ui.close();
+                }
+                if ui
+                    .add_enabled(
+                        ready && self.selection.is_some(),
+                        egui::Button::new("Selected rows (CSV / Parquet)…"),
+                    )
+                    .clicked()
+                {
+                    self.start_export(true);
                     ui.close();
                 }
             });
         });
+    }
+}
+
+impl ClusterscopeApp {
+    /// The bottom panel: structure view, selection table and comparison, as tabs.
+    fn bottom_panel_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            if self.has_structure() {
+                ui.selectable_value(&mut self.bottom_tab, BottomTab::Structure, "Structure");
+            }
+            let selected = self.selection.as_ref().map_or(0, |s| s.rows.len());
+            ui.selectable_value(
+                &mut self.bottom_tab,
+                BottomTab::Selection,
+                format!("Selection ({selected})"),
+            );
+            ui.selectable_value(&mut self.bottom_tab, BottomTab::Compare, "Compare");
+        });
+        ui.separator();
+        if self.bottom_tab == BottomTab::Structure && !self.has_structure() {
+            self.bottom_tab = BottomTab::Selection;
+        }
+        match self.bottom_tab {
+            BottomTab::Structure => self.structure_ui(ui),
+            BottomTab::Selection => self.selection_table_ui(ui),
+            BottomTab::Compare => self.compare_ui(ui),
+        }
     }
 }
 

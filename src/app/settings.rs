@@ -95,6 +95,32 @@ impl Default for DensitySettings {
     }
 }
 
+/// How the scatter draws its points.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ViewSettings {
+    pub renderer: super::RendererChoice,
+    /// Point diameter in screen points.
+    pub point_size: f32,
+    pub opacity: f32,
+    /// Additive accumulation and tone map instead of drawing points over each other.
+    pub density: bool,
+    /// Density tone map: how fast intensity saturates with the count per pixel.
+    pub density_gain: f32,
+}
+
+impl Default for ViewSettings {
+    fn default() -> Self {
+        Self {
+            renderer: super::RendererChoice::Auto,
+            point_size: 3.0,
+            opacity: 0.85,
+            density: false,
+            density_gain: 0.15,
+        }
+    }
+}
+
 const MAX_RECENT: usize = 10;
 
 /// Persisted user choices.
@@ -108,6 +134,7 @@ pub struct Settings {
     pub algorithm: AlgorithmChoice,
     pub tree: TreeSettings,
     pub density: DensitySettings,
+    pub view: ViewSettings,
 }
 
 impl Default for Settings {
@@ -120,6 +147,7 @@ impl Default for Settings {
             algorithm: AlgorithmChoice::KMeans,
             tree: TreeSettings::default(),
             density: DensitySettings::default(),
+            view: ViewSettings::default(),
         }
     }
 }

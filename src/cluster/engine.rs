@@ -6,8 +6,12 @@ use super::density::DensityHierarchy;
 use super::density::hierarchy::HierarchyKey;
 use super::{Backend, BackendChoice, ClusterError};
 use crate::gpu::GpuContext;
+use crate::gpu::RowChunks;
 use crate::gpu::density::GpuDensity;
 use crate::gpu::kmeans::GpuKMeans;
+use crate::gpu::pca::GpuPca;
+use crate::matrix::Matrix;
+use crate::projection::Pca;
 
 enum GpuSlot {
     /// A headless device will be created on first use.
@@ -26,6 +30,8 @@ pub struct Engine {
     gpu_density: Option<Result<Box<GpuDensity>, String>>,
     /// The last density hierarchy: DBSCAN with another eps is a cut of it.
     pub(crate) density_cache: Option<(HierarchyKey, Arc<DensityHierarchy>)>,
+    /// PCA kernels, compiled on first use.
+    gpu_pca: Option<Result<Box<GpuPca>, String>>,
 }
 
 impl Engine {
@@ -52,6 +58,7 @@ impl Engine {
             gpu,
             gpu_density: None,
             density_cache: None,
+            gpu_pca: None,
         }
     }
 
@@ -132,6 +139,84 @@ impl Engine {
             Some(Ok(gpu)) => Ok(gpu),
             Some(Err(reason)) => Err(ClusterError::NoGpu(reason.clone())),
             None => Err(ClusterError::NoGpu("not initialised".into())),
+        }
+    }
+
+    fn gpu_pca(&mut self) -> Result<&GpuPca, ClusterError> {
+        if self.gpu_pca.is_none() {
+            let context = self.gpu_kmeans()?.context().clone();
+            self.gpu_pca = Some(
+                GpuPca::new(context)
+                    .map(Box::new)
+                    .map_err(|e| e.to_string()),
+            );
+        }
+        match self.gpu_pca.as_ref() {
+            Some(Ok(gpu)) => Ok(gpu),
+            Some(Err(reason)) => Err(ClusterError::NoGpu(reason.clone())),
+            None => Err(ClusterError::NoGpu("not initialised".into())),
+        }
+    }
+
+    /// Principal components of `points`: covariance by tiled reduction on the GPU (all
+    /// rows) when `choice` resolves to the GPU, otherwise linfa-reduction on the CPU.
+    pub fn fit_pca(
+        &mut self,
+        points: &Arc<Matrix>,
+        choice: BackendChoice,
+    ) -> Result<Pca, ClusterError> {
+        if self.resolve(choice)? == Backend::Cpu {
+            return Pca::fit_cpu(points).map_err(ClusterError::Internal);
+        }
+        let adapter = self.gpu_kmeans()?.context().adapter_name();
+        // Make the points resident first (shared with k-means), then build the kernels.
+        self.gpu_kmeans()?.resident(points)?;
+        self.gpu_pca()?;
+        let (mean, covariance) = {
+            let Some(Ok(pca)) = self.gpu_pca.as_ref() else {
+                return Err(ClusterError::NoGpu("PCA kernels missing".into()));
+            };
+            let GpuSlot::Ready(kmeans) = &mut self.gpu else {
+                return Err(ClusterError::NoGpu("no GPU".into()));
+            };
+            pca.mean_and_covariance(kmeans.resident(points)?)?
+        };
+        Pca::from_covariance(mean, &covariance, format!("GPU ({adapter})"))
+            .map_err(ClusterError::Internal)
+    }
+
+    /// Rows of `points` projected onto components `a` and `b` of `pca`, into GPU buffers
+    /// (for the point renderer), or None without a GPU.
+    pub fn pca_positions(
+        &mut self,
+        points: &Arc<Matrix>,
+        pca: &Pca,
+        a: usize,
+        b: usize,
+    ) -> Result<Option<RowChunks>, ClusterError> {
+        if self.gpu_context().is_none() {
+            return Ok(None);
+        }
+        self.gpu_pca()?;
+        let d = points.n_cols;
+        let zero = vec![0.0; d];
+        let ca = pca.components.get(a).unwrap_or(&zero);
+        let cb = pca.components.get(b).unwrap_or(&zero);
+        let Some(Ok(gpu_pca)) = self.gpu_pca.as_ref() else {
+            return Ok(None);
+        };
+        let GpuSlot::Ready(kmeans) = &mut self.gpu else {
+            return Ok(None);
+        };
+        let resident = kmeans.resident(points)?;
+        Ok(Some(gpu_pca.project(resident, &pca.mean, ca, cb)?))
+    }
+
+    /// The labels buffers the last GPU k-means run wrote (valid until the next one).
+    pub fn gpu_label_chunks(&self) -> Option<RowChunks> {
+        match &self.gpu {
+            GpuSlot::Ready(gpu) => gpu.label_chunks(),
+            _ => None,
         }
     }
 

@@ -58,6 +58,9 @@ pub struct Clustering {
     pub outlier_scores: Option<Vec<f64>>,
     pub structure: Structure,
     pub diagnostics: RunDiagnostics,
+    /// GPU k-means only: the device buffers holding `labels`, which the point renderer
+    /// draws from. The next GPU k-means run on the same engine overwrites them.
+    pub gpu_labels: Option<crate::gpu::RowChunks>,
 }
 
 impl Clustering {
@@ -92,10 +95,15 @@ pub fn run(
         outlier_scores: None,
         structure,
         diagnostics,
+        gpu_labels: None,
     };
     Ok(match params {
         AlgorithmParams::KMeans(params) => {
             let result = kmeans::fit(engine, points, params, backend, context)?;
+            let gpu_labels = match result.diagnostics.backend {
+                super::Backend::Gpu => engine.gpu_label_chunks(),
+                super::Backend::Cpu => None,
+            };
             Clustering {
                 n_clusters: result.centroids.n_rows,
                 labels: result.labels,
@@ -104,6 +112,7 @@ pub fn run(
                 outlier_scores: None,
                 structure: Structure::None,
                 diagnostics: result.diagnostics,
+                gpu_labels,
             }
         }
         AlgorithmParams::Agglomerative(params) => {
@@ -150,6 +159,7 @@ pub fn run(
                     selected: result.selected_clusters,
                 },
                 diagnostics: result.diagnostics,
+                gpu_labels: None,
             }
         }
         AlgorithmParams::Optics(params) => {

@@ -57,6 +57,42 @@ pub fn export_labeled_with(
     output: &Path,
     input: Option<&Path>,
 ) -> Result<(), DataError> {
+    write_labeled(
+        frame,
+        &LabeledExport {
+            labels,
+            label_column,
+            numbers: extra,
+            texts: &[],
+            rows: None,
+        },
+        output,
+        input,
+    )
+}
+
+/// What a labeled export adds to the table.
+pub struct LabeledExport<'a> {
+    /// One per table row; None = not clustered (null); noise (`u32::MAX`) = -1.
+    pub labels: &'a [Option<u32>],
+    pub label_column: &'a str,
+    /// Further float columns, one value per table row.
+    pub numbers: &'a [(String, Vec<Option<f64>>)],
+    /// Further text columns (cluster names), one value per table row.
+    pub texts: &'a [(String, Vec<Option<String>>)],
+    /// Only these table rows, in this order (a selection); every row when None.
+    pub rows: Option<&'a [u32]>,
+}
+
+/// Writes the table with its added columns to `output` atomically (temporary file in the
+/// same folder, then a rename); refuses to write over `input`.
+pub fn write_labeled(
+    frame: &DataFrame,
+    export: &LabeledExport<'_>,
+    output: &Path,
+    input: Option<&Path>,
+) -> Result<(), DataError> {
+    let (labels, label_column) = (export.labels, export.label_column);
     let format = output_format_for(output)?;
     if let Some(input) = input {
         ensure_output_is_not_input(input, output)?;
@@ -82,14 +118,32 @@ pub fn export_labeled_with(
     labeled
         .with_column(Column::new(label_column.into(), cluster))
         .map_err(|e| write_error(polars_message(&e)))?;
-    for (name, values) in extra {
+    let taken = |name: &str| DataError::LabelColumnExists {
+        column: name.to_string(),
+    };
+    for (name, values) in export.numbers {
         if frame.column(name).is_ok() {
-            return Err(DataError::LabelColumnExists {
-                column: name.clone(),
-            });
+            return Err(taken(name));
         }
         labeled
             .with_column(Column::new(name.as_str().into(), values.clone()))
+            .map_err(|e| write_error(polars_message(&e)))?;
+    }
+    for (name, values) in export.texts {
+        if frame.column(name).is_ok() {
+            return Err(taken(name));
+        }
+        labeled
+            .with_column(Column::new(name.as_str().into(), values.clone()))
+            .map_err(|e| write_error(polars_message(&e)))?;
+    }
+    if let Some(rows) = export.rows {
+        if let Some(&bad) = rows.iter().find(|&&r| r as usize >= frame.height()) {
+            return Err(write_error(format!("row {bad} is outside the table")));
+        }
+        let indices = IdxCa::from_vec("rows".into(), rows.iter().map(|&r| r as IdxSize).collect());
+        labeled = labeled
+            .take(&indices)
             .map_err(|e| write_error(polars_message(&e)))?;
     }
 

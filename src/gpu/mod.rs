@@ -4,9 +4,12 @@
 mod context;
 pub mod density;
 pub mod kmeans;
+pub mod pca;
 mod readback;
+mod row_chunks;
 
 pub use context::GpuContext;
+pub use row_chunks::{BufferChunk, RowChunks, upload_positions, upload_u32_rows};
 
 pub(crate) use eframe::egui_wgpu::wgpu;
 pub(crate) use readback::read_buffer;

@@ -3,8 +3,10 @@
 //! tree that answers the queries those algorithms ask (k-th neighbour, radius, nearest
 //! point of another component). In high dimensions the tree is one leaf, i.e. a plain scan.
 
+mod grid;
 mod kdtree;
 
+pub use grid::GridIndex;
 pub use kdtree::{KdTree, NO_LABEL};
 
 /// Dimensions above which a k-d tree stops pruning and a linear scan is faster.

@@ -118,8 +118,7 @@ impl ClusterscopeApp {
             .unwrap_or(NOISE)
     }
 
-    pub(super) fn select(&mut self, mut rows: Vec<u32>, source: String) {
-        rows.sort_unstable();
-        self.selection = Some(Selection { rows, source });
+    pub(super) fn select(&mut self, rows: Vec<u32>, source: String) {
+        self.set_selection(Some(Selection::new(rows, source)));
     }
 }

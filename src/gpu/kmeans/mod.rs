@@ -8,4 +8,5 @@ mod gpu_data;
 mod kernels;
 mod steps;
 
+pub(crate) use buffers::UploadedPoints;
 pub use steps::GpuKMeans;

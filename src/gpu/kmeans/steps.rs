@@ -50,17 +50,7 @@ impl GpuKMeans {
         &self.context
     }
 
-    /// Makes `points` resident (re-using the upload when it is the same `Arc`) and the
-    /// buffers for `n_clusters` ready, then returns the steps Lloyd's loop drives.
-    pub(crate) fn prepare(
-        &mut self,
-        points: &Arc<Matrix>,
-        n_clusters: usize,
-    ) -> Result<GpuSteps<'_>, GpuError> {
-        let device = &self.context.device;
-        // Large uploads can exceed the device's memory: report that instead of panicking.
-        let memory = device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
-        let validation = device.push_error_scope(wgpu::ErrorFilter::Validation);
+    fn upload_if_new(&mut self, points: &Arc<Matrix>) -> Result<(), GpuError> {
         let resident = self
             .points
             .as_ref()
@@ -69,12 +59,67 @@ impl GpuKMeans {
             self.buffers = None;
             self.points = None;
             self.points = Some(UploadedPoints::upload(
-                device,
+                &self.context.device,
                 Arc::clone(points),
                 self.max_binding_bytes,
             )?);
             self.uploads += 1;
         }
+        Ok(())
+    }
+
+    /// Makes `points` resident (one upload per dataset, shared with k-means) and returns
+    /// them; other passes (PCA) read the same buffers.
+    pub(crate) fn resident(&mut self, points: &Arc<Matrix>) -> Result<&UploadedPoints, GpuError> {
+        let device = self.context.device.clone();
+        let memory = device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let validation = device.push_error_scope(wgpu::ErrorFilter::Validation);
+        self.upload_if_new(points)?;
+        let failure =
+            pollster::block_on(validation.pop()).or_else(|| pollster::block_on(memory.pop()));
+        if let Some(error) = failure {
+            self.points = None;
+            self.buffers = None;
+            return Err(GpuError::Allocation(error.to_string()));
+        }
+        self.points
+            .as_ref()
+            .ok_or_else(|| GpuError::TooLarge("no dataset on the GPU".into()))
+    }
+
+    /// The labels buffers of the resident dataset, written by every assign pass: the point
+    /// renderer draws from them, so a new run recolours the view with no copy.
+    pub fn label_chunks(&self) -> Option<crate::gpu::RowChunks> {
+        let points = self.points.as_ref()?;
+        let mut first_row = 0;
+        let chunks = points
+            .chunks
+            .iter()
+            .map(|chunk| {
+                let c = crate::gpu::BufferChunk {
+                    buffer: chunk.labels.clone(),
+                    first_row,
+                    n_rows: chunk.n_rows,
+                };
+                first_row += chunk.n_rows;
+                c
+            })
+            .collect();
+        Some(crate::gpu::RowChunks { chunks })
+    }
+
+    /// Makes `points` resident (re-using the upload when it is the same `Arc`) and the
+    /// buffers for `n_clusters` ready, then returns the steps Lloyd's loop drives.
+    pub(crate) fn prepare(
+        &mut self,
+        points: &Arc<Matrix>,
+        n_clusters: usize,
+    ) -> Result<GpuSteps<'_>, GpuError> {
+        let device = self.context.device.clone();
+        // Large uploads can exceed the device's memory: report that instead of panicking.
+        let memory = device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let validation = device.push_error_scope(wgpu::ErrorFilter::Validation);
+        self.upload_if_new(points)?;
         let Some(uploaded) = self.points.as_ref() else {
             return Err(GpuError::TooLarge("no dataset on the GPU".into()));
         };
@@ -85,7 +130,7 @@ impl GpuKMeans {
         {
             self.buffers = None;
             self.buffers = Some(ClusterBuffers::new(
-                device,
+                &device,
                 &self.kernels,
                 uploaded,
                 n_clusters,

@@ -1,0 +1,51 @@
+//! The egui side: a paint callback that hands one view to the [`PointRenderer`] kept in
+//! egui-wgpu's callback resources (rerun's pattern: pipelines built once, per-frame data
+//! carried by the callback).
+
+use eframe::egui_wgpu;
+
+use super::{PointRenderer, ViewRequest};
+use crate::gpu::wgpu;
+
+/// One frame of one point view.
+pub struct PointCloudCallback {
+    pub request: ViewRequest,
+}
+
+impl egui_wgpu::CallbackTrait for PointCloudCallback {
+    fn prepare(
+        &self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        _screen: &egui_wgpu::ScreenDescriptor,
+        encoder: &mut wgpu::CommandEncoder,
+        resources: &mut egui_wgpu::CallbackResources,
+    ) -> Vec<wgpu::CommandBuffer> {
+        if let Some(renderer) = resources.get_mut::<PointRenderer>() {
+            renderer.prepare(device, queue, encoder, &self.request);
+        }
+        Vec::new()
+    }
+
+    fn paint(
+        &self,
+        _info: eframe::egui::PaintCallbackInfo,
+        pass: &mut wgpu::RenderPass<'static>,
+        resources: &egui_wgpu::CallbackResources,
+    ) {
+        if let Some(renderer) = resources.get::<PointRenderer>() {
+            renderer.paint(pass, &self.request);
+        }
+    }
+}
+
+/// Builds the renderer for eframe's (or a test's) render state and stores it where the
+/// paint callbacks find it.
+pub fn install(render_state: &egui_wgpu::RenderState) {
+    let renderer = PointRenderer::new(&render_state.device, render_state.target_format);
+    render_state
+        .renderer
+        .write()
+        .callback_resources
+        .insert(renderer);
+}

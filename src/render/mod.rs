@@ -1,0 +1,15 @@
+//! Drawing from GPU memory: the point-cloud renderer that the scatter view uses above a
+//! size threshold. Positions and labels stay in the storage buffers the compute passes
+//! wrote; the renderer binds them, it never reads them back.
+//!
+//! [`PointRenderer`] holds the pipelines and per-view GPU state. It is driven either by an
+//! egui paint callback ([`PointCloudCallback`]) or directly on an offscreen texture
+//! (benchmarks, tests).
+
+mod callback;
+mod point_cloud;
+mod point_renderer;
+
+pub use callback::{PointCloudCallback, install};
+pub use point_cloud::PointCloud;
+pub use point_renderer::{PointRenderer, PointStyle, RenderStats, ViewRequest};
