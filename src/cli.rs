@@ -167,6 +167,29 @@ pub enum BenchAlgorithm {
         #[arg(long = "min-samples")]
         min_samples: Option<usize>,
     },
+    /// Frame time of the GPU point renderer (offscreen, headless device) and the time from
+    /// a k change to the recoloured frame.
+    Render {
+        #[arg(long, default_value_t = 1_000_000)]
+        n: usize,
+        #[arg(long, default_value_t = 30)]
+        frames: usize,
+        /// Additive accumulation + tone map instead of plain points.
+        #[arg(long)]
+        density: bool,
+        #[arg(long, default_value_t = 1280)]
+        width: u32,
+        #[arg(long, default_value_t = 800)]
+        height: u32,
+        /// Clusters for the slider-to-frame measurement.
+        #[arg(long, default_value_t = 8)]
+        k: usize,
+        /// Where k-means runs for the slider-to-frame measurement.
+        #[arg(long, value_enum, default_value = "cpu")]
+        backend: BackendChoice,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
     /// Seconds for an agglomerative tree on blobs, or on --input.
     Agglomerative {
         #[command(flatten)]
@@ -245,6 +268,24 @@ pub fn run(command: Command) -> anyhow::Result<()> {
                     HdbscanParams::new(min_cluster_size).min_samples(min_samples),
                 ),
             ),
+            BenchAlgorithm::Render {
+                n,
+                frames,
+                density,
+                width,
+                height,
+                k,
+                backend,
+                seed,
+            } => crate::render::bench::run(&crate::render::bench::RenderBench {
+                n,
+                frames,
+                density,
+                size: [width, height],
+                k,
+                backend,
+                seed,
+            }),
             BenchAlgorithm::Agglomerative { data, linkage } => bench_run(
                 &data,
                 AlgorithmParams::Agglomerative(AgglomerativeParams::new(

@@ -112,9 +112,14 @@ impl Pca {
             .into_iter()
             .map(|r| canonical_sign(r.to_vec()))
             .collect();
-        // linfa drops directions with no variance; pad with unit axes so any pair can be shown.
-        while components.len() < keep {
-            components.push(unit(d, components.len()));
+        // linfa drops directions with no variance; complete the basis with the remaining
+        // eigenvectors of the sample covariance (orthogonal to the first ones).
+        if components.len() < keep {
+            let sample_matrix =
+                Matrix::new(rows.len(), d, sample.iter().map(|&v| v as f32).collect());
+            let (m, covariance) = mean_and_covariance(&sample_matrix);
+            let full = Self::from_covariance(m, &covariance, String::new())?;
+            components.extend(full.components.into_iter().skip(components.len()));
         }
         let explained_ratio = components
             .iter()

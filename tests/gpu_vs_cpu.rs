@@ -6,7 +6,7 @@ mod common;
 use std::sync::Arc;
 
 use clusterscope::cluster::kmeans::{self, KMeansParams, KMeansResult, kmeans_plus_plus};
-use clusterscope::cluster::{Backend, Engine, RunContext};
+use clusterscope::cluster::{Backend, BackendChoice, Engine, RunContext};
 use clusterscope::gpu::kmeans::GpuKMeans;
 use clusterscope::matrix::Matrix;
 use clusterscope::synthetic::{gaussian_blobs, uniform};
@@ -199,4 +199,58 @@ fn a_parameter_change_reuses_the_upload() {
     let other = Arc::new(gaussian_blobs(5000, 2, 4, 1.0, 7).points);
     run(&mut engine, &other, 4, 1, Backend::Gpu);
     assert_eq!(engine.gpu_uploads(), 2);
+}
+
+#[test]
+fn gpu_pca_components_equal_linfa_up_to_sign() {
+    use clusterscope::projection::Pca;
+    // 20,000 rows, 6 columns mixed from sources of variances 16, 9, 4, 1, 0.25, 0.04.
+    let mut state = 12345u64;
+    let mut uniform = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f32 / (1u64 << 53) as f32 * 2.0 - 1.0
+    };
+    let scales = [4.0f32, 3.0, 2.0, 1.0, 0.5, 0.2];
+    let rows: Vec<Vec<f32>> = (0..20_000)
+        .map(|_| {
+            let s: Vec<f32> = scales.iter().map(|k| k * uniform() * 1.732).collect();
+            vec![
+                s[0] + s[1] + 10.0,
+                s[0] - s[1] + s[2] - 3.0,
+                s[2] + s[3] + 100.0,
+                s[3] - s[4] + s[0] * 0.5,
+                s[4] + s[5],
+                s[5] - s[2] * 0.3,
+            ]
+        })
+        .collect();
+    let points = common::shared(Matrix::from_rows(&rows));
+    let mut engine = common::gpu_engine();
+    let gpu = engine.fit_pca(&points, BackendChoice::Gpu).unwrap();
+    assert!(gpu.fitted_on.starts_with("GPU"), "{}", gpu.fitted_on);
+    let cpu = Pca::fit_cpu(&points).unwrap();
+    assert_eq!(gpu.components.len(), 6);
+    for (c, (a, b)) in gpu.components.iter().zip(&cpu.components).enumerate() {
+        let same: f64 = a
+            .iter()
+            .zip(b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0, f64::max);
+        let flipped: f64 = a
+            .iter()
+            .zip(b)
+            .map(|(x, y)| (x + y).abs())
+            .fold(0.0, f64::max);
+        assert!(same.min(flipped) < 1e-4, "component {c}: {a:?} vs {b:?}");
+    }
+    for (a, b) in gpu.explained_ratio.iter().zip(&cpu.explained_ratio) {
+        assert!(
+            (a - b).abs() < 1e-4,
+            "{:?} vs {:?}",
+            gpu.explained_ratio,
+            cpu.explained_ratio
+        );
+    }
 }

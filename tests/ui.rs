@@ -51,8 +51,11 @@ fn moving_k_reclusters_and_the_legend_follows() {
     );
 
     // Move the k slider to 8 (as assistive technology or a drag would).
+    // The first slider in the tree: the left panel is built before the scatter's own.
     harness
-        .get_by_role(egui::accesskit::Role::Slider)
+        .get_all_by_role(egui::accesskit::Role::Slider)
+        .next()
+        .expect("a slider")
         .set_value_accesskit(8.0);
     harness.step();
     assert_eq!(harness.state().settings.kmeans.n_clusters, 8);
@@ -99,8 +102,11 @@ fn the_dendrogram_cut_follows_the_cluster_count() {
     );
 
     // The slider re-cuts; the legend and the dendrogram's cut follow.
+    // The first slider in the tree: the left panel is built before the scatter's own.
     harness
-        .get_by_role(egui::accesskit::Role::Slider)
+        .get_all_by_role(egui::accesskit::Role::Slider)
+        .next()
+        .expect("a slider")
         .set_value_accesskit(7.0);
     harness.step();
     run_until(&mut harness, "the new cut", |app| {

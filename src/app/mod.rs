@@ -25,6 +25,7 @@ pub use cluster_styles::ClusterStyles;
 pub use compare::PinnedClustering;
 pub use jobs::{
     Event, Jobs, LoadedTable, PreparedFeatures, Projection, ProjectionRequest, RenderLabels,
+    finite_bounds,
 };
 pub use scatter::{RendererChoice, ScatterTool};
 pub use settings::{AlgorithmChoice, Settings, ViewSettings};
@@ -272,6 +273,11 @@ impl ClusterscopeApp {
             app.open(path);
         }
         app
+    }
+
+    /// True when the last frame's scatter was drawn by the GPU point renderer.
+    pub fn scatter_drew_with_gpu(&self) -> bool {
+        self.scatter.last_drawn_with_gpu
     }
 
     /// The name of the GPU adapter the engine would use, if any.

@@ -13,6 +13,7 @@ pub use row_chunks::{BufferChunk, RowChunks, upload_positions, upload_u32_rows};
 
 pub(crate) use eframe::egui_wgpu::wgpu;
 pub(crate) use readback::read_buffer;
+pub use readback::readback_count;
 
 /// Errors from the GPU layer. Messages name the operation that failed.
 #[derive(Debug, thiserror::Error)]

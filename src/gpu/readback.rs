@@ -1,4 +1,13 @@
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use super::{GpuError, wgpu};
+
+static READBACKS: AtomicU64 = AtomicU64::new(0);
+
+/// Buffers mapped for reading so far in this process (tests check that drawing maps none).
+pub fn readback_count() -> u64 {
+    READBACKS.load(Ordering::Relaxed)
+}
 
 /// Copies `size` bytes at `offset` of `source` into a staging buffer and returns them as `T`s.
 /// Blocks the calling (worker) thread until the GPU is done; never call it from the UI thread.
@@ -23,6 +32,7 @@ pub fn read_buffer<T: bytemuck::Pod>(
     });
     encoder.copy_buffer_to_buffer(source, offset, &staging, 0, size);
     queue.submit([encoder.finish()]);
+    READBACKS.fetch_add(1, Ordering::Relaxed);
     let slice = staging.slice(..);
     let (sender, receiver) = std::sync::mpsc::channel();
     slice.map_async(wgpu::MapMode::Read, move |result| {

@@ -6,6 +6,7 @@
 //! egui paint callback ([`PointCloudCallback`]) or directly on an offscreen texture
 //! (benchmarks, tests).
 
+pub mod bench;
 mod callback;
 mod point_cloud;
 mod point_renderer;

@@ -464,7 +464,10 @@ fn selection_drag(
             select::rows_in_box(coordinates, path[0], path[path.len() - 1], visible),
             "box",
         ),
-        ScatterTool::Lasso => (select::rows_in_polygon(coordinates, &path, visible), "lasso"),
+        ScatterTool::Lasso => (
+            select::rows_in_polygon(coordinates, &path, visible),
+            "lasso",
+        ),
         ScatterTool::Pan => return None,
     };
     Some((!rows.is_empty()).then(|| Selection::new(rows, source)))

@@ -1,0 +1,186 @@
+//! The GPU point renderer inside the real window contents, rendered by egui_kittest's wgpu
+//! renderer on the same device the engine computes on (lavapipe here).
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use clusterscope::app::{ClusterscopeApp, RendererChoice, Settings};
+use clusterscope::cluster::{BackendChoice, Engine};
+use clusterscope::gpu::{GpuContext, readback_count};
+use eframe::egui;
+use egui_kittest::Harness;
+use egui_kittest::wgpu::{WgpuTestRenderer, create_render_state, default_wgpu_setup};
+use image::RgbaImage;
+
+const SIZE: egui::Vec2 = egui::vec2(1100.0, 700.0);
+
+/// Three tight blobs in 2-D: clusters are unambiguous, so any k-means run agrees.
+fn blobs_csv() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("blobs.csv");
+    let mut text = String::from("x,y\n");
+    let centers = [(-6.0, -4.0), (0.0, 5.0), (7.0, -2.0)];
+    for i in 0..900 {
+        let (cx, cy) = centers[i % 3];
+        let a = (i as f64 * 0.618).fract() * std::f64::consts::TAU;
+        let r = (i as f64 * 0.377).fract() * 1.2;
+        text.push_str(&format!("{},{}\n", cx + r * a.cos(), cy + r * a.sin()));
+    }
+    std::fs::write(&path, text).unwrap();
+    (dir, path)
+}
+
+fn harness(settings: Settings, path: PathBuf) -> Harness<'static, ClusterscopeApp> {
+    let render_state = create_render_state(
+        default_wgpu_setup(),
+        eframe::egui_wgpu::RendererOptions::PREDICTABLE,
+    );
+    clusterscope::render::install(&render_state);
+    let engine = Engine::with_gpu(GpuContext::from_device(
+        render_state.device.clone(),
+        render_state.queue.clone(),
+        render_state.adapter.get_info(),
+    ));
+    let app = ClusterscopeApp::new(
+        egui::Context::default(),
+        engine,
+        Some(render_state.device.clone()),
+        settings,
+        Some(path),
+    );
+    Harness::builder()
+        .with_size(SIZE)
+        .renderer(WgpuTestRenderer::from_render_state(render_state))
+        .build_ui_state(|ui, app: &mut ClusterscopeApp| app.show(ui), app)
+}
+
+fn run_until(
+    harness: &mut Harness<'_, ClusterscopeApp>,
+    what: &str,
+    done: impl Fn(&ClusterscopeApp) -> bool,
+) {
+    let started = Instant::now();
+    while !done(harness.state()) {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "timed out waiting for {what}"
+        );
+        harness.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    harness.step();
+    harness.step();
+}
+
+fn ready(app: &ClusterscopeApp, k: usize) -> bool {
+    app.projection.is_some()
+        && !app.clustering_pending
+        && app.clustering.as_ref().is_some_and(|c| c.n_clusters() == k)
+}
+
+fn settings(renderer: RendererChoice, backend: BackendChoice, k: usize) -> Settings {
+    let mut settings = Settings::default();
+    settings.kmeans.n_clusters = k;
+    settings.backend = backend;
+    settings.view.renderer = renderer;
+    settings.view.point_size = 4.0;
+    settings.view.opacity = 1.0;
+    settings
+}
+
+/// Centroid and count of the pixels within `tolerance` of `color` (per channel).
+fn color_blob(image: &RgbaImage, color: egui::Color32, tolerance: i32) -> (f64, f64, usize) {
+    let (mut sx, mut sy, mut n) = (0.0, 0.0, 0usize);
+    for (x, y, p) in image.enumerate_pixels() {
+        let close = (0..3).all(|c| (p[c] as i32 - color.to_array()[c] as i32).abs() <= tolerance);
+        if close {
+            sx += x as f64;
+            sy += y as f64;
+            n += 1;
+        }
+    }
+    (sx / n.max(1) as f64, sy / n.max(1) as f64, n)
+}
+
+#[test]
+fn gpu_renderer_draws_the_same_points_in_the_same_places_and_colours_as_egui_plot() {
+    let (_dir, path) = blobs_csv();
+    let mut images = Vec::new();
+    for renderer in [RendererChoice::Plot, RendererChoice::Gpu] {
+        let mut harness = harness(settings(renderer, BackendChoice::Cpu, 3), path.clone());
+        run_until(&mut harness, "clustering", |app| ready(app, 3));
+        assert_eq!(
+            harness.state().scatter_drew_with_gpu(),
+            renderer == RendererChoice::Gpu
+        );
+        let image = harness.render().expect("render");
+        let out = std::env::temp_dir().join(format!("clusterscope-{renderer:?}.png"));
+        image.save(&out).unwrap();
+        images.push(image);
+    }
+    for id in 0..3u32 {
+        let color = clusterscope::app::palette::cluster_color(id as usize);
+        let (px, py, pn) = color_blob(&images[0], color, 12);
+        let (gx, gy, gn) = color_blob(&images[1], color, 12);
+        assert!(
+            pn > 200 && gn > 200,
+            "cluster {id}: {pn} egui_plot pixels, {gn} GPU pixels"
+        );
+        assert!(
+            (px - gx).abs() < 3.0 && (py - gy).abs() < 3.0,
+            "cluster {id}: centroid ({px:.1}, {py:.1}) vs ({gx:.1}, {gy:.1})"
+        );
+        let ratio = gn as f64 / pn as f64;
+        assert!(
+            (0.5..2.0).contains(&ratio),
+            "cluster {id}: {pn} vs {gn} pixels"
+        );
+    }
+}
+
+#[test]
+fn new_gpu_labels_recolour_the_view_without_readback_or_upload() {
+    let (_dir, path) = blobs_csv();
+    let mut harness = harness(settings(RendererChoice::Gpu, BackendChoice::Gpu, 2), path);
+    run_until(&mut harness, "k = 2", |app| ready(app, 2));
+    let first = harness.render().expect("render");
+    let labels = harness
+        .state()
+        .clustering
+        .as_ref()
+        .unwrap()
+        .render_labels
+        .as_ref()
+        .expect("GPU labels");
+    assert!(
+        labels.shared_with_compute,
+        "the renderer reads the k-means labels buffer itself"
+    );
+    let buffer = labels.chunks.chunks[0].buffer.clone();
+
+    harness.state_mut().settings.kmeans.n_clusters = 3;
+    harness.state_mut().request_clustering();
+    run_until(&mut harness, "k = 3", |app| ready(app, 3));
+    let clustering = harness.state().clustering.as_ref().unwrap();
+    let raw_to_shown = clustering.raw_to_shown.clone();
+    let labels = clustering.render_labels.as_ref().unwrap();
+    assert!(labels.shared_with_compute);
+    assert_eq!(
+        labels.chunks.chunks[0].buffer, buffer,
+        "the same buffer, rewritten by the assign pass"
+    );
+    let maps_before = readback_count();
+    let second = harness.render().expect("render");
+    assert_eq!(readback_count(), maps_before, "drawing mapped no buffer");
+    // k = 2 showed ids 0 and 1; the stable matching keeps those for two of the three
+    // new clusters and gives the third the fresh id 2, a colour k = 2 did not have.
+    let new_id = 2u32;
+    assert!(raw_to_shown.contains(&new_id));
+    let color = clusterscope::app::palette::cluster_color(new_id as usize);
+    let (_, _, before) = color_blob(&first, color, 12);
+    let (_, _, after) = color_blob(&second, color, 12);
+    assert!(
+        before < 20 && after > 200,
+        "colour of cluster {new_id}: {before} pixels before, {after} after"
+    );
+}
