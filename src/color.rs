@@ -15,7 +15,12 @@ const WHITE: [f32; 3] = [0.950_47, 1.0, 1.088_83];
 
 /// 8-bit sRGB to CIELAB (L in 0..=100).
 pub fn srgb_to_lab(rgb: [u8; 3]) -> [f32; 3] {
-    let [r, g, b] = rgb.map(|c| srgb_to_linear(c as f32 / 255.0));
+    unit_srgb_to_lab(rgb.map(|c| c as f32 / 255.0))
+}
+
+/// sRGB with components in 0..=1 (any bit depth) to CIELAB (L in 0..=100).
+pub fn unit_srgb_to_lab(rgb: [f32; 3]) -> [f32; 3] {
+    let [r, g, b] = rgb.map(srgb_to_linear);
     let x = 0.412_456_4 * r + 0.357_576_1 * g + 0.180_437_5 * b;
     let y = 0.212_672_9 * r + 0.715_152_2 * g + 0.072_175 * b;
     let z = 0.019_333_9 * r + 0.119_192 * g + 0.950_304_1 * b;
@@ -33,7 +38,12 @@ pub fn srgb_to_lab(rgb: [u8; 3]) -> [f32; 3] {
 
 /// 8-bit sRGB to HSV: hue in degrees 0..360, saturation and value in 0..=1.
 pub fn srgb_to_hsv(rgb: [u8; 3]) -> [f32; 3] {
-    let [r, g, b] = rgb.map(|c| c as f32 / 255.0);
+    unit_srgb_to_hsv(rgb.map(|c| c as f32 / 255.0))
+}
+
+/// sRGB with components in 0..=1 to HSV (hue in degrees, saturation and value in 0..=1).
+pub fn unit_srgb_to_hsv(rgb: [f32; 3]) -> [f32; 3] {
+    let [r, g, b] = rgb;
     let max = r.max(g).max(b);
     let min = r.min(g).min(b);
     let delta = max - min;

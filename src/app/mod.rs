@@ -8,7 +8,7 @@ mod controls;
 mod export;
 mod jobs;
 mod legend;
-pub mod palette;
+pub use crate::palette;
 mod scatter;
 mod selection_table;
 mod settings;

@@ -10,6 +10,7 @@ use crate::gpu::RowChunks;
 use crate::gpu::density::GpuDensity;
 use crate::gpu::kmeans::GpuKMeans;
 use crate::gpu::pca::GpuPca;
+use crate::gpu::slic::GpuSlic;
 use crate::matrix::Matrix;
 use crate::projection::Pca;
 
@@ -32,6 +33,8 @@ pub struct Engine {
     pub(crate) density_cache: Option<(HierarchyKey, Arc<DensityHierarchy>)>,
     /// PCA kernels, compiled on first use.
     gpu_pca: Option<Result<Box<GpuPca>, String>>,
+    /// SLIC superpixel kernels, compiled on first use.
+    gpu_slic: Option<Result<Box<GpuSlic>, String>>,
 }
 
 impl Engine {
@@ -59,6 +62,7 @@ impl Engine {
             gpu_density: None,
             density_cache: None,
             gpu_pca: None,
+            gpu_slic: None,
         }
     }
 
@@ -152,6 +156,23 @@ impl Engine {
             );
         }
         match self.gpu_pca.as_ref() {
+            Some(Ok(gpu)) => Ok(gpu),
+            Some(Err(reason)) => Err(ClusterError::NoGpu(reason.clone())),
+            None => Err(ClusterError::NoGpu("not initialised".into())),
+        }
+    }
+
+    /// The SLIC kernels on the engine's device.
+    pub(crate) fn gpu_slic(&mut self) -> Result<&GpuSlic, ClusterError> {
+        if self.gpu_slic.is_none() {
+            let context = self.gpu_kmeans()?.context().clone();
+            self.gpu_slic = Some(
+                GpuSlic::new(context)
+                    .map(Box::new)
+                    .map_err(|e| e.to_string()),
+            );
+        }
+        match self.gpu_slic.as_ref() {
             Some(Ok(gpu)) => Ok(gpu),
             Some(Err(reason)) => Err(ClusterError::NoGpu(reason.clone())),
             None => Err(ClusterError::NoGpu("not initialised".into())),

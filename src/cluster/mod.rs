@@ -84,6 +84,9 @@ pub enum ClusterError {
     HdbscanParams(#[from] density::hdbscan::HdbscanParamsError),
     #[error(transparent)]
     OpticsParams(#[from] density::optics::OpticsParamsError),
+    /// A parameter out of range; the message names it as the command line spells it.
+    #[error("{0}")]
+    Parameter(String),
     #[error("internal error: {0}")]
     Internal(String),
     #[error("cancelled")]

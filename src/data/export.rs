@@ -147,6 +147,34 @@ pub fn write_labeled(
             .map_err(|e| write_error(polars_message(&e)))?;
     }
 
+    write_atomically(output, None, |file| {
+        match format {
+            OutputFormat::Csv => CsvWriter::new(&mut *file).finish(&mut labeled),
+            OutputFormat::Tsv => CsvWriter::new(&mut *file)
+                .with_separator(b'\t')
+                .finish(&mut labeled),
+            OutputFormat::Parquet => ParquetWriter::new(&mut *file)
+                .finish(&mut labeled)
+                .map(|_| ()),
+        }
+        .map_err(|e| polars_message(&e))
+    })
+}
+
+/// Writes `output` whole or not at all: `write` fills a temporary file in the same folder,
+/// which is flushed, synced and renamed over `output`. Refuses to write over `input`.
+pub fn write_atomically(
+    output: &Path,
+    input: Option<&Path>,
+    write: impl FnOnce(&mut std::fs::File) -> Result<(), String>,
+) -> Result<(), DataError> {
+    if let Some(input) = input {
+        ensure_output_is_not_input(input, output)?;
+    }
+    let write_error = |message: String| DataError::Write {
+        message,
+        path: output.to_path_buf(),
+    };
     let folder = match output.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -158,16 +186,7 @@ pub fn write_labeled(
         .map_err(|e| write_error(e.to_string()))?;
     {
         let file = temporary.as_file_mut();
-        let result = match format {
-            OutputFormat::Csv => CsvWriter::new(&mut *file).finish(&mut labeled),
-            OutputFormat::Tsv => CsvWriter::new(&mut *file)
-                .with_separator(b'\t')
-                .finish(&mut labeled),
-            OutputFormat::Parquet => ParquetWriter::new(&mut *file)
-                .finish(&mut labeled)
-                .map(|_| ()),
-        };
-        result.map_err(|e| write_error(polars_message(&e)))?;
+        write(file).map_err(write_error)?;
         file.flush().map_err(|e| write_error(e.to_string()))?;
         file.sync_all().map_err(|e| write_error(e.to_string()))?;
     }

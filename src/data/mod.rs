@@ -10,7 +10,7 @@ mod read;
 pub use error::DataError;
 pub use export::{
     LabeledExport, OutputFormat, ensure_output_is_not_input, export_labeled, export_labeled_with,
-    output_format_for, write_labeled,
+    output_format_for, write_atomically, write_labeled,
 };
 pub use features::{FeatureMatrix, Scaling, extract_features, numeric_columns};
 pub use info::{ColumnInfo, TableInfo, table_info};

@@ -7,6 +7,7 @@ pub mod kmeans;
 pub mod pca;
 mod readback;
 mod row_chunks;
+pub mod slic;
 
 pub use context::GpuContext;
 pub use row_chunks::{BufferChunk, RowChunks, upload_positions, upload_u32_rows};

@@ -1,0 +1,373 @@
+//! Pixel segmentation: an image's pixels become feature vectors (colour space, optionally
+//! x/y), clustered by the engine's k-means passes or by SLIC superpixels (GPU passes with
+//! a CPU twin). Exports: label mask, coloured overlay, per-segment table.
+
+pub mod export;
+pub mod features;
+pub mod image_io;
+pub mod slic;
+pub mod stats;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+pub use features::{ColorSpace, Spatial, pixel_features};
+pub use image_io::{ImageError, PixelImage, load_image};
+
+use crate::cluster::kmeans::{self, KMeansParams};
+use crate::cluster::{Backend, BackendChoice, ClusterError, Engine, RunContext, RunDiagnostics};
+use crate::gpu::GpuError;
+use crate::matrix::Matrix;
+
+/// How pixels are grouped.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum SegmentAlgorithm {
+    /// k colour clusters (segments need not be connected).
+    #[default]
+    Kmeans,
+    /// About k compact, connected superpixels.
+    Slic,
+}
+
+impl SegmentAlgorithm {
+    pub fn name(self) -> &'static str {
+        match self {
+            SegmentAlgorithm::Kmeans => "kmeans",
+            SegmentAlgorithm::Slic => "slic",
+        }
+    }
+
+    /// Spatial weight when none is given: none for k-means, SLIC's usual compactness 10.
+    pub fn default_spatial_weight(self) -> f64 {
+        match self {
+            SegmentAlgorithm::Kmeans => 0.0,
+            SegmentAlgorithm::Slic => 10.0,
+        }
+    }
+
+    /// Iterations when none are given (SLIC converges in about 10, as in its paper).
+    pub fn default_max_iterations(self) -> usize {
+        match self {
+            SegmentAlgorithm::Kmeans => 300,
+            SegmentAlgorithm::Slic => 10,
+        }
+    }
+}
+
+/// What the user asks of a segmentation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SegmentParams {
+    pub algorithm: SegmentAlgorithm,
+    /// Clusters (k-means) or about how many superpixels (SLIC).
+    pub k: usize,
+    pub space: ColorSpace,
+    /// k-means: x/y weight (at 1 the longer side spans one colour axis' range).
+    /// SLIC: compactness m in D² = d_colour² + (m · d_xy / S)². None = the algorithm's default.
+    pub spatial_weight: Option<f64>,
+    pub seed: u64,
+    pub max_iterations: Option<usize>,
+    pub tolerance: f64,
+}
+
+impl Default for SegmentParams {
+    fn default() -> Self {
+        Self {
+            algorithm: SegmentAlgorithm::Kmeans,
+            k: 6,
+            space: ColorSpace::Rgb,
+            spatial_weight: None,
+            seed: 42,
+            max_iterations: None,
+            tolerance: 1e-4,
+        }
+    }
+}
+
+/// Most segments a label mask can hold (16-bit PNG).
+pub const MAX_SEGMENTS: usize = 65_536;
+
+impl SegmentParams {
+    pub fn spatial_weight(&self) -> f64 {
+        self.spatial_weight
+            .unwrap_or(self.algorithm.default_spatial_weight())
+    }
+
+    pub fn max_iterations(&self) -> usize {
+        self.max_iterations
+            .unwrap_or(self.algorithm.default_max_iterations())
+    }
+
+    /// Checks every field for an image of `n_pixels`; messages name the CLI flag.
+    pub fn check(&self, n_pixels: usize) -> Result<(), ClusterError> {
+        let bad = |message: String| Err(ClusterError::Parameter(message));
+        if self.k == 0 {
+            return bad("--k must be at least 1".into());
+        }
+        if self.k > n_pixels {
+            return bad(format!(
+                "--k {} exceeds the image's {n_pixels} pixels",
+                self.k
+            ));
+        }
+        if self.k > MAX_SEGMENTS {
+            return bad(format!(
+                "--k {} is over {MAX_SEGMENTS}, the most a 16-bit label mask can hold",
+                self.k
+            ));
+        }
+        let weight = self.spatial_weight();
+        if !(weight.is_finite() && weight >= 0.0) {
+            return bad(format!(
+                "--spatial-weight must be a finite number >= 0, got {weight}"
+            ));
+        }
+        if !(self.tolerance.is_finite() && self.tolerance >= 0.0) {
+            return bad(format!(
+                "--tol must be a finite number >= 0, got {}",
+                self.tolerance
+            ));
+        }
+        if self.max_iterations() == 0 {
+            return bad("--max-iter cannot be 0".into());
+        }
+        Ok(())
+    }
+
+    /// How x/y enter the features of a `width × height` image.
+    pub fn spatial(&self, width: u32, height: u32) -> Spatial {
+        let weight = self.spatial_weight();
+        match self.algorithm {
+            SegmentAlgorithm::Kmeans => Spatial::from_weight(weight, width, height),
+            SegmentAlgorithm::Slic => {
+                let step = slic::SlicGrid::new(width, height, self.k).step();
+                Spatial {
+                    scale: (weight / step) as f32,
+                }
+            }
+        }
+    }
+
+    /// The feature matrix this segmentation clusters.
+    pub fn features(&self, image: &PixelImage) -> Matrix {
+        pixel_features(image, self.space, self.spatial(image.width, image.height))
+    }
+}
+
+/// A label per pixel, `0..n_segments`, row-major.
+#[derive(Clone, Debug)]
+pub struct Segmentation {
+    pub width: u32,
+    pub height: u32,
+    pub labels: Vec<u32>,
+    pub n_segments: usize,
+    /// k-means only.
+    pub inertia: Option<f64>,
+    pub diagnostics: RunDiagnostics,
+}
+
+/// Segments `image` (features computed here).
+pub fn segment(
+    engine: &mut Engine,
+    image: &PixelImage,
+    params: &SegmentParams,
+    backend: BackendChoice,
+    context: &RunContext,
+) -> Result<Segmentation, ClusterError> {
+    params.check(image.n_pixels())?;
+    let features = Arc::new(params.features(image));
+    segment_features(
+        engine,
+        &features,
+        image.width,
+        image.height,
+        params,
+        backend,
+        context,
+    )
+}
+
+/// Segments precomputed `features` (rows = pixels of a `width × height` image, from
+/// [`SegmentParams::features`]).
+pub fn segment_features(
+    engine: &mut Engine,
+    features: &Arc<Matrix>,
+    width: u32,
+    height: u32,
+    params: &SegmentParams,
+    backend: BackendChoice,
+    context: &RunContext,
+) -> Result<Segmentation, ClusterError> {
+    let started = Instant::now();
+    params.check(features.n_rows)?;
+    if features.n_rows != width as usize * height as usize {
+        return Err(ClusterError::Internal(format!(
+            "{} feature rows for a {width} × {height} image",
+            features.n_rows
+        )));
+    }
+    let mut segmentation = match params.algorithm {
+        SegmentAlgorithm::Kmeans => {
+            let kmeans_params = KMeansParams::new(params.k)
+                .max_iterations(params.max_iterations())
+                .tolerance(params.tolerance)
+                .seed(params.seed);
+            let result = kmeans::fit(engine, features, &kmeans_params, backend, context)?;
+            let (labels, n_segments) = compact_labels(&result.labels, params.k);
+            Segmentation {
+                width,
+                height,
+                labels,
+                n_segments,
+                inertia: Some(result.inertia),
+                diagnostics: result.diagnostics,
+            }
+        }
+        SegmentAlgorithm::Slic => {
+            run_slic(engine, features, width, height, params, backend, context)?
+        }
+    };
+    segmentation.diagnostics.elapsed_ms = started.elapsed().as_secs_f64() * 1e3;
+    Ok(segmentation)
+}
+
+fn run_slic(
+    engine: &mut Engine,
+    features: &Arc<Matrix>,
+    width: u32,
+    height: u32,
+    params: &SegmentParams,
+    backend: BackendChoice,
+    context: &RunContext,
+) -> Result<Segmentation, ClusterError> {
+    let grid = slic::SlicGrid::new(width, height, params.k);
+    let (max_iterations, tolerance) = (params.max_iterations(), params.tolerance);
+    let mut resolved = engine.resolve(backend)?;
+    let mut outcome = None;
+    let mut adapter = format!("{} CPU threads", rayon::current_num_threads());
+    if resolved == Backend::Gpu {
+        let gpu = engine.gpu_slic()?;
+        match gpu.prepare(features, grid) {
+            Ok(mut steps) => {
+                adapter = gpu.adapter_name();
+                outcome = Some(slic::run_slic(
+                    &mut steps,
+                    features,
+                    &grid,
+                    max_iterations,
+                    tolerance,
+                    context,
+                )?);
+            }
+            // Too large for one binding: `auto` quietly uses the CPU, `gpu` says why.
+            Err(GpuError::TooLarge(reason)) if backend == BackendChoice::Auto => {
+                tracing::info!(%reason, "SLIC falls back to the CPU");
+                resolved = Backend::Cpu;
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+    let outcome = match outcome {
+        Some(outcome) => outcome,
+        None => {
+            let mut steps = slic::CpuSlic::new(features, grid);
+            slic::run_slic(
+                &mut steps,
+                features,
+                &grid,
+                max_iterations,
+                tolerance,
+                context,
+            )?
+        }
+    };
+    context.check_cancelled()?;
+    // Fragments under a quarter of a superpixel join a neighbour (Achanta et al.).
+    let min_size = features.n_rows / grid.n_clusters() / 4;
+    let (labels, n_segments) =
+        slic::enforce_connectivity(&outcome.labels, width as usize, height as usize, min_size);
+    Ok(Segmentation {
+        width,
+        height,
+        labels,
+        n_segments,
+        inertia: None,
+        diagnostics: RunDiagnostics {
+            backend: resolved,
+            adapter,
+            iterations: outcome.iterations,
+            converged: outcome.converged,
+            elapsed_ms: 0.0,
+        },
+    })
+}
+
+/// Renumbers labels `0..k` so empty clusters leave no gaps (order kept).
+fn compact_labels(labels: &[u32], k: usize) -> (Vec<u32>, usize) {
+    let mut used = vec![false; k];
+    for &l in labels {
+        used[l as usize] = true;
+    }
+    let mut number = vec![0u32; k];
+    let mut next = 0;
+    for (old, &is_used) in used.iter().enumerate() {
+        if is_used {
+            number[old] = next;
+            next += 1;
+        }
+    }
+    if next as usize == k {
+        return (labels.to_vec(), k);
+    }
+    (
+        labels.iter().map(|&l| number[l as usize]).collect(),
+        next as usize,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_parameters_name_their_flag() {
+        let check = |params: SegmentParams| params.check(100).unwrap_err().to_string();
+        assert!(
+            check(SegmentParams {
+                k: 0,
+                ..Default::default()
+            })
+            .contains("--k")
+        );
+        assert!(
+            check(SegmentParams {
+                k: 101,
+                ..Default::default()
+            })
+            .contains("100 pixels")
+        );
+        assert!(
+            check(SegmentParams {
+                spatial_weight: Some(-1.0),
+                ..Default::default()
+            })
+            .contains("--spatial-weight")
+        );
+        assert!(
+            check(SegmentParams {
+                max_iterations: Some(0),
+                ..Default::default()
+            })
+            .contains("--max-iter")
+        );
+    }
+
+    #[test]
+    fn empty_clusters_leave_no_gaps() {
+        assert_eq!(compact_labels(&[0, 3, 3, 0], 4), (vec![0, 1, 1, 0], 2));
+        assert_eq!(compact_labels(&[1, 0], 2), (vec![1, 0], 2));
+    }
+}
