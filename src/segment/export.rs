@@ -110,11 +110,11 @@ pub fn write_mask(
         let bytes: Vec<u8> = segmentation.labels.iter().map(|&l| l as u8).collect();
         write_png(output, input, &bytes, width, height, ExtendedColorType::L8)
     } else {
-        // PNG stores 16-bit samples big-endian.
+        // The encoder takes native-endian samples (it writes PNG's big-endian itself).
         let bytes: Vec<u8> = segmentation
             .labels
             .iter()
-            .flat_map(|&l| (l as u16).to_be_bytes())
+            .flat_map(|&l| (l as u16).to_ne_bytes())
             .collect();
         write_png(output, input, &bytes, width, height, ExtendedColorType::L16)
     }

@@ -158,23 +158,32 @@ pub fn load_image(path: &Path) -> Result<PixelImage, ImageError> {
             path: path.to_path_buf(),
         });
     }
-    let reader = || -> Result<ImageReader<_>, ImageError> {
-        let reader = ImageReader::open(path)
-            .map_err(io)?
-            .with_guessed_format()
-            .map_err(io)?;
-        match reader.format() {
-            Some(
-                ImageFormat::Png
-                | ImageFormat::Jpeg
-                | ImageFormat::Tiff
-                | ImageFormat::WebP
-                | ImageFormat::Bmp,
-            ) => Ok(reader),
-            _ => Err(ImageError::Unsupported {
+    // The format comes from the bytes, not the extension: a text file named .png is
+    // "not an image", not a PNG decoding error.
+    let mut head = Vec::with_capacity(64);
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(std::fs::File::open(path).map_err(io)?, 64),
+        &mut head,
+    )
+    .map_err(io)?;
+    let format = match image::guess_format(&head) {
+        Ok(
+            format @ (ImageFormat::Png
+            | ImageFormat::Jpeg
+            | ImageFormat::Tiff
+            | ImageFormat::WebP
+            | ImageFormat::Bmp),
+        ) => format,
+        _ => {
+            return Err(ImageError::Unsupported {
                 path: path.to_path_buf(),
-            }),
+            });
         }
+    };
+    let reader = || -> Result<ImageReader<_>, ImageError> {
+        let mut reader = ImageReader::open(path).map_err(io)?;
+        reader.set_format(format);
+        Ok(reader)
     };
     let (width, height) = reader()?.into_dimensions().map_err(decode)?;
     check_size(width, height, available_memory(), path)?;

@@ -320,7 +320,8 @@ pub fn enforce_connectivity(
         }
         sizes.push(size);
     }
-    // Each small region's largest neighbour; following these strictly increases
+    // Each small region points at its largest neighbour when that one is larger than
+    // itself; following the pointers strictly increases
     // (size, -id), so chains of small regions end.
     let better = |a: u32, b: u32| {
         (sizes[a as usize], std::cmp::Reverse(a)) > (sizes[b as usize], std::cmp::Reverse(b))
@@ -329,7 +330,7 @@ pub fn enforce_connectivity(
     let consider = |small: u32, other: u32, target: &mut Vec<u32>| {
         if sizes[small as usize] <= min_size {
             let current = target[small as usize];
-            if current == small || better(other, current) {
+            if better(other, small) && (current == small || better(other, current)) {
                 target[small as usize] = other;
             }
         }
