@@ -44,6 +44,11 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Score segmentations against human ones (reads ../shared/datasets/segmentation).
+    Eval {
+        #[command(subcommand)]
+        what: EvalKind,
+    },
     /// Time an algorithm on seeded synthetic data.
     Bench {
         #[command(subcommand)]
@@ -134,6 +139,19 @@ pub struct ClusterArgs {
     /// Print one JSON line describing the run on stdout.
     #[arg(long = "summary-json")]
     pub summary_json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EvalKind {
+    /// Weizmann horses (best merged foreground IoU, k = 2..6) and BSDS500 (probabilistic
+    /// Rand index), printed as Markdown tables.
+    Segmentation {
+        /// The `segmentation/` folder with `weizmann_horse/` and `bsds500/`.
+        #[arg(long, default_value = "../shared/datasets/segmentation")]
+        data: PathBuf,
+        #[arg(long, value_enum, default_value = "cpu")]
+        backend: BackendChoice,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -261,6 +279,25 @@ pub enum BenchAlgorithm {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// Seconds per Lloyd iteration of k-means on the pixels of a synthetic image (or --input).
+    Segment {
+        /// Side of the square synthetic image.
+        #[arg(long, default_value_t = 4096)]
+        size: u32,
+        #[arg(long, default_value_t = 8)]
+        k: usize,
+        #[arg(long, default_value_t = 10)]
+        iterations: usize,
+        #[arg(long, value_enum, default_value = "rgb")]
+        space: ColorSpace,
+        /// Segment this image instead of a synthetic one.
+        #[arg(long)]
+        input: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "cpu")]
+        backend: BackendChoice,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
     /// Seconds for an agglomerative tree on blobs, or on --input.
     Agglomerative {
         #[command(flatten)]
@@ -312,6 +349,9 @@ pub fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Cluster(args) => cluster(&args),
         Command::Segment(args) => segment(&args),
+        Command::Eval {
+            what: EvalKind::Segmentation { data, backend },
+        } => crate::segment::evaluate::run(&data, backend),
         Command::Info { input, json } => info(&input, json),
         Command::Bench { algorithm } => match algorithm {
             BenchAlgorithm::Kmeans {
@@ -358,6 +398,15 @@ pub fn run(command: Command) -> anyhow::Result<()> {
                 backend,
                 seed,
             }),
+            BenchAlgorithm::Segment {
+                size,
+                k,
+                iterations,
+                space,
+                input,
+                backend,
+                seed,
+            } => bench_segment(size, k, iterations, space, input.as_deref(), backend, seed),
             BenchAlgorithm::Agglomerative { data, linkage } => bench_run(
                 &data,
                 AlgorithmParams::Agglomerative(AgglomerativeParams::new(
@@ -679,10 +728,46 @@ fn bench_kmeans(
         .seed(seed)
         .check(n)?;
     let mut engine = Engine::headless();
-    let resolved = engine.resolve(backend)?;
     // The first k rows of uniform data are as good a start as any, and cost nothing.
     let initial = points.values[..k * d].to_vec();
-    let stamps = Arc::new(Mutex::new(Vec::with_capacity(iterations)));
+    let timing = time_lloyd(&mut engine, &points, &valid, &initial, backend)?;
+    println!(
+        "kmeans backend={} adapter=\"{}\" n={n} d={d} k={k} iterations={}",
+        timing.result.diagnostics.backend.name(),
+        timing.result.diagnostics.adapter,
+        timing.result.diagnostics.iterations
+    );
+    timing.print();
+    Ok(())
+}
+
+/// A timed k-means run: the first iteration (with uploads) and the median of the rest.
+struct LloydTiming {
+    result: kmeans::KMeansResult,
+    first: f64,
+    median: f64,
+}
+
+impl LloydTiming {
+    fn print(&self) {
+        println!("first iteration (incl. upload): {:.4} s", self.first);
+        println!(
+            "seconds per Lloyd iteration (median of the rest): {:.4}",
+            self.median
+        );
+        println!("inertia: {:.6e}", self.result.inertia);
+    }
+}
+
+fn time_lloyd(
+    engine: &mut Engine,
+    points: &Arc<Matrix>,
+    valid: &kmeans::KMeansValidParams,
+    initial: &[f32],
+    backend: BackendChoice,
+) -> anyhow::Result<LloydTiming> {
+    let resolved = engine.resolve(backend)?;
+    let stamps = Arc::new(Mutex::new(Vec::new()));
     let recorder = Arc::clone(&stamps);
     let context = RunContext::default().with_progress(move |_| {
         if let Ok(mut stamps) = recorder.lock() {
@@ -690,7 +775,7 @@ fn bench_kmeans(
         }
     });
     let started = Instant::now();
-    let result = kmeans::fit_from(&mut engine, &points, &valid, &initial, resolved, &context)?;
+    let result = kmeans::fit_from(engine, points, valid, initial, resolved, &context)?;
     let stamps = stamps
         .lock()
         .map_err(|_| anyhow::anyhow!("progress lock poisoned"))?
@@ -703,22 +788,66 @@ fn bench_kmeans(
         .map(|w| (w[1] - w[0]).as_secs_f64())
         .collect();
     per_iteration.sort_by(f64::total_cmp);
+    let first = (*first - started).as_secs_f64();
     let median = per_iteration
         .get(per_iteration.len() / 2)
         .copied()
-        .unwrap_or((*first - started).as_secs_f64());
+        .unwrap_or(first);
+    Ok(LloydTiming {
+        result,
+        first,
+        median,
+    })
+}
+
+/// k-means per-iteration time on image pixels (the 4096 × 4096, k = 8 benchmark).
+fn bench_segment(
+    size: u32,
+    k: usize,
+    iterations: usize,
+    space: ColorSpace,
+    input: Option<&Path>,
+    backend: BackendChoice,
+    seed: u64,
+) -> anyhow::Result<()> {
+    use crate::segment::{Spatial, load_image, pixel_features};
+    let prepared = Instant::now();
+    let image = match input {
+        Some(path) => load_image(path)?,
+        None => {
+            if size == 0 {
+                bail!("--size must be at least 1");
+            }
+            synthetic::regions_image(size, size, 24, 10.0, seed).0
+        }
+    };
+    let features_started = Instant::now();
+    let points = Arc::new(pixel_features(&image, space, Spatial { scale: 0.0 }));
+    let features_seconds = features_started.elapsed().as_secs_f64();
+    let valid = KMeansParams::new(k)
+        .max_iterations(iterations)
+        .tolerance(0.0)
+        .seed(seed)
+        .check(points.n_rows)?;
+    let initial = kmeans::kmeans_plus_plus(&points, k, seed, &RunContext::default())?;
     println!(
-        "kmeans backend={} adapter=\"{}\" n={n} d={d} k={k} iterations={}",
-        result.diagnostics.backend.name(),
-        result.diagnostics.adapter,
-        result.diagnostics.iterations
+        "segment-kmeans image={}x{} pixels={} space={} k={k} (image + seeding {:.2} s, features {:.3} s)",
+        image.width,
+        image.height,
+        points.n_rows,
+        space.name(),
+        prepared.elapsed().as_secs_f64() - features_seconds,
+        features_seconds
     );
+    let mut engine = Engine::headless();
+    let timing = time_lloyd(&mut engine, &points, &valid, &initial, backend)?;
     println!(
-        "first iteration (incl. upload): {:.4} s",
-        (*first - started).as_secs_f64()
+        "backend={} adapter=\"{}\" iterations={}",
+        timing.result.diagnostics.backend.name(),
+        timing.result.diagnostics.adapter,
+        timing.result.diagnostics.iterations
     );
-    println!("seconds per Lloyd iteration (median of the rest): {median:.4}");
-    println!("inertia: {:.6e}", result.inertia);
+    timing.print();
     Ok(())
 }
 

@@ -2,6 +2,7 @@
 //! x/y), clustered by the engine's k-means passes or by SLIC superpixels (GPU passes with
 //! a CPU twin). Exports: label mask, coloured overlay, per-segment table.
 
+pub mod evaluate;
 pub mod export;
 pub mod features;
 pub mod image_io;
