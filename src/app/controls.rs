@@ -55,6 +55,12 @@ impl ClusterscopeApp {
             }
         }
 
+        if self.image().is_some() {
+            ui.separator();
+            self.image_controls_ui(ui);
+            return;
+        }
+
         if let Some(table) = self.table.clone() {
             ui.separator();
             ui.heading("Features");

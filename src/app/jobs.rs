@@ -18,12 +18,23 @@ use crate::data::{self, FeatureMatrix, Scaling, TableInfo};
 use crate::gpu::{RowChunks, wgpu};
 use crate::matrix::Matrix;
 use crate::projection::Pca;
+use crate::segment::{self, PixelImage, SegmentParams};
 
-/// A table read from disk.
+/// A table read from disk. An opened image is a table too (one row per pixel: x, y, R,
+/// G, B), with the pixels kept beside it for the image view and segmentation.
 pub struct LoadedTable {
     pub path: PathBuf,
     pub frame: DataFrame,
     pub info: TableInfo,
+    pub image: Option<Arc<PixelImage>>,
+}
+
+/// The segmentation a clustering request stands for, when the table is an image.
+#[derive(Clone)]
+pub struct ImageRequest {
+    pub width: u32,
+    pub height: u32,
+    pub params: SegmentParams,
 }
 
 /// The feature matrix of the current column choice.
@@ -48,6 +59,38 @@ pub enum ProjectionRequest {
         x: String,
         y: String,
     },
+}
+
+/// Reads an image as a pixel table (x, y, R, G, B; 8-bit images as u8 colours).
+fn load_image_table(path: PathBuf) -> Result<LoadedTable, String> {
+    use polars::prelude::{Column, IntoColumn, NamedFrom, Series};
+    let image = segment::load_image(&path).map_err(|e| e.to_string())?;
+    let width = image.width as usize;
+    let n = image.n_pixels();
+    let x: Vec<u16> = (0..n).map(|p| (p % width) as u16).collect();
+    let y: Vec<u16> = (0..n).map(|p| (p / width) as u16).collect();
+    let mut columns: Vec<Column> = vec![
+        Series::new("x".into(), x).into_column(),
+        Series::new("y".into(), y).into_column(),
+    ];
+    for (c, name) in ["R", "G", "B"].into_iter().enumerate() {
+        let column = if image.bits == 8 {
+            let v: Vec<u8> = image.pixels.iter().map(|p| (p[c] >> 8) as u8).collect();
+            Series::new(name.into(), v)
+        } else {
+            let v: Vec<u16> = image.pixels.iter().map(|p| p[c]).collect();
+            Series::new(name.into(), v)
+        };
+        columns.push(column.into_column());
+    }
+    let frame = DataFrame::new(n, columns)
+        .map_err(|e| format!("cannot build the pixel table of {}: {e}", path.display()))?;
+    Ok(LoadedTable {
+        info: data::table_info(&frame),
+        frame,
+        path,
+        image: Some(Arc::new(image)),
+    })
 }
 
 /// 2-D coordinates of every matrix row, on the CPU (hover, selection) and, when the window
@@ -103,12 +146,29 @@ pub enum Event {
         selection_only: bool,
     },
     Exported(Result<PathBuf, String>),
+    ImageExportPicked {
+        path: PathBuf,
+        kind: ImageExport,
+    },
+}
+
+/// What an image export writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImageExport {
+    /// Label mask PNG (segment id per pixel).
+    Mask,
+    /// The photo with segment colours over it.
+    Overlay,
+    /// One CSV row per segment.
+    Segments,
 }
 
 struct ClusterJob {
     generation: u64,
     points: Arc<Matrix>,
     params: AlgorithmParams,
+    /// Set for images: segment the pixels instead of running `params`.
+    image: Option<ImageRequest>,
     backend: BackendChoice,
     cancel: CancelToken,
 }
@@ -227,14 +287,50 @@ impl Jobs {
         self.load_generation += 1;
         let generation = self.load_generation;
         self.spawn("load", move || {
-            let result = data::read_table(&path)
-                .map(|frame| LoadedTable {
-                    info: data::table_info(&frame),
-                    frame,
-                    path,
-                })
-                .map_err(|e| e.to_string());
+            let result = if segment::image_io::is_image_path(&path) {
+                load_image_table(path)
+            } else {
+                data::read_table(&path)
+                    .map(|frame| LoadedTable {
+                        info: data::table_info(&frame),
+                        frame,
+                        path,
+                        image: None,
+                    })
+                    .map_err(|e| e.to_string())
+            };
             Some(Event::Loaded { generation, result })
+        });
+    }
+
+    /// Builds the pixel features of `image` for `params` (colour space, spatial weight).
+    pub fn prepare_image(&mut self, image: Arc<PixelImage>, params: SegmentParams) {
+        self.prepare_generation += 1;
+        let generation = self.prepare_generation;
+        self.spawn("prepare", move || {
+            let matrix = params.features(&image);
+            let mut columns: Vec<String> = params
+                .space
+                .axis_names()
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            if matrix.n_cols == 5 {
+                columns.extend(["x (weighted)".to_string(), "y (weighted)".to_string()]);
+            }
+            let n = matrix.n_rows;
+            let points = Arc::new(matrix);
+            // The matrix lives in `points` only: images can be tens of millions of rows.
+            let features = FeatureMatrix {
+                matrix: Matrix::default(),
+                table_rows: (0..n as u32).collect(),
+                n_table_rows: n,
+                columns,
+            };
+            Some(Event::Prepared {
+                generation,
+                result: Ok(PreparedFeatures { features, points }),
+            })
         });
     }
 
@@ -295,6 +391,7 @@ impl Jobs {
         &mut self,
         points: Arc<Matrix>,
         params: AlgorithmParams,
+        image: Option<ImageRequest>,
         backend: BackendChoice,
     ) {
         self.cancel_clustering();
@@ -305,6 +402,7 @@ impl Jobs {
             generation: self.cluster_generation,
             points,
             params,
+            image,
             backend,
             cancel,
         };
@@ -344,6 +442,7 @@ impl Jobs {
         self.spawn("open-dialog", || {
             rfd::FileDialog::new()
                 .add_filter("Tables", data::SUPPORTED_EXTENSIONS)
+                .add_filter("Images", segment::image_io::IMAGE_EXTENSIONS)
                 .add_filter("All files", &["*"])
                 .pick_file()
                 .map(Event::OpenPicked)
@@ -368,6 +467,50 @@ impl Jobs {
     }
 
     /// Writes `request` atomically on a background thread.
+    /// Asks where to write an image export (mask, overlay or segment table).
+    pub fn pick_image_export(&self, kind: ImageExport, suggested_name: String) {
+        self.spawn("export-dialog", move || {
+            let (name, extension) = match kind {
+                ImageExport::Mask | ImageExport::Overlay => ("PNG", "png"),
+                ImageExport::Segments => ("CSV", "csv"),
+            };
+            rfd::FileDialog::new()
+                .add_filter(name, &[extension])
+                .set_file_name(suggested_name)
+                .save_file()
+                .map(|path| Event::ImageExportPicked { path, kind })
+        });
+    }
+
+    /// Writes an image export on a background thread (atomically, never over the image).
+    pub fn export_image(
+        &self,
+        kind: ImageExport,
+        path: PathBuf,
+        image: Arc<PixelImage>,
+        segmentation: Arc<segment::Segmentation>,
+        style: segment::export::OverlayStyle,
+    ) {
+        self.spawn("export", move || {
+            let source = image.path.clone();
+            let source = source.as_deref();
+            let result = match kind {
+                ImageExport::Mask => segment::export::write_mask(&segmentation, &path, source),
+                ImageExport::Overlay => {
+                    segment::export::write_overlay(&image, &segmentation, &style, &path, source)
+                }
+                ImageExport::Segments => segment::stats::write_segments_csv(
+                    &segment::stats::segment_stats(&image, &segmentation),
+                    &path,
+                    source,
+                ),
+            };
+            Some(Event::Exported(
+                result.map(|()| path).map_err(|e| e.to_string()),
+            ))
+        });
+    }
+
     pub fn export(&self, table: Arc<LoadedTable>, request: super::export::ExportRequest) {
         self.spawn("export", move || {
             let result = request.write(&table).map_err(|e| e.to_string());
@@ -411,13 +554,34 @@ impl Worker {
             });
             progress_ctx.request_repaint();
         });
-        let result = crate::cluster::run(
-            &mut self.engine,
-            &job.points,
-            &job.params,
-            job.backend,
-            &context,
-        );
+        let result = match &job.image {
+            Some(image) => segment::segment_features(
+                &mut self.engine,
+                &job.points,
+                image.width,
+                image.height,
+                &image.params,
+                job.backend,
+                &context,
+            )
+            .map(|s| Clustering {
+                labels: s.labels,
+                n_clusters: s.n_segments,
+                inertia: s.inertia,
+                probabilities: None,
+                outlier_scores: None,
+                structure: Default::default(),
+                diagnostics: s.diagnostics,
+                gpu_labels: None,
+            }),
+            None => crate::cluster::run(
+                &mut self.engine,
+                &job.points,
+                &job.params,
+                job.backend,
+                &context,
+            ),
+        };
         let result = match result {
             Err(ClusterError::Cancelled) => return,
             other => other.map_err(|e| e.to_string()),

@@ -6,6 +6,7 @@ mod cluster_styles;
 mod compare;
 mod controls;
 mod export;
+mod image_view;
 mod jobs;
 mod legend;
 pub use crate::palette;
@@ -231,6 +232,7 @@ pub struct ClusterscopeApp {
     renaming: legend::Renaming,
     /// The window's wgpu device when it draws with the GPU point renderer.
     render_device: Option<wgpu::Device>,
+    image_view: image_view::ImageViewState,
 }
 
 impl ClusterscopeApp {
@@ -268,6 +270,7 @@ impl ClusterscopeApp {
             selection_table: Default::default(),
             renaming: Default::default(),
             render_device,
+            image_view: Default::default(),
         };
         if let Some(path) = open {
             app.open(path);
@@ -306,10 +309,21 @@ impl ClusterscopeApp {
             }
     }
 
-    /// Rebuilds the feature matrix after a change of columns, scaling or row subset.
+    /// The opened image, when the table is one.
+    pub fn image(&self) -> Option<&Arc<crate::segment::PixelImage>> {
+        self.table.as_ref().and_then(|t| t.image.as_ref())
+    }
+
+    /// Rebuilds the feature matrix after a change of columns, scaling or row subset (for
+    /// an image: of colour space or spatial weight).
     pub fn request_prepare(&mut self) {
         let Some(table) = &self.table else { return };
         self.jobs.cancel_clustering();
+        if let Some(image) = &table.image {
+            self.jobs
+                .prepare_image(Arc::clone(image), self.settings.segment.clone());
+            return;
+        }
         self.jobs.prepare(
             Arc::clone(table),
             self.selected_columns.clone(),
@@ -363,9 +377,15 @@ impl ClusterscopeApp {
         };
         self.clustering_pending = true;
         self.running = None;
+        let image = self.image().map(|image| jobs::ImageRequest {
+            width: image.width,
+            height: image.height,
+            params: self.settings.segment.clone(),
+        });
         self.jobs.cluster(
             Arc::clone(&prepared.points),
             self.settings.algorithm_params(),
+            image,
             self.settings.backend,
         );
     }
@@ -401,7 +421,11 @@ impl ClusterscopeApp {
                             self.hovered = None;
                             self.pinned_row = None;
                             self.styles = ClusterStyles::default();
-                            if self.selected_columns.is_empty() {
+                            self.image_view = Default::default();
+                            if self.image().is_some() {
+                                self.selected_columns.clear();
+                                self.request_prepare();
+                            } else if self.selected_columns.is_empty() {
                                 self.notices.error =
                                     Some("This table has no numeric column to cluster on".into());
                             } else {
@@ -493,6 +517,7 @@ impl ClusterscopeApp {
                     label_column,
                     selection_only,
                 } => self.export_to(path, label_column, selection_only),
+                Event::ImageExportPicked { path, kind } => self.export_image_to(path, kind),
                 Event::Exported(result) => match result {
                     Ok(path) => self.notices.info = Some(format!("Exported {}", path.display())),
                     Err(error) => self.notices.error = Some(error),
@@ -544,7 +569,19 @@ impl ClusterscopeApp {
                 .min_size(120.0)
                 .show(ui, |ui| self.bottom_panel_ui(ui));
         }
-        egui::CentralPanel::default().show(ui, |ui| self.scatter_ui(ui));
+        egui::CentralPanel::default().show(ui, |ui| {
+            if self.image().is_some() {
+                // Image and feature space side by side, linked through the selection.
+                let width = ui.available_width();
+                egui::Panel::left("image_view")
+                    .resizable(true)
+                    .default_size(width * 0.55)
+                    .show(ui, |ui| self.image_view_ui(ui));
+                egui::CentralPanel::default().show(ui, |ui| self.scatter_ui(ui));
+            } else {
+                self.scatter_ui(ui);
+            }
+        });
         self.export_prompt_ui(&ctx);
         if self.is_busy() {
             ctx.request_repaint_after(std::time::Duration::from_millis(100));
@@ -579,6 +616,10 @@ impl ClusterscopeApp {
                 }
             });
             ui.menu_button("Export", |ui| {
+                if self.image().is_some() {
+                    self.image_export_menu_ui(ui);
+                    ui.separator();
+                }
                 let ready = self.labels_for_export().is_some();
                 if ui
                     .add_enabled(ready, egui::Button::new("Labeled data (CSV / Parquet)…"))

@@ -135,6 +135,27 @@ pub struct Settings {
     pub tree: TreeSettings,
     pub density: DensitySettings,
     pub view: ViewSettings,
+    /// Segmentation of opened images.
+    pub segment: crate::segment::SegmentParams,
+    pub image_view: ImageViewSettings,
+}
+
+/// How the image view draws a segmentation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ImageViewSettings {
+    /// Segment colours over the photo: 0 = photo only, 1 = colours only.
+    pub opacity: f32,
+    pub boundaries: bool,
+}
+
+impl Default for ImageViewSettings {
+    fn default() -> Self {
+        Self {
+            opacity: 0.5,
+            boundaries: true,
+        }
+    }
 }
 
 impl Default for Settings {
@@ -148,6 +169,8 @@ impl Default for Settings {
             tree: TreeSettings::default(),
             density: DensitySettings::default(),
             view: ViewSettings::default(),
+            segment: crate::segment::SegmentParams::default(),
+            image_view: ImageViewSettings::default(),
         }
     }
 }

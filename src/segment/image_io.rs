@@ -8,10 +8,17 @@ use image::{ImageFormat, ImageReader, Limits};
 /// Extensions offered in the open dialog (the format itself is sniffed from the bytes).
 pub const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "tif", "tiff", "webp", "bmp"];
 
+/// True when `path` names an image by its extension (the window opens it as an image).
+pub fn is_image_path(path: &Path) -> bool {
+    path.extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .is_some_and(|e| IMAGE_EXTENSIONS.contains(&e.as_str()))
+}
+
 /// Bytes one pixel costs while it is segmented: the decoded image (up to 8), our 16-bit
-/// RGB copy (6), five f32 features (20), labels and distances (8), display copies (8) and
-/// slack for the exports.
-pub const BYTES_PER_PIXEL: u64 = 56;
+/// RGB copy (6), five f32 features (20), labels and distances (8), the window's pixel
+/// table and row index (14), display copies (8) and slack for the exports.
+pub const BYTES_PER_PIXEL: u64 = 72;
 
 /// An image as 16-bit sRGB (8-bit sources are widened, `bits` says which it was).
 #[derive(Clone, Debug)]

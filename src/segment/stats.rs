@@ -20,14 +20,21 @@ pub struct SegmentStats {
 
 /// Figures of every segment `0..n_segments` (an unused id gets a zero count).
 pub fn segment_stats(image: &PixelImage, segmentation: &Segmentation) -> Vec<SegmentStats> {
-    let n = segmentation.n_segments;
+    label_stats(image, &segmentation.labels, segmentation.n_segments)
+}
+
+/// [`segment_stats`] for labels `0..n` given directly (one per pixel).
+pub fn label_stats(image: &PixelImage, labels: &[u32], n: usize) -> Vec<SegmentStats> {
     let mut count = vec![0u64; n];
     let mut colour = vec![[0f64; 3]; n];
     let mut position = vec![[0f64; 2]; n];
     let mut bbox = vec![[u32::MAX, u32::MAX, 0, 0]; n];
     let width = image.width as usize;
-    for (p, &label) in segmentation.labels.iter().enumerate() {
+    for (p, &label) in labels.iter().enumerate() {
         let s = label as usize;
+        if s >= n {
+            continue;
+        }
         let (x, y) = ((p % width) as u32, (p / width) as u32);
         count[s] += 1;
         for (c, &v) in image.pixels[p].iter().enumerate() {
