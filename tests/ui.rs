@@ -188,3 +188,59 @@ fn dragging_the_cut_line_recuts_without_a_rerun() {
     assert_eq!(harness.state().settings.tree.n_clusters, clusters.min(64));
     harness.get_by_label(&format!("Clusters: {clusters}"));
 }
+
+#[test]
+fn an_image_opens_segments_and_exports_its_mask() {
+    use clusterscope::app::ImageExport;
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("bands.png");
+    // Three vertical bands, 40 px wide.
+    image::RgbImage::from_fn(120, 50, |x, _| match x / 40 {
+        0 => image::Rgb([220, 40, 40]),
+        1 => image::Rgb([40, 200, 60]),
+        _ => image::Rgb([30, 40, 210]),
+    })
+    .save(&photo)
+    .unwrap();
+    let mut settings = Settings::default();
+    settings.segment.k = 3;
+    let app = ClusterscopeApp::new(
+        egui::Context::default(),
+        Engine::cpu_only("ui test"),
+        None,
+        settings,
+        Some(photo.clone()),
+    );
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_ui_state(|ui, app: &mut ClusterscopeApp| app.show(ui), app);
+    run_until(&mut harness, "the segmentation", |app| {
+        app.clustering.is_some() && !app.clustering_pending
+    });
+    harness.get_by_label("Clusters: 3");
+    harness.get_by_label_contains("120 × 50 8-bit");
+    let labels = harness
+        .state()
+        .clustering
+        .as_ref()
+        .unwrap()
+        .result
+        .labels
+        .clone();
+    let bands: Vec<u32> = (0..120 * 50).map(|p| (p % 120) / 40).collect();
+    assert!(clusterscope::metrics::same_partition(&labels, &bands));
+
+    let mask = dir.path().join("mask.png");
+    harness
+        .state_mut()
+        .export_image_to(mask.clone(), ImageExport::Mask);
+    run_until(&mut harness, "the mask export", |app| {
+        app.notices
+            .info
+            .as_deref()
+            .is_some_and(|i| i.starts_with("Exported"))
+    });
+    let written = image::open(&mask).unwrap().to_luma8();
+    let written: Vec<u32> = written.pixels().map(|p| p[0] as u32).collect();
+    assert_eq!(written, labels, "the mask holds the legend's ids");
+}

@@ -400,7 +400,8 @@ impl ClusterscopeApp {
         })
     }
 
-    pub(super) fn export_image_to(&mut self, path: std::path::PathBuf, kind: ImageExport) {
+    /// Writes the shown segmentation as `kind` to `path` on a background thread.
+    pub fn export_image_to(&mut self, path: std::path::PathBuf, kind: ImageExport) {
         let (Some(image), Some(segmentation)) =
             (self.image().cloned(), self.current_segmentation())
         else {

@@ -25,8 +25,8 @@ use eframe::egui;
 pub use cluster_styles::ClusterStyles;
 pub use compare::PinnedClustering;
 pub use jobs::{
-    Event, Jobs, LoadedTable, PreparedFeatures, Projection, ProjectionRequest, RenderLabels,
-    finite_bounds,
+    Event, ImageExport, Jobs, LoadedTable, PreparedFeatures, Projection, ProjectionRequest,
+    RenderLabels, finite_bounds,
 };
 pub use scatter::{RendererChoice, ScatterTool};
 pub use settings::{AlgorithmChoice, Settings, ViewSettings};

@@ -119,7 +119,7 @@ pub fn assign_cpu(features: &Matrix, grid: &SlicGrid, centres: &[f32], labels: &
                         let mut acc = 0f32;
                         for j in 0..d {
                             let diff = pixel[j] - centre[j];
-                            acc = acc + diff * diff;
+                            acc += diff * diff;
                         }
                         if best == u32::MAX || acc < best_distance {
                             best = c as u32;
