@@ -1,15 +1,8 @@
 //! The command line as users and our result checks call it.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn clusterscope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clusterscope"))
-        .args(args)
-        .env("WGPU_BACKEND", "vulkan")
-        .output()
-        .expect("the binary runs")
-}
+mod common;
+use common::{clusterscope, expect_error};
 
 fn temp_dir() -> tempfile::TempDir {
     tempfile::tempdir().expect("temporary directory")
@@ -26,22 +19,6 @@ fn demo() -> String {
         .join("assets/demo.csv")
         .display()
         .to_string()
-}
-
-/// Runs a command that must fail, and returns its stderr after checking it is a clean error.
-fn expect_error(args: &[&str]) -> String {
-    let output = clusterscope(args);
-    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
-    assert!(
-        !output.status.success(),
-        "{args:?} succeeded; stderr: {stderr}"
-    );
-    assert!(
-        !stderr.contains("panicked") && !stderr.contains("internal error"),
-        "{args:?} panicked: {stderr}"
-    );
-    assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
-    stderr
 }
 
 fn read_csv(path: &Path) -> Vec<Vec<String>> {

@@ -2,28 +2,11 @@
 //! source left untouched.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use image::{ImageBuffer, Rgb, RgbImage};
 
-fn clusterscope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clusterscope"))
-        .args(args)
-        .env("WGPU_BACKEND", "vulkan")
-        .output()
-        .expect("the binary runs")
-}
-
-fn expect_error(args: &[&str]) -> String {
-    let output = clusterscope(args);
-    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
-    assert!(!output.status.success(), "{args:?} succeeded");
-    assert!(
-        !stderr.contains("panicked") && !stderr.contains("internal error"),
-        "{args:?}: {stderr}"
-    );
-    stderr
-}
+mod common;
+use common::{clusterscope, expect_error};
 
 fn path(p: &Path) -> &str {
     p.to_str().unwrap()

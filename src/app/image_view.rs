@@ -261,18 +261,7 @@ impl ClusterscopeApp {
         let (w, h) = (display.width, display.height);
         let source = &display.source;
         let alpha = view.opacity.clamp(0.0, 1.0);
-        let colours: Vec<Option<[u8; 3]>> = labels
-            .map(|c| {
-                (0..c.sizes.len() as u32)
-                    .map(|id| {
-                        self.styles.visible(id).then(|| {
-                            let [r, g, b, _] = self.styles.color(id).to_array();
-                            [r, g, b]
-                        })
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let colours = labels.map_or_else(Vec::new, |c| self.segment_colours(c.sizes.len()));
         let mask = self.image_view.selection_mask.as_ref().map(|(_, m)| m);
         let mut rgb = Vec::with_capacity(w * h * 3);
         for (i, &src) in display.source_index.iter().enumerate() {
@@ -386,6 +375,18 @@ impl ClusterscopeApp {
         }
     }
 
+    /// The legend's colour of each segment id, None for hidden ones.
+    fn segment_colours(&self, n: usize) -> Vec<Option<[u8; 3]>> {
+        (0..n as u32)
+            .map(|id| {
+                self.styles.visible(id).then(|| {
+                    let [r, g, b, _] = self.styles.color(id).to_array();
+                    [r, g, b]
+                })
+            })
+            .collect()
+    }
+
     /// The shown segmentation (ids as in the legend), for exports.
     fn current_segmentation(&self) -> Option<Segmentation> {
         let image = self.image()?;
@@ -412,14 +413,7 @@ impl ClusterscopeApp {
         let style = OverlayStyle {
             opacity: view.opacity,
             boundaries: view.boundaries,
-            colours: (0..segmentation.n_segments as u32)
-                .map(|id| {
-                    self.styles.visible(id).then(|| {
-                        let [r, g, b, _] = self.styles.color(id).to_array();
-                        [r, g, b]
-                    })
-                })
-                .collect(),
+            colours: self.segment_colours(segmentation.n_segments),
         };
         self.notices.info = Some(format!("Exporting {}…", path.display()));
         self.jobs

@@ -39,3 +39,28 @@ pub fn json_points(value: &serde_json::Value) -> Arc<Matrix> {
         .collect();
     Arc::new(Matrix::from_rows(&rows))
 }
+
+/// Runs the built binary with `args` (lavapipe through Vulkan for GPU runs).
+pub fn clusterscope(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_clusterscope"))
+        .args(args)
+        .env("WGPU_BACKEND", "vulkan")
+        .output()
+        .expect("the binary runs")
+}
+
+/// Runs a command that must fail, and returns its stderr after checking it is a clean error.
+pub fn expect_error(args: &[&str]) -> String {
+    let output = clusterscope(args);
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    assert!(
+        !output.status.success(),
+        "{args:?} succeeded; stderr: {stderr}"
+    );
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("internal error"),
+        "{args:?} panicked: {stderr}"
+    );
+    assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
+    stderr
+}
