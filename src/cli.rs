@@ -81,6 +81,38 @@ pub struct ClusterArgs {
     /// Number of clusters (k-means; agglomerative and divisive cut).
     #[arg(long)]
     pub k: Option<usize>,
+    #[command(flatten)]
+    pub flags: AlgorithmFlags,
+    /// HDBSCAN: also write `<label-column>_probability` and `<label-column>_outlier_score`.
+    #[arg(long)]
+    pub scores: bool,
+    /// Feature columns, comma separated (default: every numeric column).
+    #[arg(long, value_delimiter = ',')]
+    pub columns: Option<Vec<String>>,
+    #[arg(long, value_enum, default_value = "none")]
+    pub scale: Scaling,
+    #[arg(long, value_enum, default_value = "auto")]
+    pub backend: BackendChoice,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    #[arg(long = "max-iter", default_value_t = 300)]
+    pub max_iter: usize,
+    #[arg(long, default_value_t = 1e-4, allow_negative_numbers = true)]
+    pub tol: f64,
+    /// Name of the added column.
+    #[arg(long = "label-column", default_value = "cluster")]
+    pub label_column: String,
+    /// Output file (.csv, .tsv or .parquet).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Print one JSON line describing the run on stdout.
+    #[arg(long = "summary-json")]
+    pub summary_json: bool,
+}
+
+/// The parameters of the tree and density algorithms, shared by `cluster` and `segment`.
+#[derive(Debug, Args)]
+pub struct AlgorithmFlags {
     /// Agglomerative linkage.
     #[arg(long, value_enum, default_value = "ward")]
     pub linkage: Linkage,
@@ -114,31 +146,6 @@ pub struct ClusterArgs {
     /// Complete/average linkage: memory the distance matrix may take, in MiB.
     #[arg(long = "memory-budget-mb")]
     pub memory_budget_mb: Option<u64>,
-    /// HDBSCAN: also write `<label-column>_probability` and `<label-column>_outlier_score`.
-    #[arg(long)]
-    pub scores: bool,
-    /// Feature columns, comma separated (default: every numeric column).
-    #[arg(long, value_delimiter = ',')]
-    pub columns: Option<Vec<String>>,
-    #[arg(long, value_enum, default_value = "none")]
-    pub scale: Scaling,
-    #[arg(long, value_enum, default_value = "auto")]
-    pub backend: BackendChoice,
-    #[arg(long, default_value_t = 42)]
-    pub seed: u64,
-    #[arg(long = "max-iter", default_value_t = 300)]
-    pub max_iter: usize,
-    #[arg(long, default_value_t = 1e-4, allow_negative_numbers = true)]
-    pub tol: f64,
-    /// Name of the added column.
-    #[arg(long = "label-column", default_value = "cluster")]
-    pub label_column: String,
-    /// Output file (.csv, .tsv or .parquet).
-    #[arg(long)]
-    pub out: PathBuf,
-    /// Print one JSON line describing the run on stdout.
-    #[arg(long = "summary-json")]
-    pub summary_json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -159,15 +166,19 @@ pub struct SegmentArgs {
     /// PNG, JPEG, TIFF (8/16-bit), WebP or BMP.
     pub image: PathBuf,
     #[arg(long, value_enum, default_value = "kmeans")]
-    pub algo: SegmentAlgorithm,
-    /// Clusters (kmeans) or about how many superpixels (slic).
-    #[arg(long, default_value_t = 6)]
-    pub k: usize,
+    pub algo: SegmentMethod,
+    /// Clusters (kmeans; agglomerative and divisive cut) or about how many superpixels
+    /// (slic). Default 6.
+    #[arg(long)]
+    pub k: Option<usize>,
+    /// Algorithms other than kmeans and slic: about how many SLIC superpixels they cluster.
+    #[arg(long, default_value_t = crate::segment::superpixels::DEFAULT_SUPERPIXELS)]
+    pub superpixels: usize,
     /// Colour space of the pixel features.
     #[arg(long, value_enum, default_value = "rgb")]
     pub space: ColorSpace,
     /// kmeans: weight of x/y (0 = colour only; 1 = the longer side spans one colour axis).
-    /// slic: compactness (default 10).
+    /// slic and the superpixel algorithms: SLIC compactness (default 10).
     #[arg(long = "spatial-weight", allow_negative_numbers = true)]
     pub spatial_weight: Option<f64>,
     #[arg(long, default_value_t = 42)]
@@ -197,12 +208,45 @@ pub struct SegmentArgs {
     /// Print one JSON line describing the run on stdout.
     #[arg(long = "summary-json")]
     pub summary_json: bool,
+    /// Parameters of the superpixel algorithms (eps in colour units: 0–100 per axis).
+    #[command(flatten)]
+    pub flags: AlgorithmFlags,
+}
+
+/// How `segment --algo` groups pixels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SegmentMethod {
+    /// k colour clusters over every pixel.
+    Kmeans,
+    /// About k compact, connected superpixels.
+    Slic,
+    /// The following run on the mean colours of about --superpixels SLIC superpixels.
+    Agglomerative,
+    Divisive,
+    Dbscan,
+    Hdbscan,
+    Optics,
+}
+
+impl SegmentMethod {
+    /// The engine algorithm that clusters superpixels, for the methods that do.
+    fn superpixel_algorithm(self) -> Option<Algorithm> {
+        match self {
+            SegmentMethod::Kmeans | SegmentMethod::Slic => None,
+            SegmentMethod::Agglomerative => Some(Algorithm::Agglomerative),
+            SegmentMethod::Divisive => Some(Algorithm::Divisive),
+            SegmentMethod::Dbscan => Some(Algorithm::Dbscan),
+            SegmentMethod::Hdbscan => Some(Algorithm::Hdbscan),
+            SegmentMethod::Optics => Some(Algorithm::Optics),
+        }
+    }
 }
 
 /// The `segment --summary-json` line.
 #[derive(Debug, Serialize)]
 pub struct SegmentSummary {
-    pub algo: SegmentAlgorithm,
+    pub algo: SegmentMethod,
     pub space: ColorSpace,
     pub backend: &'static str,
     pub adapter: String,
@@ -211,7 +255,11 @@ pub struct SegmentSummary {
     pub bits: u8,
     pub n_pixels: usize,
     pub n_segments: usize,
+    /// Pixels in no segment (mask value 255 or 65535).
+    pub n_noise: usize,
     pub k: usize,
+    /// Superpixels clustered (superpixel algorithms only; null otherwise).
+    pub superpixels: Option<usize>,
     pub spatial_weight: f64,
     pub iterations: usize,
     pub converged: bool,
@@ -420,24 +468,47 @@ pub fn run(command: Command) -> anyhow::Result<()> {
 
 /// Builds the algorithm's params from the flags, refusing flags that contradict each other.
 fn algorithm_params(args: &ClusterArgs) -> anyhow::Result<AlgorithmParams> {
+    let iterations = Iterations {
+        seed: args.seed,
+        max: args.max_iter,
+        tolerance: args.tol,
+    };
+    flags_params(args.algo, args.k, &args.flags, iterations)
+}
+
+/// What the iterative algorithms (k-means, bisecting k-means) take beside their flags.
+#[derive(Clone, Copy)]
+struct Iterations {
+    seed: u64,
+    max: usize,
+    tolerance: f64,
+}
+
+/// `algo`'s params from `k` and `flags`.
+fn flags_params(
+    algo: Algorithm,
+    k: Option<usize>,
+    args: &AlgorithmFlags,
+    iterations: Iterations,
+) -> anyhow::Result<AlgorithmParams> {
     let tree_cut = || -> anyhow::Result<Cut> {
-        match (args.k, args.distance) {
+        match (k, args.distance) {
             (Some(k), None) => Ok(Cut::Clusters(k)),
             (None, Some(t)) => Ok(Cut::Height(t)),
             (Some(_), Some(_)) => bail!("give either --k or --distance, not both"),
-            (None, None) => bail!("{:?} needs --k N or --distance T", args.algo),
+            (None, None) => bail!("{algo:?} needs --k N or --distance T"),
         }
     };
-    Ok(match args.algo {
+    Ok(match algo {
         Algorithm::Kmeans => {
-            let Some(k) = args.k else {
+            let Some(k) = k else {
                 bail!("kmeans needs --k N");
             };
             AlgorithmParams::KMeans(
                 KMeansParams::new(k)
-                    .max_iterations(args.max_iter)
-                    .tolerance(args.tol)
-                    .seed(args.seed),
+                    .max_iterations(iterations.max)
+                    .tolerance(iterations.tolerance)
+                    .seed(iterations.seed),
             )
         }
         Algorithm::Agglomerative => {
@@ -449,8 +520,8 @@ fn algorithm_params(args: &ClusterArgs) -> anyhow::Result<AlgorithmParams> {
         }
         Algorithm::Divisive => AlgorithmParams::Divisive(
             DivisiveParams::new(tree_cut()?)
-                .seed(args.seed)
-                .max_iterations(args.max_iter),
+                .seed(iterations.seed)
+                .max_iterations(iterations.max),
         ),
         Algorithm::Dbscan => {
             let Some(eps) = args.eps else {
@@ -622,14 +693,41 @@ fn segment(args: &SegmentArgs) -> anyhow::Result<()> {
             args.overlay_opacity
         );
     }
+    let k = args.k.unwrap_or(6);
+    let (algorithm, cluster) = match args.algo.superpixel_algorithm() {
+        None => (
+            match args.algo {
+                SegmentMethod::Slic => SegmentAlgorithm::Slic,
+                _ => SegmentAlgorithm::Kmeans,
+            },
+            None,
+        ),
+        Some(algo) => {
+            // A tree is cut at k clusters unless --distance is given.
+            let tree_k = match args.flags.distance {
+                Some(_) => args.k,
+                None => Some(k),
+            };
+            let iterations = Iterations {
+                seed: args.seed,
+                max: 300,
+                tolerance: args.tol,
+            };
+            let params = flags_params(algo, tree_k, &args.flags, iterations)?;
+            check_params(&params, usize::MAX)?;
+            (SegmentAlgorithm::Superpixels, Some(params))
+        }
+    };
     let params = SegmentParams {
-        algorithm: args.algo,
-        k: args.k,
+        algorithm,
+        k,
         space: args.space,
         spatial_weight: args.spatial_weight,
         seed: args.seed,
         max_iterations: args.max_iter,
         tolerance: args.tol,
+        superpixels: args.superpixels,
+        cluster,
     };
     // Parameters that do not depend on the image fail before it is decoded.
     params.check(usize::MAX)?;
@@ -670,12 +768,18 @@ fn segment(args: &SegmentArgs) -> anyhow::Result<()> {
             bits: image.bits,
             n_pixels: image.n_pixels(),
             n_segments: result.n_segments,
-            k: args.k,
+            n_noise: result
+                .labels
+                .iter()
+                .filter(|&&l| l == crate::cluster::NOISE)
+                .count(),
+            k,
+            superpixels: (algorithm == SegmentAlgorithm::Superpixels).then_some(args.superpixels),
             spatial_weight: params.spatial_weight(),
             iterations: result.diagnostics.iterations,
             converged: result.diagnostics.converged,
             inertia: result.inertia,
-            mask_bits: export::mask_bits(result.n_segments),
+            mask_bits: export::mask_bits(&result),
             elapsed_ms: started.elapsed().as_secs_f64() * 1e3,
         };
         println!("{}", serde_json::to_string(&summary)?);

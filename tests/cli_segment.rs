@@ -254,3 +254,89 @@ fn bad_images_are_clear_errors() {
     assert_eq!(std::fs::read(&whole).unwrap(), before);
     assert!(!Path::new(out).exists(), "no mask after failures");
 }
+
+#[test]
+fn other_algorithms_segment_through_superpixels() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = bands(dir.path());
+    let mask = dir.path().join("mask.png");
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "segment",
+            path(&input),
+            "--out",
+            path(&mask),
+            "--summary-json",
+        ];
+        args.extend_from_slice(extra);
+        let output = clusterscope(&args);
+        assert!(
+            output.status.success(),
+            "{extra:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        (summary, image::open(&mask).unwrap().to_luma8())
+    };
+    // Ward on ~54 superpixels, cut at 3: one id per band, as k-means gives.
+    let (summary, ward) = run(&[
+        "--algo",
+        "agglomerative",
+        "--linkage",
+        "ward",
+        "--k",
+        "3",
+        "--superpixels",
+        "54",
+        "--space",
+        "lab",
+    ]);
+    assert_eq!(summary["algo"], "agglomerative");
+    assert_eq!(summary["superpixels"], 54);
+    assert_eq!(summary["n_segments"], 3);
+    assert_eq!(summary["n_noise"], 0);
+    let ids: Vec<u8> = (0..3).map(|b| ward.get_pixel(b * 30 + 15, 30)[0]).collect();
+    for (x, y, p) in ward.enumerate_pixels() {
+        assert_eq!(p[0], ids[(x / 30) as usize], "pixel {x},{y}");
+    }
+    assert!(ids[0] != ids[1] && ids[1] != ids[2] && ids[0] != ids[2]);
+    // DBSCAN with a radius inside a band's colour spread: the same three bands.
+    let (summary, dbscan) = run(&["--algo", "dbscan", "--eps", "5", "--min-points", "3"]);
+    assert_eq!(summary["n_segments"], 3);
+    assert_eq!(summary["n_noise"], 0);
+    assert_eq!(dbscan, ward, "DBSCAN and Ward agree on three flat bands");
+    // More core points needed than there are superpixels: every pixel is noise, which
+    // the mask writes as 255.
+    let (summary, noise) = run(&["--algo", "dbscan", "--eps", "5", "--min-points", "1000"]);
+    assert_eq!(summary["n_segments"], 0);
+    assert_eq!(summary["n_noise"], 90 * 60);
+    assert!(noise.pixels().all(|p| p[0] == 255));
+    // Parameters are checked and named.
+    let out = path(&mask);
+    let stderr = expect_error(&["segment", path(&input), "--algo", "dbscan", "--out", out]);
+    assert!(stderr.contains("--eps"), "{stderr}");
+    let stderr = expect_error(&[
+        "segment",
+        path(&input),
+        "--algo",
+        "agglomerative",
+        "--k",
+        "3",
+        "--distance",
+        "2",
+        "--out",
+        out,
+    ]);
+    assert!(stderr.contains("--distance"), "{stderr}");
+    let stderr = expect_error(&[
+        "segment",
+        path(&input),
+        "--algo",
+        "hdbscan",
+        "--superpixels",
+        "0",
+        "--out",
+        out,
+    ]);
+    assert!(stderr.contains("--superpixels"), "{stderr}");
+}

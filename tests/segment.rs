@@ -3,8 +3,13 @@
 
 mod common;
 
-use clusterscope::cluster::{BackendChoice, RunContext};
+use std::sync::Arc;
+
+use clusterscope::cluster::density::hdbscan::HdbscanParams;
+use clusterscope::cluster::hierarchy::{AgglomerativeParams, Cut, Linkage};
+use clusterscope::cluster::{AlgorithmParams, BackendChoice, NOISE, RunContext};
 use clusterscope::metrics::adjusted_rand_index;
+use clusterscope::segment::superpixels::{SuperpixelCache, SuperpixelKey, superpixels};
 use clusterscope::segment::{self, ColorSpace, SegmentAlgorithm, SegmentParams};
 use clusterscope::synthetic::regions_image;
 
@@ -139,4 +144,114 @@ fn slic_superpixels_are_connected_and_follow_region_edges() {
         &relabelled,
         &result.labels
     ));
+}
+
+fn on_superpixels(algorithm: AlgorithmParams, superpixels: usize) -> SegmentParams {
+    SegmentParams {
+        algorithm: SegmentAlgorithm::Superpixels,
+        space: ColorSpace::Lab,
+        superpixels,
+        cluster: Some(algorithm),
+        ..SegmentParams::default()
+    }
+}
+
+#[test]
+fn other_algorithms_on_superpixels_recover_flat_coloured_regions() {
+    let (image, truth) = regions_image(160, 120, 5, 6.0, 11);
+    let mut engine = clusterscope::cluster::Engine::cpu_only("test");
+    let context = RunContext::default();
+    let ward =
+        AlgorithmParams::Agglomerative(AgglomerativeParams::new(Linkage::Ward, Cut::Clusters(5)));
+    let result = segment::segment(
+        &mut engine,
+        &image,
+        &on_superpixels(ward, 300),
+        BackendChoice::Cpu,
+        &context,
+    )
+    .unwrap();
+    assert_eq!(result.n_segments, 5);
+    let ari = adjusted_rand_index(&truth, &result.labels);
+    assert!(ari > 0.97, "Ward on superpixels: ARI {ari}");
+    // HDBSCAN finds the regions itself; superpixels of mixed colour on region edges may
+    // be noise, but few.
+    let hdbscan = AlgorithmParams::Hdbscan(HdbscanParams::new(5));
+    let result = segment::segment(
+        &mut engine,
+        &image,
+        &on_superpixels(hdbscan, 300),
+        BackendChoice::Cpu,
+        &context,
+    )
+    .unwrap();
+    let clustered: Vec<usize> = (0..truth.len())
+        .filter(|&p| result.labels[p] != NOISE)
+        .collect();
+    let noise_share = 1.0 - clustered.len() as f64 / truth.len() as f64;
+    assert!(noise_share < 0.05, "noise share {noise_share}");
+    let ari = adjusted_rand_index(
+        &clustered.iter().map(|&p| truth[p]).collect::<Vec<_>>(),
+        &clustered
+            .iter()
+            .map(|&p| result.labels[p])
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(result.n_segments, 5);
+    assert!(ari > 0.97, "HDBSCAN on superpixels: ARI {ari}");
+}
+
+#[test]
+fn superpixel_hdbscan_on_the_gpu_equals_the_cpu() {
+    let hdbscan = AlgorithmParams::Hdbscan(HdbscanParams::new(5));
+    gpu_equals_cpu(
+        203,
+        117,
+        &on_superpixels(hdbscan, 150),
+        "superpixels + HDBSCAN",
+    );
+}
+
+#[test]
+fn superpixels_are_reused_while_only_their_clustering_changes() {
+    let (image, _) = regions_image(80, 60, 4, 6.0, 5);
+    let mut engine = clusterscope::cluster::Engine::cpu_only("test");
+    let context = RunContext::default();
+    let ward = |k| {
+        AlgorithmParams::Agglomerative(AgglomerativeParams::new(Linkage::Ward, Cut::Clusters(k)))
+    };
+    let params = on_superpixels(ward(3), 40);
+    let features = Arc::new(params.features(&image));
+    let mut cache = SuperpixelCache::default();
+    let mut computed = 0;
+    let mut get = |params: &SegmentParams, features: &Arc<_>, computed: &mut usize| {
+        let key = SuperpixelKey::new(params, 80, 60, BackendChoice::Cpu);
+        cache
+            .get_or_compute(features, key, || {
+                *computed += 1;
+                superpixels(
+                    &mut engine,
+                    features,
+                    80,
+                    60,
+                    params,
+                    BackendChoice::Cpu,
+                    &context,
+                )
+            })
+            .unwrap()
+    };
+    let first = get(&params, &features, &mut computed);
+    // Another cut, another algorithm: the same superpixels, not recomputed.
+    let again = get(&on_superpixels(ward(2), 40), &features, &mut computed);
+    assert!(Arc::ptr_eq(&first, &again));
+    assert_eq!(computed, 1);
+    // More superpixels, or new features (another image or colour space): recomputed.
+    let finer = on_superpixels(ward(3), 80);
+    get(&finer, &Arc::new(finer.features(&image)), &mut computed);
+    assert_eq!(computed, 2);
+    let copy = Arc::new(params.features(&image));
+    get(&params, &copy, &mut computed);
+    assert_eq!(computed, 3);
+    assert_eq!(first.means.n_rows, first.slic.n_segments);
 }

@@ -243,4 +243,36 @@ fn an_image_opens_segments_and_exports_its_mask() {
     let written = image::open(&mask).unwrap().to_luma8();
     let written: Vec<u32> = written.pixels().map(|p| p[0] as u32).collect();
     assert_eq!(written, labels, "the mask holds the legend's ids");
+
+    // Another engine algorithm through superpixels, chosen in the panel: Ward cut at 3.
+    harness.state_mut().settings.tree.n_clusters = 3;
+    harness
+        .get_by_label("Another algorithm on superpixels")
+        .click();
+    run_until(&mut harness, "the superpixel segmentation", |app| {
+        app.clustering
+            .as_ref()
+            .is_some_and(|c| c.result.diagnostics.adapter.contains("superpixels"))
+            && !app.clustering_pending
+    });
+    assert!(
+        harness
+            .query_all_by_label_contains("superpixels (about)")
+            .next()
+            .is_some()
+    );
+    let clustering = harness.state().clustering.as_ref().unwrap();
+    assert!(
+        clustering
+            .result
+            .diagnostics
+            .adapter
+            .starts_with("agglomerative on"),
+        "{}",
+        clustering.result.diagnostics.adapter
+    );
+    assert!(clusterscope::metrics::same_partition(
+        &clustering.result.labels,
+        &bands
+    ));
 }

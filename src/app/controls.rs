@@ -126,7 +126,7 @@ impl ClusterscopeApp {
                 }
             });
         combo.response.labelled_by(label.id);
-        params_changed |= self.algorithm_params_ui(ui);
+        params_changed |= self.algorithm_params_ui(ui, true);
         egui::Grid::new("backend-grid")
             .num_columns(2)
             .show(ui, |ui| {
@@ -193,8 +193,9 @@ fn labelled<T: egui::emath::Numeric>(
 }
 
 impl ClusterscopeApp {
-    /// The chosen algorithm's parameters; true when one changed.
-    fn algorithm_params_ui(&mut self, ui: &mut egui::Ui) -> bool {
+    /// The chosen algorithm's parameters; true when one changed. `structure_views`: the
+    /// bottom panel shows the algorithm's tree or plot (not for superpixels of an image).
+    pub(super) fn algorithm_params_ui(&mut self, ui: &mut egui::Ui, structure_views: bool) -> bool {
         let mut changed = false;
         let settings = &mut self.settings;
         match settings.algorithm {
@@ -250,7 +251,9 @@ impl ClusterscopeApp {
                             .text("clusters"),
                     )
                     .changed();
-                ui.weak("Or drag the cut line in the dendrogram below.");
+                if structure_views {
+                    ui.weak("Or drag the cut line in the dendrogram below.");
+                }
             }
             AlgorithmChoice::Dbscan => {
                 let density = &mut settings.density;
@@ -271,9 +274,12 @@ impl ClusterscopeApp {
                         changed |=
                             labelled(ui, "Min points", &mut density.min_points, 1..=1000, 0.2);
                     });
-                ui.weak(
-                    "Click the k-distance plot below to set eps. Moving eps re-cuts the same tree.",
-                );
+                if structure_views {
+                    ui.weak(
+                        "Click the k-distance plot below to set eps. Moving eps re-cuts the same \
+                         tree.",
+                    );
+                }
             }
             AlgorithmChoice::Hdbscan => {
                 let density = &mut settings.density;
@@ -381,7 +387,9 @@ impl ClusterscopeApp {
                         }
                         ui.end_row();
                     });
-                ui.weak("Drag the threshold line on the reachability plot below.");
+                if structure_views {
+                    ui.weak("Drag the threshold line on the reachability plot below.");
+                }
             }
         }
         changed

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use eframe::egui;
 
 use super::jobs::ImageExport;
+use super::settings::AlgorithmChoice;
 use super::{ClusterscopeApp, Selection};
 use crate::segment::export::OverlayStyle;
 use crate::segment::stats::{SegmentStats, label_stats};
@@ -319,6 +320,10 @@ impl ClusterscopeApp {
             let Some(&label) = clustering.result.labels.get(pixel as usize) else {
                 return;
             };
+            if label == crate::cluster::NOISE {
+                ui.label("noise: its superpixel joined no cluster");
+                return;
+            }
             let Some(stats) = self
                 .image_view
                 .stats
@@ -426,47 +431,81 @@ impl ClusterscopeApp {
         let mut params_changed = false;
         let params = &mut self.settings.segment;
         ui.heading("Segmentation");
-        ui.horizontal(|ui| {
-            for (algorithm, label, tip) in [
-                (
-                    SegmentAlgorithm::Kmeans,
-                    "k-means",
-                    "k colour clusters over the whole image",
-                ),
-                (
-                    SegmentAlgorithm::Slic,
-                    "SLIC superpixels",
-                    "about k compact, connected regions",
-                ),
-            ] {
-                if ui
-                    .selectable_value(&mut params.algorithm, algorithm, label)
-                    .on_hover_text(tip)
-                    .changed()
-                {
-                    // SLIC's spatial term depends on k (grid step), k-means' does not.
-                    params.spatial_weight = None;
-                    features_changed = true;
+        for (algorithm, label, tip) in [
+            (
+                SegmentAlgorithm::Kmeans,
+                "k-means",
+                "k colour clusters over every pixel",
+            ),
+            (
+                SegmentAlgorithm::Slic,
+                "SLIC superpixels",
+                "about k compact, connected regions",
+            ),
+            (
+                SegmentAlgorithm::Superpixels,
+                "Another algorithm on superpixels",
+                "agglomerative, divisive, DBSCAN, HDBSCAN or OPTICS on the mean colours of \
+                 SLIC superpixels",
+            ),
+        ] {
+            if ui
+                .radio_value(&mut params.algorithm, algorithm, label)
+                .on_hover_text(tip)
+                .changed()
+            {
+                // SLIC's spatial term depends on its region count, k-means' does not.
+                params.spatial_weight = None;
+                features_changed = true;
+                if algorithm == SegmentAlgorithm::Superpixels {
+                    if self.settings.algorithm == AlgorithmChoice::KMeans {
+                        self.settings.algorithm = AlgorithmChoice::Agglomerative;
+                    }
+                    // Superpixels are clustered in colour units (0–100 per axis), where a
+                    // radius meant for standardised tables would leave every one noise.
+                    let density = &mut self.settings.density;
+                    if density.eps < 1.0 {
+                        density.eps = SUPERPIXEL_EPS;
+                    }
                 }
             }
-        });
-        let k_range = match params.algorithm {
-            SegmentAlgorithm::Kmeans => 2..=64,
-            SegmentAlgorithm::Slic => 2..=5000,
-        };
-        params.k = params.k.clamp(*k_range.start(), *k_range.end());
-        let k = ui.add(
-            egui::Slider::new(&mut params.k, k_range)
-                .logarithmic(params.algorithm == SegmentAlgorithm::Slic)
-                .text(match params.algorithm {
-                    SegmentAlgorithm::Kmeans => "k (segments)",
-                    SegmentAlgorithm::Slic => "k (about, superpixels)",
-                }),
-        );
-        if k.changed() {
-            match params.algorithm {
-                SegmentAlgorithm::Kmeans => params_changed = true,
-                SegmentAlgorithm::Slic => features_changed = true,
+        }
+        let params = &mut self.settings.segment;
+        match params.algorithm {
+            SegmentAlgorithm::Kmeans | SegmentAlgorithm::Slic => {
+                let k_range = match params.algorithm {
+                    SegmentAlgorithm::Kmeans => 2..=64,
+                    _ => 2..=5000,
+                };
+                params.k = params.k.clamp(*k_range.start(), *k_range.end());
+                let slic = params.algorithm == SegmentAlgorithm::Slic;
+                let k = ui.add(
+                    egui::Slider::new(&mut params.k, k_range)
+                        .logarithmic(slic)
+                        .text(if slic {
+                            "k (about, superpixels)"
+                        } else {
+                            "k (segments)"
+                        }),
+                );
+                if k.changed() {
+                    // SLIC's grid step, and so its features, depend on k.
+                    if slic {
+                        features_changed = true;
+                    } else {
+                        params_changed = true;
+                    }
+                }
+            }
+            SegmentAlgorithm::Superpixels => {
+                params.superpixels = params.superpixels.clamp(50, 5000);
+                features_changed |= ui
+                    .add(
+                        egui::Slider::new(&mut params.superpixels, 50..=5000)
+                            .logarithmic(true)
+                            .text("superpixels (about)"),
+                    )
+                    .changed();
             }
         }
         ui.horizontal(|ui| {
@@ -487,7 +526,7 @@ impl ClusterscopeApp {
                 "spatial weight",
                 "0: colour only. 1: the image's longer side spans as much as one colour axis",
             ),
-            SegmentAlgorithm::Slic => (
+            SegmentAlgorithm::Slic | SegmentAlgorithm::Superpixels => (
                 0.0..=60.0,
                 "compactness",
                 "SLIC's m: higher gives rounder, more regular superpixels",
@@ -501,18 +540,39 @@ impl ClusterscopeApp {
             params.spatial_weight = Some(weight);
             features_changed = true;
         }
-        ui.weak(
-            "Every pixel is clustered. Other algorithms (DBSCAN, HDBSCAN, trees) are not offered \
-             per pixel: their cost grows faster than the pixel count.",
-        );
+        if params.algorithm == SegmentAlgorithm::Superpixels {
+            let superpixels = params.superpixels;
+            ui.separator();
+            let label = ui.label("Algorithm on the superpixels");
+            let combo = egui::ComboBox::from_id_salt("superpixel-algorithm")
+                .selected_text(self.settings.algorithm.label())
+                .show_ui(ui, |ui| {
+                    for choice in AlgorithmChoice::ALL {
+                        params_changed |= ui
+                            .selectable_value(&mut self.settings.algorithm, choice, choice.label())
+                            .changed();
+                    }
+                });
+            combo.response.labelled_by(label.id);
+            params_changed |= self.algorithm_params_ui(ui, false);
+            ui.weak(format!(
+                "Per pixel these algorithms would cost far more than an image's pixel count \
+                 allows, so SLIC first groups the pixels into about {superpixels} superpixels; \
+                 the algorithm clusters their mean colours (distances in colour units, 0–100 \
+                 per axis) and every pixel takes its superpixel's cluster. Noise stays \
+                 uncoloured."
+            ));
+        } else {
+            ui.weak(
+                "Every pixel is clustered. For DBSCAN, HDBSCAN, OPTICS or a tree, choose \
+                 \"Another algorithm on superpixels\": per pixel their cost grows faster than \
+                 the pixel count.",
+            );
+        }
         ui.separator();
         ui.horizontal(|ui| {
             ui.label("Backend");
-            for choice in [
-                crate::cluster::BackendChoice::Auto,
-                crate::cluster::BackendChoice::Gpu,
-                crate::cluster::BackendChoice::Cpu,
-            ] {
+            for choice in crate::cluster::BackendChoice::ALL {
                 if ui
                     .selectable_value(&mut self.settings.backend, choice, choice.label())
                     .changed()
@@ -528,6 +588,10 @@ impl ClusterscopeApp {
         }
     }
 }
+
+/// DBSCAN's radius when superpixels are first chosen: about the colour difference
+/// (CIELAB ΔE) people start to notice at a glance.
+const SUPERPIXEL_EPS: f64 = 4.0;
 
 /// Pixels (row-major indices) whose centres lie inside the closed polygon `path` (image
 /// coordinates, even-odd rule), by scanline filling: one pass over the polygon's rows.

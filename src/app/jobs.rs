@@ -220,6 +220,7 @@ impl Jobs {
             .spawn(move || {
                 let mut worker = Worker {
                     engine,
+                    superpixels: Default::default(),
                     render_device,
                     events: worker_events,
                     ctx: worker_ctx,
@@ -522,6 +523,8 @@ impl Jobs {
 /// The worker thread's state.
 struct Worker {
     engine: Engine,
+    /// The newest superpixels, reused while only the algorithm clustering them changes.
+    superpixels: segment::superpixels::SuperpixelCache,
     render_device: Option<wgpu::Device>,
     events: Sender<Event>,
     ctx: egui::Context,
@@ -555,25 +558,18 @@ impl Worker {
             progress_ctx.request_repaint();
         });
         let result = match &job.image {
-            Some(image) => segment::segment_features(
-                &mut self.engine,
-                &job.points,
-                image.width,
-                image.height,
-                &image.params,
-                job.backend,
-                &context,
-            )
-            .map(|s| Clustering {
-                labels: s.labels,
-                n_clusters: s.n_segments,
-                inertia: s.inertia,
-                probabilities: None,
-                outlier_scores: None,
-                structure: Default::default(),
-                diagnostics: s.diagnostics,
-                gpu_labels: None,
-            }),
+            Some(image) => self
+                .segment(&job.points, image, job.backend, &context)
+                .map(|s| Clustering {
+                    labels: s.labels,
+                    n_clusters: s.n_segments,
+                    inertia: s.inertia,
+                    probabilities: None,
+                    outlier_scores: None,
+                    structure: Default::default(),
+                    diagnostics: s.diagnostics,
+                    gpu_labels: None,
+                }),
             None => crate::cluster::run(
                 &mut self.engine,
                 &job.points,
@@ -596,6 +592,49 @@ impl Worker {
             result,
             render_labels,
         });
+    }
+
+    /// Segments an image's pixel `features`; superpixels come from the cache when only the
+    /// algorithm that clusters them changed.
+    fn segment(
+        &mut self,
+        features: &Arc<Matrix>,
+        image: &ImageRequest,
+        backend: BackendChoice,
+        context: &RunContext,
+    ) -> Result<segment::Segmentation, ClusterError> {
+        let params = &image.params;
+        let Some(algorithm) = params
+            .cluster
+            .as_ref()
+            .filter(|_| params.algorithm == segment::SegmentAlgorithm::Superpixels)
+        else {
+            return segment::segment_features(
+                &mut self.engine,
+                features,
+                image.width,
+                image.height,
+                params,
+                backend,
+                context,
+            );
+        };
+        params.check(features.n_rows)?;
+        let key =
+            segment::superpixels::SuperpixelKey::new(params, image.width, image.height, backend);
+        let engine = &mut self.engine;
+        let superpixels = self.superpixels.get_or_compute(features, key, || {
+            segment::superpixels::superpixels(
+                engine,
+                features,
+                image.width,
+                image.height,
+                params,
+                backend,
+                context,
+            )
+        })?;
+        segment::superpixels::cluster_superpixels(engine, &superpixels, algorithm, backend, context)
     }
 
     /// The labels for the point renderer: GPU k-means' own buffers when it ran on the

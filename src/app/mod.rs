@@ -380,7 +380,10 @@ impl ClusterscopeApp {
         let image = self.image().map(|image| jobs::ImageRequest {
             width: image.width,
             height: image.height,
-            params: self.settings.segment.clone(),
+            params: crate::segment::SegmentParams {
+                cluster: Some(self.settings.algorithm_params()),
+                ..self.settings.segment.clone()
+            },
         });
         self.jobs.cluster(
             Arc::clone(&prepared.points),

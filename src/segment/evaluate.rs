@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 
 use super::{ColorSpace, SegmentAlgorithm, SegmentParams, load_image, segment};
-use crate::cluster::{BackendChoice, Engine, RunContext};
+use crate::cluster::hierarchy::{AgglomerativeParams, Cut, Linkage};
+use crate::cluster::{AlgorithmParams, BackendChoice, Engine, RunContext};
 
 /// One way of segmenting that the evaluation scores.
 #[derive(Clone, Debug)]
@@ -19,7 +20,7 @@ pub struct Setting {
     pub spatial_weight: Option<f64>,
 }
 
-pub const SETTINGS: [Setting; 4] = [
+pub const SETTINGS: [Setting; 5] = [
     Setting {
         name: "kmeans rgb",
         algorithm: SegmentAlgorithm::Kmeans,
@@ -44,6 +45,12 @@ pub const SETTINGS: [Setting; 4] = [
         space: ColorSpace::Lab,
         spatial_weight: None,
     },
+    Setting {
+        name: "ward on 2000 superpixels lab",
+        algorithm: SegmentAlgorithm::Superpixels,
+        space: ColorSpace::Lab,
+        spatial_weight: None,
+    },
 ];
 
 impl Setting {
@@ -53,6 +60,11 @@ impl Setting {
             k,
             space: self.space,
             spatial_weight: self.spatial_weight,
+            // Superpixel settings: Ward on the superpixels' mean colours, cut at k.
+            cluster: Some(AlgorithmParams::Agglomerative(AgglomerativeParams::new(
+                Linkage::Ward,
+                Cut::Clusters(k),
+            ))),
             ..SegmentParams::default()
         }
     }

@@ -78,9 +78,11 @@ pub fn overlay_rgb(
     out
 }
 
-/// Bits per mask pixel: 8 while every id fits in a byte, else 16.
-pub fn mask_bits(n_segments: usize) -> u8 {
-    if n_segments <= 256 { 8 } else { 16 }
+/// Bits per mask pixel: 8 while every id fits in a byte, else 16. Noise (pixels of no
+/// segment) takes the largest value, 255 or 65535, so it needs one id more.
+pub fn mask_bits(segmentation: &Segmentation) -> u8 {
+    let ids = segmentation.n_segments + super::superpixels::has_noise(segmentation) as usize;
+    if ids <= 256 { 8 } else { 16 }
 }
 
 fn write_png(
@@ -99,14 +101,15 @@ fn write_png(
     })
 }
 
-/// Writes the label mask: pixel value = segment id.
+/// Writes the label mask: pixel value = segment id; noise 255 (8-bit) or 65535 (16-bit).
 pub fn write_mask(
     segmentation: &Segmentation,
     output: &Path,
     input: Option<&Path>,
 ) -> Result<(), DataError> {
     let (width, height) = (segmentation.width, segmentation.height);
-    if mask_bits(segmentation.n_segments) == 8 {
+    // `NOISE` (u32::MAX) truncates to the largest value of either depth.
+    if mask_bits(segmentation) == 8 {
         let bytes: Vec<u8> = segmentation.labels.iter().map(|&l| l as u8).collect();
         write_png(output, input, &bytes, width, height, ExtendedColorType::L8)
     } else {

@@ -1,6 +1,7 @@
 //! Pixel segmentation: an image's pixels become feature vectors (colour space, optionally
-//! x/y), clustered by the engine's k-means passes or by SLIC superpixels (GPU passes with
-//! a CPU twin). Exports: label mask, coloured overlay, per-segment table.
+//! x/y), clustered by the engine's k-means passes, by SLIC superpixels (GPU passes with
+//! a CPU twin), or by any engine algorithm on SLIC superpixels' mean colours. Exports:
+//! label mask, coloured overlay, per-segment table.
 
 pub mod evaluate;
 pub mod export;
@@ -8,6 +9,7 @@ pub mod features;
 pub mod image_io;
 pub mod slic;
 pub mod stats;
+pub mod superpixels;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -18,12 +20,14 @@ pub use features::{ColorSpace, Spatial, pixel_features};
 pub use image_io::{ImageError, PixelImage, load_image};
 
 use crate::cluster::kmeans::{self, KMeansParams};
-use crate::cluster::{Backend, BackendChoice, ClusterError, Engine, RunContext, RunDiagnostics};
+use crate::cluster::{
+    AlgorithmParams, Backend, BackendChoice, ClusterError, Engine, RunContext, RunDiagnostics,
+};
 use crate::gpu::GpuError;
 use crate::matrix::Matrix;
 
 /// How pixels are grouped.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SegmentAlgorithm {
     /// k colour clusters (segments need not be connected).
@@ -31,6 +35,9 @@ pub enum SegmentAlgorithm {
     Kmeans,
     /// About k compact, connected superpixels.
     Slic,
+    /// [`SegmentParams::cluster`] (any engine algorithm) on the mean colours of about
+    /// [`SegmentParams::superpixels`] SLIC superpixels.
+    Superpixels,
 }
 
 impl SegmentAlgorithm {
@@ -38,6 +45,7 @@ impl SegmentAlgorithm {
         match self {
             SegmentAlgorithm::Kmeans => "kmeans",
             SegmentAlgorithm::Slic => "slic",
+            SegmentAlgorithm::Superpixels => "superpixels",
         }
     }
 
@@ -45,7 +53,7 @@ impl SegmentAlgorithm {
     pub fn default_spatial_weight(self) -> f64 {
         match self {
             SegmentAlgorithm::Kmeans => 0.0,
-            SegmentAlgorithm::Slic => 10.0,
+            SegmentAlgorithm::Slic | SegmentAlgorithm::Superpixels => 10.0,
         }
     }
 
@@ -53,7 +61,7 @@ impl SegmentAlgorithm {
     pub fn default_max_iterations(self) -> usize {
         match self {
             SegmentAlgorithm::Kmeans => 300,
-            SegmentAlgorithm::Slic => 10,
+            SegmentAlgorithm::Slic | SegmentAlgorithm::Superpixels => 10,
         }
     }
 }
@@ -72,6 +80,12 @@ pub struct SegmentParams {
     pub seed: u64,
     pub max_iterations: Option<usize>,
     pub tolerance: f64,
+    /// [`SegmentAlgorithm::Superpixels`]: about how many SLIC superpixels to cluster.
+    pub superpixels: usize,
+    /// [`SegmentAlgorithm::Superpixels`]: the algorithm that clusters them (the window
+    /// fills it from its own algorithm settings, so it is not saved here).
+    #[serde(skip)]
+    pub cluster: Option<AlgorithmParams>,
 }
 
 impl Default for SegmentParams {
@@ -84,6 +98,8 @@ impl Default for SegmentParams {
             seed: 42,
             max_iterations: None,
             tolerance: 1e-4,
+            superpixels: superpixels::DEFAULT_SUPERPIXELS,
+            cluster: None,
         }
     }
 }
@@ -105,19 +121,26 @@ impl SegmentParams {
     /// Checks every field for an image of `n_pixels`; messages name the CLI flag.
     pub fn check(&self, n_pixels: usize) -> Result<(), ClusterError> {
         let bad = |message: String| Err(ClusterError::Parameter(message));
-        if self.k == 0 {
-            return bad("--k must be at least 1".into());
+        let (count, flag) = match self.algorithm {
+            SegmentAlgorithm::Superpixels => (self.superpixels, "--superpixels"),
+            _ => (self.k, "--k"),
+        };
+        if count == 0 {
+            return bad(format!("{flag} must be at least 1"));
         }
-        if self.k > n_pixels {
+        if count > n_pixels {
             return bad(format!(
-                "--k {} exceeds the image's {n_pixels} pixels",
-                self.k
+                "{flag} {count} exceeds the image's {n_pixels} pixels"
             ));
         }
-        if self.k > MAX_SEGMENTS {
+        if count > MAX_SEGMENTS {
             return bad(format!(
-                "--k {} is over {MAX_SEGMENTS}, the most a 16-bit label mask can hold",
-                self.k
+                "{flag} {count} is over {MAX_SEGMENTS}, the most a 16-bit label mask can hold"
+            ));
+        }
+        if self.algorithm == SegmentAlgorithm::Superpixels && self.cluster.is_none() {
+            return Err(ClusterError::Internal(
+                "superpixel segmentation without an algorithm to cluster them".into(),
             ));
         }
         let weight = self.spatial_weight();
@@ -143,8 +166,12 @@ impl SegmentParams {
         let weight = self.spatial_weight();
         match self.algorithm {
             SegmentAlgorithm::Kmeans => Spatial::from_weight(weight, width, height),
-            SegmentAlgorithm::Slic => {
-                let step = slic::SlicGrid::new(width, height, self.k).step();
+            SegmentAlgorithm::Slic | SegmentAlgorithm::Superpixels => {
+                let regions = match self.algorithm {
+                    SegmentAlgorithm::Superpixels => self.superpixels,
+                    _ => self.k,
+                };
+                let step = slic::SlicGrid::new(width, height, regions).step();
                 Spatial {
                     scale: (weight / step) as f32,
                 }
@@ -158,7 +185,8 @@ impl SegmentParams {
     }
 }
 
-/// A label per pixel, `0..n_segments`, row-major.
+/// A label per pixel, `0..n_segments`, row-major; [`crate::cluster::NOISE`] where a
+/// density algorithm on superpixels left a superpixel unclustered.
 #[derive(Clone, Debug)]
 pub struct Segmentation {
     pub width: u32,
@@ -229,6 +257,16 @@ pub fn segment_features(
         }
         SegmentAlgorithm::Slic => {
             run_slic(engine, features, width, height, params, backend, context)?
+        }
+        SegmentAlgorithm::Superpixels => {
+            let superpixels = superpixels::superpixels(
+                engine, features, width, height, params, backend, context,
+            )?;
+            let algorithm = params
+                .cluster
+                .as_ref()
+                .ok_or_else(|| ClusterError::Internal("superpixels without an algorithm".into()))?;
+            superpixels::cluster_superpixels(engine, &superpixels, algorithm, backend, context)?
         }
     };
     segmentation.diagnostics.elapsed_ms = started.elapsed().as_secs_f64() * 1e3;
