@@ -1,6 +1,7 @@
 // Point cloud: each point becomes a screen-aligned quad (6 vertices, one instance per
 // point). Positions and labels are read from the storage buffers the compute passes
-// wrote; colours come from a palette indexed by label.
+// wrote; colours come from a palette indexed by label. Large clouds and density mode are
+// splatted by a compute pass instead (points_splat.wgsl, points_resolve.wgsl).
 
 struct View {
     // clip = position * scale + offset
@@ -19,9 +20,10 @@ struct View {
     unlabeled_color: vec4<f32>,
     // Density tone map: intensity = 1 - exp(-count * gain).
     gain: f32,
-    _pad0: f32,
-    _pad1: f32,
-    _pad2: f32,
+    // Splatting: point keys rank rows by `row >> priority_shift` (14 bits).
+    priority_shift: u32,
+    // The view's size in pixels (splatting).
+    viewport_size: vec2<f32>,
 };
 
 struct Batch {
@@ -35,6 +37,9 @@ const NOISE: u32 = 0xffffffffu;
 const FLAG_SELECTION: u32 = 1u;
 const FLAG_LABELS: u32 = 2u;
 const FLAG_SRGB: u32 = 4u;
+// Short labels in splat point keys.
+const KEY_NOISE: u32 = 0xffffu;
+const KEY_UNLABELED: u32 = 0xfffeu;
 
 @group(0) @binding(0) var<uniform> view: View;
 @group(0) @binding(1) var<storage, read> colors: array<vec4<f32>>;
@@ -58,6 +63,11 @@ fn to_linear(c: vec3<f32>) -> vec3<f32> {
     return select(high, low, c <= vec3<f32>(0.04045));
 }
 
+// Outside the selection: faded, so the selected rows stand out.
+fn faded(color: vec4<f32>) -> vec4<f32> {
+    return vec4<f32>(mix(color.rgb, vec3<f32>(0.5), 0.6), color.a * 0.25);
+}
+
 fn point_color(row: u32, label: u32) -> vec4<f32> {
     var color = view.unlabeled_color;
     var scale = 1.0;
@@ -71,8 +81,7 @@ fn point_color(row: u32, label: u32) -> vec4<f32> {
     if (view.flags & FLAG_SELECTION) != 0u {
         let bit = (selected[row / 32u] >> (row % 32u)) & 1u;
         if bit == 0u {
-            // Outside the selection: faded, so the selected rows stand out.
-            color = vec4<f32>(mix(color.rgb, vec3<f32>(0.5), 0.6), color.a * 0.25);
+            color = faded(color);
         }
     }
     return color;
@@ -128,14 +137,4 @@ fn fs_points(in: VertexOut) -> @location(0) vec4<f32> {
         rgb = to_linear(rgb);
     }
     return vec4<f32>(rgb * alpha, alpha);
-}
-
-// Density mode, pass 1: add each point's colour and a count of one into a float target.
-@fragment
-fn fs_accumulate(in: VertexOut) -> @location(0) vec4<f32> {
-    let weight = in.color.a * coverage(in);
-    if weight <= 0.0 {
-        discard;
-    }
-    return vec4<f32>(in.color.rgb * weight, weight);
 }

@@ -314,6 +314,12 @@ pub enum BenchAlgorithm {
         /// Additive accumulation + tone map instead of plain points.
         #[arg(long)]
         density: bool,
+        /// How plain points are drawn (auto: quads below 100,000 points, splats above).
+        #[arg(long, value_enum, default_value = "auto")]
+        draw: crate::render::Rasterization,
+        /// Point diameter in pixels.
+        #[arg(long = "point-size", default_value_t = 2.0)]
+        point_size: f32,
         #[arg(long, default_value_t = 1280)]
         width: u32,
         #[arg(long, default_value_t = 800)]
@@ -432,6 +438,8 @@ pub fn run(command: Command) -> anyhow::Result<()> {
                 n,
                 frames,
                 density,
+                draw,
+                point_size,
                 width,
                 height,
                 k,
@@ -445,6 +453,8 @@ pub fn run(command: Command) -> anyhow::Result<()> {
                 k,
                 backend,
                 seed,
+                rasterization: draw,
+                point_size,
             }),
             BenchAlgorithm::Segment {
                 size,

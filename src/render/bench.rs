@@ -18,6 +18,8 @@ pub struct RenderBench {
     pub k: usize,
     pub backend: BackendChoice,
     pub seed: u64,
+    pub rasterization: super::Rasterization,
+    pub point_size: f32,
 }
 
 const FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
@@ -58,7 +60,7 @@ pub fn run(bench: &RenderBench) -> anyhow::Result<()> {
         })
         .collect();
     let style = PointStyle {
-        point_size_px: 2.0,
+        point_size_px: bench.point_size,
         opacity: 0.8,
         density: bench.density,
         gain: 0.15,
@@ -66,6 +68,7 @@ pub fn run(bench: &RenderBench) -> anyhow::Result<()> {
         noise_color: [0.6, 0.6, 0.6, 1.0],
         unlabeled_color: [0.5, 0.5, 0.5, 1.0],
         selection: None,
+        rasterization: bench.rasterization,
     };
     let mut request = ViewRequest {
         view_id: 1,
@@ -117,11 +120,24 @@ pub fn run(bench: &RenderBench) -> anyhow::Result<()> {
     // Warm-up: pipelines, bind groups, first touch of the buffers.
     frame(&mut renderer, &request)?;
     frame(&mut renderer, &request)?;
+    // Panning: the bounds move every frame, so every frame draws every point again.
+    let base = request.bounds;
+    let step = (base[2] - base[0]) * 1e-3;
+    let started = Instant::now();
+    for i in 0..bench.frames {
+        let shift = step * (i % 2) as f64;
+        request.bounds = [base[0] + shift, base[1], base[2] + shift, base[3]];
+        frame(&mut renderer, &request)?;
+    }
+    let frame_ms = started.elapsed().as_secs_f64() * 1000.0 / bench.frames as f64;
+    // Still: the same view again (a hover elsewhere repaints the window); splats are kept.
+    request.bounds = base;
+    frame(&mut renderer, &request)?;
     let started = Instant::now();
     for _ in 0..bench.frames {
         frame(&mut renderer, &request)?;
     }
-    let frame_ms = started.elapsed().as_secs_f64() * 1000.0 / bench.frames as f64;
+    let still_ms = started.elapsed().as_secs_f64() * 1000.0 / bench.frames as f64;
 
     // Slider to frame: a new k-means request (k changes, fresh initialisation), its labels
     // handed to the renderer (shared buffers on the GPU backend, an upload on the CPU one),
@@ -151,15 +167,21 @@ pub fn run(bench: &RenderBench) -> anyhow::Result<()> {
     frame(&mut renderer, &request)?;
     let slider_ms = started.elapsed().as_secs_f64() * 1000.0;
     println!(
-        "render adapter=\"{}\" n={} size={}x{} density={} backend={}",
+        "render adapter=\"{}\" n={} size={}x{} point_size={} density={} draw={:?} backend={}",
         context.adapter_name(),
         bench.n,
         bench.size[0],
         bench.size[1],
+        bench.point_size,
         bench.density,
+        bench.rasterization,
         result.diagnostics.backend.name()
     );
-    println!("frame_ms: {frame_ms:.2} fps: {:.1}", 1000.0 / frame_ms);
+    println!(
+        "frame_ms: {frame_ms:.2} fps: {:.1} (panning: every point drawn each frame)",
+        1000.0 / frame_ms
+    );
+    println!("still_frame_ms: {still_ms:.2} (same view again)");
     println!(
         "slider_to_frame_ms: {slider_ms:.1} (k-means k={} {} iterations {clustered_ms:.1} ms)",
         bench.k, result.diagnostics.iterations

@@ -13,4 +13,6 @@ mod point_renderer;
 
 pub use callback::{PointCloudCallback, install};
 pub use point_cloud::PointCloud;
-pub use point_renderer::{PointRenderer, PointStyle, RenderStats, ViewRequest};
+pub use point_renderer::{
+    PointRenderer, PointStyle, Rasterization, RenderStats, SPLAT_MIN_POINTS, ViewRequest,
+};

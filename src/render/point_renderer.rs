@@ -1,9 +1,12 @@
 //! Pipelines and per-view GPU state of the point-cloud renderer.
 //!
-//! Normal mode draws round points with premultiplied alpha straight into the target.
-//! Density mode first adds every point's colour and a count of one into a float texture
-//! the size of the view, then tone-maps it into the target, so a million overlapping
-//! points show where they pile up instead of a solid blob.
+//! Small clouds are drawn as quads: round points with premultiplied alpha straight into the
+//! target. Large clouds are splatted: a compute pass writes each point's footprint into
+//! four words per view pixel (the last row covering a pixel wins, as blending in row order
+//! would show), and one triangle over the view resolves them. On a software rasteriser
+//! (lavapipe) setting up two triangles per point dominates a frame; the splat costs a few
+//! stores per point instead. Density mode always splats: colour and weight sums per pixel,
+//! tone-mapped, so a million overlapping points show where they pile up.
 
 use std::collections::HashMap;
 use std::num::NonZeroU64;
@@ -15,8 +18,16 @@ use super::point_cloud::PointCloud;
 use crate::gpu::wgpu;
 
 const SHADER: &str = include_str!("../../shaders/points.wgsl");
-const TONEMAP_SHADER: &str = include_str!("../../shaders/points_tonemap.wgsl");
-const ACCUMULATION_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba16Float;
+const SPLAT_SHADER: &str = include_str!("../../shaders/points_splat.wgsl");
+const RESOLVE_SHADER: &str = include_str!("../../shaders/points_resolve.wgsl");
+/// Words per view pixel in the splat buffer: one for plain points, four for density.
+const CELL_WORDS: u64 = 4;
+/// Invocations per splat workgroup (as in points_splat.wgsl).
+const SPLAT_WORKGROUP: u32 = 64;
+/// Most workgroups per dispatch dimension (WebGPU's default limit).
+const MAX_GROUPS_PER_DIMENSION: u32 = 65_535;
+/// From this many points, [`Rasterization::Auto`] splats.
+pub const SPLAT_MIN_POINTS: usize = 100_000;
 
 const FLAG_SELECTION: u32 = 1;
 const FLAG_LABELS: u32 = 2;
@@ -36,6 +47,44 @@ pub struct PointStyle {
     pub unlabeled_color: [f32; 4],
     /// One bit per row (bit `row % 32` of word `row / 32`); rows outside are faded.
     pub selection: Option<Arc<Vec<u32>>>,
+    pub rasterization: Rasterization,
+}
+
+/// How plain (non-density) points reach the target.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Rasterization {
+    /// Quads below [`SPLAT_MIN_POINTS`], splats from there.
+    #[default]
+    Auto,
+    /// Two triangles per point: soft edges, translucent points blend over each other.
+    Quads,
+    /// A compute pass per frame: hard edges, the last row on a pixel wins.
+    Splats,
+}
+
+/// What a view draws this frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum DrawKind {
+    Quads,
+    SplatPoints,
+    SplatDensity,
+}
+
+impl DrawKind {
+    fn of(request: &ViewRequest) -> Self {
+        let style = &request.style;
+        if style.density {
+            return DrawKind::SplatDensity;
+        }
+        match style.rasterization {
+            Rasterization::Quads => DrawKind::Quads,
+            Rasterization::Splats => DrawKind::SplatPoints,
+            Rasterization::Auto if request.cloud.n_points >= SPLAT_MIN_POINTS => {
+                DrawKind::SplatPoints
+            }
+            Rasterization::Auto => DrawKind::Quads,
+        }
+    }
 }
 
 /// One view to draw: which cloud, how, and where.
@@ -62,10 +111,12 @@ pub struct RenderStats {
     pub cloud_rebinds: u64,
     /// Palette uploads (a few hundred bytes each).
     pub color_uploads: u64,
+    /// Frames whose splat compute pass ran (the others reused the last one's pixels).
+    pub splat_passes: u64,
 }
 
 #[repr(C)]
-#[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+#[derive(Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
 struct ViewUniform {
     scale: [f32; 2],
     offset: [f32; 2],
@@ -78,7 +129,8 @@ struct ViewUniform {
     noise_color: [f32; 4],
     unlabeled_color: [f32; 4],
     gain: f32,
-    _pad: [f32; 3],
+    priority_shift: u32,
+    viewport_size: [f32; 2],
 }
 
 #[repr(C)]
@@ -98,14 +150,29 @@ struct ViewState {
     selection_source: Option<Arc<Vec<u32>>>,
     view_group: Option<wgpu::BindGroup>,
     batch_groups: Vec<(wgpu::BindGroup, u32)>,
-    accumulation: Option<Accumulation>,
+    splat: Option<SplatTarget>,
+    /// What the splat buffer holds, so an unchanged view is not splatted again.
+    splatted: Option<SplatKey>,
     flags: u32,
 }
 
-struct Accumulation {
+/// Up to four words per view pixel, written by the splat pass and read by the resolve pass.
+struct SplatTarget {
     size: [u32; 2],
-    view: wgpu::TextureView,
-    group: wgpu::BindGroup,
+    cells: wgpu::Buffer,
+    write_group: wgpu::BindGroup,
+    read_group: wgpu::BindGroup,
+}
+
+/// Everything a splat depends on: the cloud, the view uniform (bounds, sizes, flags,
+/// colours of noise), the palette and the selection.
+#[derive(Clone, PartialEq)]
+struct SplatKey {
+    kind: DrawKind,
+    cloud: u64,
+    uniform: ViewUniform,
+    colors: usize,
+    selection: Option<usize>,
 }
 
 /// Pipelines (built once) and the GPU state of each view.
@@ -113,20 +180,30 @@ pub struct PointRenderer {
     target_format: wgpu::TextureFormat,
     view_layout: wgpu::BindGroupLayout,
     batch_layout: wgpu::BindGroupLayout,
-    texture_layout: wgpu::BindGroupLayout,
+    splat_write_layout: wgpu::BindGroupLayout,
+    splat_read_layout: wgpu::BindGroupLayout,
     points: wgpu::RenderPipeline,
-    accumulate: wgpu::RenderPipeline,
-    tonemap: wgpu::RenderPipeline,
+    splat: SplatPipelines,
+    resolve_points: wgpu::RenderPipeline,
+    resolve_density: wgpu::RenderPipeline,
     views: HashMap<u64, ViewState>,
     pub stats: RenderStats,
 }
 
 fn storage_entry(binding: u32, visibility: wgpu::ShaderStages) -> wgpu::BindGroupLayoutEntry {
+    storage_access_entry(binding, visibility, true)
+}
+
+fn storage_access_entry(
+    binding: u32,
+    visibility: wgpu::ShaderStages,
+    read_only: bool,
+) -> wgpu::BindGroupLayoutEntry {
     wgpu::BindGroupLayoutEntry {
         binding,
         visibility,
         ty: wgpu::BindingType::Buffer {
-            ty: wgpu::BufferBindingType::Storage { read_only: true },
+            ty: wgpu::BufferBindingType::Storage { read_only },
             has_dynamic_offset: false,
             min_binding_size: None,
         },
@@ -151,76 +228,70 @@ fn premultiplied_blend() -> wgpu::BlendState {
     wgpu::BlendState::PREMULTIPLIED_ALPHA_BLENDING
 }
 
-fn additive_blend() -> wgpu::BlendState {
-    let add = wgpu::BlendComponent {
-        src_factor: wgpu::BlendFactor::One,
-        dst_factor: wgpu::BlendFactor::One,
-        operation: wgpu::BlendOperation::Add,
-    };
-    wgpu::BlendState {
-        color: add,
-        alpha: add,
-    }
-}
-
 impl PointRenderer {
     /// Builds the pipelines for drawing into `target_format` (no MSAA, no depth: as egui).
     pub fn new(device: &wgpu::Device, target_format: wgpu::TextureFormat) -> Self {
-        let both = wgpu::ShaderStages::VERTEX | wgpu::ShaderStages::FRAGMENT;
+        let all = wgpu::ShaderStages::VERTEX_FRAGMENT | wgpu::ShaderStages::COMPUTE;
+        let points_data = wgpu::ShaderStages::VERTEX | wgpu::ShaderStages::COMPUTE;
         let view_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("points::view"),
             entries: &[
-                uniform_entry(0, both),
-                storage_entry(1, wgpu::ShaderStages::VERTEX),
-                storage_entry(2, wgpu::ShaderStages::VERTEX),
+                uniform_entry(0, all),
+                // Palette and selection: the resolve pass colours splatted pixels.
+                storage_entry(1, all),
+                storage_entry(2, all),
             ],
         });
         let batch_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("points::batch"),
             entries: &[
-                uniform_entry(0, wgpu::ShaderStages::VERTEX),
-                storage_entry(1, wgpu::ShaderStages::VERTEX),
-                storage_entry(2, wgpu::ShaderStages::VERTEX),
+                uniform_entry(0, points_data),
+                storage_entry(1, points_data),
+                storage_entry(2, points_data),
             ],
         });
-        let texture_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("points::accumulated"),
-            entries: &[wgpu::BindGroupLayoutEntry {
-                binding: 0,
-                visibility: wgpu::ShaderStages::FRAGMENT,
-                ty: wgpu::BindingType::Texture {
-                    sample_type: wgpu::TextureSampleType::Float { filterable: false },
-                    view_dimension: wgpu::TextureViewDimension::D2,
-                    multisampled: false,
-                },
-                count: None,
-            }],
+        let splat_write_layout =
+            device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+                label: Some("points::splat"),
+                entries: &[storage_access_entry(0, wgpu::ShaderStages::COMPUTE, false)],
+            });
+        let splat_read_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("points::resolve"),
+            entries: &[storage_entry(0, wgpu::ShaderStages::FRAGMENT)],
         });
         let points_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
             label: Some("points"),
             bind_group_layouts: &[Some(&view_layout), Some(&batch_layout)],
             immediate_size: 0,
         });
-        let tonemap_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-            label: Some("points::tonemap"),
-            bind_group_layouts: &[Some(&view_layout), None, Some(&texture_layout)],
+        let splat_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("points::splat"),
+            bind_group_layouts: &[
+                Some(&view_layout),
+                Some(&batch_layout),
+                Some(&splat_write_layout),
+            ],
             immediate_size: 0,
         });
-        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some("points"),
-            source: wgpu::ShaderSource::Wgsl(SHADER.into()),
+        let resolve_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("points::resolve"),
+            bind_group_layouts: &[Some(&view_layout), None, Some(&splat_read_layout)],
+            immediate_size: 0,
         });
-        let tonemap_module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some("points::tonemap"),
-            source: wgpu::ShaderSource::Wgsl(format!("{SHADER}\n{TONEMAP_SHADER}").into()),
-        });
+        let module = |label: &str, source: String| {
+            device.create_shader_module(wgpu::ShaderModuleDescriptor {
+                label: Some(label),
+                source: wgpu::ShaderSource::Wgsl(source.into()),
+            })
+        };
+        let points_module = module("points", SHADER.to_string());
+        let splat_module = module("points::splat", format!("{SHADER}\n{SPLAT_SHADER}"));
+        let resolve_module = module("points::resolve", format!("{SHADER}\n{RESOLVE_SHADER}"));
         let pipeline = |label: &str,
                         layout: &wgpu::PipelineLayout,
                         module: &wgpu::ShaderModule,
                         vertex: &str,
-                        fragment: &str,
-                        format: wgpu::TextureFormat,
-                        blend: wgpu::BlendState| {
+                        fragment: &str| {
             device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
                 label: Some(label),
                 layout: Some(layout),
@@ -238,8 +309,8 @@ impl PointRenderer {
                     entry_point: Some(fragment),
                     compilation_options: Default::default(),
                     targets: &[Some(wgpu::ColorTargetState {
-                        format,
-                        blend: Some(blend),
+                        format: target_format,
+                        blend: Some(premultiplied_blend()),
                         write_mask: wgpu::ColorWrites::ALL,
                     })],
                 }),
@@ -247,41 +318,47 @@ impl PointRenderer {
                 cache: None,
             })
         };
-        let points = pipeline(
-            "points::draw",
-            &points_layout,
-            &module,
-            "vs_main",
-            "fs_points",
-            target_format,
-            premultiplied_blend(),
-        );
-        let accumulate = pipeline(
-            "points::accumulate",
-            &points_layout,
-            &module,
-            "vs_main",
-            "fs_accumulate",
-            ACCUMULATION_FORMAT,
-            additive_blend(),
-        );
-        let tonemap = pipeline(
-            "points::tonemap",
-            &tonemap_layout,
-            &tonemap_module,
-            "vs_fullscreen",
-            "fs_tonemap",
-            target_format,
-            premultiplied_blend(),
-        );
+        let compute = |entry_point: &str| {
+            device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(entry_point),
+                layout: Some(&splat_layout),
+                module: &splat_module,
+                entry_point: Some(entry_point),
+                compilation_options: Default::default(),
+                cache: None,
+            })
+        };
         Self {
             target_format,
+            points: pipeline(
+                "points::draw",
+                &points_layout,
+                &points_module,
+                "vs_main",
+                "fs_points",
+            ),
+            splat: SplatPipelines {
+                points: compute("cs_points"),
+                density: compute("cs_density"),
+            },
+            resolve_points: pipeline(
+                "points::resolve",
+                &resolve_layout,
+                &resolve_module,
+                "vs_fullscreen",
+                "fs_resolve_points",
+            ),
+            resolve_density: pipeline(
+                "points::resolve_density",
+                &resolve_layout,
+                &resolve_module,
+                "vs_fullscreen",
+                "fs_resolve_density",
+            ),
             view_layout,
             batch_layout,
-            texture_layout,
-            points,
-            accumulate,
-            tonemap,
+            splat_write_layout,
+            splat_read_layout,
             views: HashMap::new(),
             stats: RenderStats::default(),
         }
@@ -365,38 +442,79 @@ impl PointRenderer {
         }
         let uniform = view_uniform(request, state.flags, self.target_format.is_srgb());
         queue.write_buffer(&state.uniform, 0, bytemuck::bytes_of(&uniform));
-        if style.density {
-            let size = [request.viewport_px[0].max(1), request.viewport_px[1].max(1)];
-            if state.accumulation.as_ref().is_none_or(|a| a.size != size) {
-                state.accumulation = Some(Accumulation::new(device, &self.texture_layout, size));
-            }
-            let accumulation = state.accumulation.as_ref().expect("just made");
-            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-                label: Some("points::accumulate"),
-                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                    view: &accumulation.view,
-                    depth_slice: None,
-                    resolve_target: None,
-                    ops: wgpu::Operations {
-                        load: wgpu::LoadOp::Clear(wgpu::Color::TRANSPARENT),
-                        store: wgpu::StoreOp::Store,
-                    },
-                })],
-                ..Default::default()
-            });
-            pass.set_pipeline(&self.accumulate);
-            pass.set_bind_group(0, state.view_group.as_ref(), &[]);
-            for (group, n_rows) in &state.batch_groups {
-                pass.set_bind_group(1, group, &[]);
-                pass.draw(0..6, 0..*n_rows);
-            }
+        let kind = DrawKind::of(request);
+        if kind == DrawKind::Quads {
+            state.splat = None;
+            state.splatted = None;
         } else {
-            state.accumulation = None;
+            let key = SplatKey {
+                kind,
+                cloud: request.cloud.id,
+                uniform,
+                colors: Arc::as_ptr(&style.colors) as usize,
+                selection: style.selection.as_ref().map(|s| Arc::as_ptr(s) as usize),
+            };
+            let size = [request.viewport_px[0].max(1), request.viewport_px[1].max(1)];
+            if state.splat.as_ref().is_none_or(|t| t.size != size) {
+                state.splat = Some(SplatTarget::new(
+                    device,
+                    &self.splat_write_layout,
+                    &self.splat_read_layout,
+                    size,
+                ));
+                state.splatted = None;
+            }
+            // An unchanged view (a hover, another panel repainting) keeps its pixels.
+            if state.splatted.as_ref() != Some(&key) {
+                self.splat.record(encoder, state, kind);
+                state.splatted = Some(key);
+                self.stats.splat_passes += 1;
+            }
         }
         self.stats.frames += 1;
         self.stats.points_drawn += request.cloud.n_points as u64;
     }
+}
 
+/// The compute pipelines of splatting.
+struct SplatPipelines {
+    points: wgpu::ComputePipeline,
+    density: wgpu::ComputePipeline,
+}
+
+impl SplatPipelines {
+    /// Records the splat of every batch: clear, then one mark per point.
+    fn record(&self, encoder: &mut wgpu::CommandEncoder, state: &ViewState, kind: DrawKind) {
+        let (Some(target), Some(view_group)) = (&state.splat, &state.view_group) else {
+            return;
+        };
+        let words_per_pixel = match kind {
+            DrawKind::SplatDensity => CELL_WORDS,
+            _ => 1,
+        };
+        let pixels = target.size[0] as u64 * target.size[1] as u64;
+        encoder.clear_buffer(&target.cells, 0, Some(pixels * words_per_pixel * 4));
+        let pipeline = match kind {
+            DrawKind::SplatDensity => &self.density,
+            _ => &self.points,
+        };
+        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+            label: Some("points::splat"),
+            timestamp_writes: None,
+        });
+        pass.set_bind_group(0, view_group, &[]);
+        pass.set_bind_group(2, &target.write_group, &[]);
+        pass.set_pipeline(pipeline);
+        for (group, n_rows) in &state.batch_groups {
+            pass.set_bind_group(1, group, &[]);
+            let groups = n_rows.div_ceil(SPLAT_WORKGROUP);
+            let x = groups.clamp(1, MAX_GROUPS_PER_DIMENSION);
+            pass.dispatch_workgroups(x, groups.div_ceil(x).max(1), 1);
+        }
+    }
+}
+
+impl PointRenderer {
     /// Draws the view into `pass`, whose viewport must already be the view's rectangle.
     pub fn paint(&self, pass: &mut wgpu::RenderPass<'_>, request: &ViewRequest) {
         let Some(state) = self.views.get(&request.view_id) else {
@@ -406,10 +524,13 @@ impl PointRenderer {
             return;
         };
         pass.set_bind_group(0, view_group, &[]);
-        match (&state.accumulation, request.style.density) {
-            (Some(accumulation), true) => {
-                pass.set_pipeline(&self.tonemap);
-                pass.set_bind_group(2, &accumulation.group, &[]);
+        match (&state.splat, DrawKind::of(request)) {
+            (Some(target), kind @ (DrawKind::SplatPoints | DrawKind::SplatDensity)) => {
+                pass.set_pipeline(match kind {
+                    DrawKind::SplatDensity => &self.resolve_density,
+                    _ => &self.resolve_points,
+                });
+                pass.set_bind_group(2, &target.read_group, &[]);
                 pass.draw(0..3, 0..1);
             }
             _ => {
@@ -444,38 +565,39 @@ impl ViewState {
             selection_source: None,
             view_group: None,
             batch_groups: Vec::new(),
-            accumulation: None,
+            splat: None,
+            splatted: None,
             flags: 0,
         }
     }
 }
 
-impl Accumulation {
-    fn new(device: &wgpu::Device, layout: &wgpu::BindGroupLayout, size: [u32; 2]) -> Self {
-        let texture = device.create_texture(&wgpu::TextureDescriptor {
-            label: Some("points::accumulation"),
-            size: wgpu::Extent3d {
-                width: size[0],
-                height: size[1],
-                depth_or_array_layers: 1,
-            },
-            mip_level_count: 1,
-            sample_count: 1,
-            dimension: wgpu::TextureDimension::D2,
-            format: ACCUMULATION_FORMAT,
-            usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::TEXTURE_BINDING,
-            view_formats: &[],
+impl SplatTarget {
+    fn new(
+        device: &wgpu::Device,
+        write_layout: &wgpu::BindGroupLayout,
+        read_layout: &wgpu::BindGroupLayout,
+        size: [u32; 2],
+    ) -> Self {
+        let cells = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("points::cells"),
+            size: size[0] as u64 * size[1] as u64 * CELL_WORDS * 4,
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
         });
-        let view = texture.create_view(&Default::default());
-        let group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("points::accumulated"),
-            layout,
-            entries: &[wgpu::BindGroupEntry {
-                binding: 0,
-                resource: wgpu::BindingResource::TextureView(&view),
-            }],
-        });
-        Self { size, view, group }
+        let group = |label, layout| {
+            device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some(label),
+                layout,
+                entries: &[entry(0, &cells)],
+            })
+        };
+        Self {
+            size,
+            write_group: group("points::splat", write_layout),
+            read_group: group("points::resolve", read_layout),
+            cells,
+        }
     }
 }
 
@@ -579,6 +701,19 @@ fn view_uniform(request: &ViewRequest, cloud_flags: u32, srgb: bool) -> ViewUnif
         noise_color: style.noise_color,
         unlabeled_color: style.unlabeled_color,
         gain: style.gain.max(1e-6),
-        _pad: [0.0; 3],
+        priority_shift: priority_shift(request.cloud.n_points),
+        viewport_size: [
+            request.viewport_px[0].max(1) as f32,
+            request.viewport_px[1].max(1) as f32,
+        ],
     }
+}
+
+/// Bits dropped from a row so that every row's rank fits the 14 bits of a splat key.
+fn priority_shift(n_points: usize) -> u32 {
+    let mut shift = 0;
+    while (n_points >> shift) >= 1 << 14 {
+        shift += 1;
+    }
+    shift
 }

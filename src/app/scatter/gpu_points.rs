@@ -117,6 +117,7 @@ impl GpuPoints {
             noise_color: rgba(palette::NOISE, styles.visible(NOISE)),
             unlabeled_color: rgba(palette::LEFT_OUT, true),
             selection: self.selection.clone(),
+            rasterization: Default::default(),
         }
     }
 }
