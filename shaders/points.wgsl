@@ -24,6 +24,13 @@ struct View {
     priority_shift: u32,
     // The view's size in pixels (splatting).
     viewport_size: vec2<f32>,
+    // Splat cells: a border of `splat_pad` pixels around the view, `splat_stride` cells a row.
+    splat_pad: u32,
+    splat_stride: u32,
+    // Colour slots in splat keys: labels below this are palette slots; this one is the
+    // unlabeled colour (also labels past the palette), the next one noise.
+    key_slots: u32,
+    _pad: u32,
 };
 
 struct Batch {
@@ -37,14 +44,16 @@ const NOISE: u32 = 0xffffffffu;
 const FLAG_SELECTION: u32 = 1u;
 const FLAG_LABELS: u32 = 2u;
 const FLAG_SRGB: u32 = 4u;
-// Short labels in splat point keys.
-const KEY_NOISE: u32 = 0xffffu;
-const KEY_UNLABELED: u32 = 0xfffeu;
+// Some colour slot is transparent (a hidden cluster): splats must skip its points.
+const FLAG_HIDDEN: u32 = 8u;
 
 @group(0) @binding(0) var<uniform> view: View;
 @group(0) @binding(1) var<storage, read> colors: array<vec4<f32>>;
 // One bit per row of the whole cloud.
 @group(0) @binding(2) var<storage, read> selected: array<u32>;
+// Splats: the finished colour of each key's slot, premultiplied in the target's encoding,
+// faded (even index) and as is (odd index). See `key_color_index`.
+@group(0) @binding(3) var<storage, read> resolved: array<vec4<f32>>;
 
 @group(1) @binding(0) var<uniform> batch: Batch;
 @group(1) @binding(1) var<storage, read> positions: array<vec2<f32>>;
@@ -66,6 +75,11 @@ fn to_linear(c: vec3<f32>) -> vec3<f32> {
 // Outside the selection: faded, so the selected rows stand out.
 fn faded(color: vec4<f32>) -> vec4<f32> {
     return vec4<f32>(mix(color.rgb, vec3<f32>(0.5), 0.6), color.a * 0.25);
+}
+
+// Splat point keys: rank << 17 | selected << 16 | colour slot (see points_splat.wgsl).
+fn key_color_index(key: u32) -> u32 {
+    return ((key & 0xffffu) << 1u) | ((key >> 16u) & 1u);
 }
 
 fn point_color(row: u32, label: u32) -> vec4<f32> {

@@ -1,6 +1,7 @@
 // Resolving splats (appended to points.wgsl): one triangle over the view; each pixel
 // looks at the marks within a point's radius (points_splat.wgsl) and takes the highest
-// point key (plain points) or the sums (density).
+// point key (plain points) or the sums (density). The cells' border is at least the
+// radius wide, so no read needs a bounds check.
 
 @group(2) @binding(0) var<storage, read> cells: array<u32>;
 
@@ -22,8 +23,9 @@ fn in_view(p: vec2<i32>) -> bool {
     return all(p >= vec2<i32>(0)) && all(p < vec2<i32>(view.viewport_size));
 }
 
-fn pixel_index(p: vec2<i32>) -> i32 {
-    return p.y * i32(view.viewport_size.x) + p.x;
+fn cell_index(p: vec2<i32>) -> i32 {
+    let pad = i32(view.splat_pad);
+    return (p.y + pad) * i32(view.splat_stride) + p.x + pad;
 }
 
 // A point's radius in pixels; marks sit at pixel centres, so a neighbour dx, dy away is
@@ -36,6 +38,19 @@ fn radius_px(noise: bool) -> f32 {
     return max(view.size_px * size * 0.5, 0.5);
 }
 
+// How far a disc reaches, within the border.
+fn reach_px(radius: f32) -> i32 {
+    return min(i32(floor(radius)), i32(view.splat_pad));
+}
+
+// Half the width of a disc's row `dy` pixels from its centre: |dx| <= half_width is
+// inside; -1 when the row misses the disc.
+fn half_width(radius: f32, dy: i32) -> i32 {
+    let h2 = radius * radius - f32(dy * dy);
+    let w = min(i32(floor(sqrt(max(h2, 0.0)) + 1e-4)), reach_px(radius));
+    return select(-1, w, h2 >= 0.0);
+}
+
 fn premultiplied(rgb_srgb: vec3<f32>, alpha: f32) -> vec4<f32> {
     var rgb = rgb_srgb;
     if (view.flags & FLAG_SRGB) != 0u {
@@ -44,42 +59,70 @@ fn premultiplied(rgb_srgb: vec3<f32>, alpha: f32) -> vec4<f32> {
     return vec4<f32>(rgb * alpha, alpha);
 }
 
+fn take_unless_noise(best: u32, key: u32, noise_slot: u32) -> u32 {
+    return select(best, max(best, key), (key & 0xffffu) != noise_slot);
+}
+
+fn cell_sums(cell: i32) -> vec4<u32> {
+    let c = cell * 4;
+    return vec4<u32>(cells[c], cells[c + 1], cells[c + 2], cells[c + 3]);
+}
+
+// `footprint_key` and `footprint_sum` are appended per point size (src/render/footprint.rs):
+// the disc unrolled for the sizes people use, or these loops for larger points.
+
+fn disc_key_looped(centre: i32) -> u32 {
+    let stride = i32(view.splat_stride);
+    let radius = radius_px(false);
+    let noise_radius = radius_px(true);
+    let noise_slot = view.key_slots + 1u;
+    let reach = reach_px(radius);
+    var best = 0u;
+    for (var dy = -reach; dy <= reach; dy++) {
+        let row = centre + dy * stride;
+        let w = half_width(radius, dy);
+        let w_noise = half_width(noise_radius, dy);
+        for (var dx = -w; dx <= w; dx++) {
+            let key = cells[row + dx];
+            // Noise is drawn smaller: its marks count only within the noise radius.
+            if abs(dx) <= w_noise {
+                best = max(best, key);
+            } else {
+                best = take_unless_noise(best, key, noise_slot);
+            }
+        }
+    }
+    return best;
+}
+
+fn disc_sum_looped(centre: i32) -> vec4<u32> {
+    let stride = i32(view.splat_stride);
+    let radius = radius_px(false);
+    let reach = reach_px(radius);
+    var sum = vec4<u32>(0u);
+    for (var dy = -reach; dy <= reach; dy++) {
+        let row = centre + dy * stride;
+        let w = half_width(radius, dy);
+        for (var dx = -w; dx <= w; dx++) {
+            sum += cell_sums(row + dx);
+        }
+    }
+    return sum;
+}
+
+// Colours come finished from `resolved` (built on the CPU): a pixel costs its
+// neighbourhood reads and one lookup.
 @fragment
 fn fs_resolve_points(@builtin(position) position: vec4<f32>) -> @location(0) vec4<f32> {
     let here = view_pixel(position);
     if !in_view(here) {
         discard;
     }
-    let radius = radius_px(false);
-    let reach = i32(floor(radius));
-    let noise_r2 = radius_px(true) * radius_px(true);
-    var best = 0u;
-    for (var dy = -reach; dy <= reach; dy++) {
-        for (var dx = -reach; dx <= reach; dx++) {
-            let p = here + vec2<i32>(dx, dy);
-            let d2 = f32(dx * dx + dy * dy);
-            if d2 <= radius * radius && in_view(p) {
-                let key = cells[pixel_index(p)];
-                if key > best && ((key & 0xffffu) != KEY_NOISE || d2 <= noise_r2) {
-                    best = key;
-                }
-            }
-        }
-    }
+    let best = footprint_key(cell_index(here));
     if best == 0u {
         discard;
     }
-    let short_label = best & 0xffffu;
-    var color = view.unlabeled_color;
-    if short_label == KEY_NOISE {
-        color = view.noise_color;
-    } else if short_label < KEY_UNLABELED && short_label < view.n_colors {
-        color = colors[short_label];
-    }
-    if (view.flags & FLAG_SELECTION) != 0u && ((best >> 16u) & 1u) == 0u {
-        color = faded(color);
-    }
-    return premultiplied(color.rgb, color.a * view.opacity);
+    return resolved[key_color_index(best)];
 }
 
 // Mean colour of the points within a radius, at an intensity that grows with their
@@ -90,23 +133,12 @@ fn fs_resolve_density(@builtin(position) position: vec4<f32>) -> @location(0) ve
     if !in_view(here) {
         discard;
     }
-    let radius = radius_px(false);
-    let reach = i32(floor(radius));
-    var sum = vec4<f32>(0.0);
-    for (var dy = -reach; dy <= reach; dy++) {
-        for (var dx = -reach; dx <= reach; dx++) {
-            let p = here + vec2<i32>(dx, dy);
-            if f32(dx * dx + dy * dy) <= radius * radius && in_view(p) {
-                let c = pixel_index(p) * 4;
-                sum += vec4<f32>(f32(cells[c]), f32(cells[c + 1]), f32(cells[c + 2]),
-                    f32(cells[c + 3]));
-            }
-        }
-    }
-    if sum.a <= 0.0 {
+    let sum = footprint_sum(cell_index(here));
+    if sum.a == 0u {
         discard;
     }
-    let rgb = sum.rgb / (sum.a * 255.0);
-    let count = sum.a / DENSITY_UNIT_RESOLVE;
+    let total = vec4<f32>(sum);
+    let rgb = total.rgb / (total.a * 255.0);
+    let count = total.a / DENSITY_UNIT_RESOLVE;
     return premultiplied(rgb, (1.0 - exp(-count * view.gain)) * view.opacity);
 }

@@ -5,70 +5,61 @@
 // over each point's footprint, than on one store per point and a neighbourhood read per
 // pixel.
 //
-// Plain points: one word per pixel, the highest point key landing there (see
-// `point_key`); density: four words per pixel, [r, g, b, weight] sums.
+// Cells cover the view plus a border of `splat_pad` pixels (at least a point's radius),
+// so points just off the view still show their edges and the resolve never bounds-checks.
+// Plain points: one word per cell, the highest point key landing there (see
+// `point_key`); density: four words per cell, [r, g, b, weight] sums.
 
 @group(2) @binding(0) var<storage, read_write> cells: array<atomic<u32>>;
 
 // Density weights are fixed point: 8 per fully opaque point.
 const DENSITY_UNIT: f32 = 8.0;
 
-struct Mark {
-    // Row-major pixel index in the view.
-    pixel: u32,
-    row: u32,
-    label: u32,
-    color: vec4<f32>,
-    visible: bool,
-};
+fn point_index(gid: vec3<u32>, groups: vec3<u32>) -> u32 {
+    return gid.y * groups.x * 64u + gid.x;
+}
 
-fn mark(gid: vec3<u32>, groups: vec3<u32>) -> Mark {
-    var m: Mark;
-    m.visible = false;
-    let index = gid.y * groups.x * 64u + gid.x;
-    if index >= batch.n_rows {
-        return m;
-    }
-    m.row = batch.first_row + index;
-    m.label = 0u;
-    if (view.flags & FLAG_LABELS) != 0u {
-        m.label = labels[index];
-    }
-    m.color = point_color(m.row, m.label);
+// The cell under point `index`, or -1 when it lies beyond the border (or is not finite:
+// every comparison with NaN fails).
+fn cell_of(index: u32) -> i32 {
     let clip = positions[index] * view.scale + view.offset;
-    if !(m.color.a > 0.0) || !all(abs(clip) < vec2<f32>(1e30)) {
-        return m;
-    }
     let size = view.viewport_size;
     let pixel = floor(vec2<f32>((clip.x + 1.0) * 0.5 * size.x, (1.0 - clip.y) * 0.5 * size.y));
-    // Centres off the view are not marked; their discs' edges inside it are lost (at most
-    // the radius, a pixel or two).
-    if any(pixel < vec2<f32>(0.0)) || any(pixel >= size) {
-        return m;
+    let pad = f32(view.splat_pad);
+    if !(all(pixel >= vec2<f32>(-pad)) && all(pixel < size + pad)) {
+        return -1;
     }
-    m.pixel = u32(pixel.y) * u32(size.x) + u32(pixel.x);
-    m.visible = true;
-    return m;
+    let cell = vec2<i32>(pixel) + i32(view.splat_pad);
+    return cell.y * i32(view.splat_stride) + cell.x;
+}
+
+fn label_of(index: u32) -> u32 {
+    if (view.flags & FLAG_LABELS) != 0u {
+        return labels[index];
+    }
+    return 0u;
+}
+
+fn color_slot(label: u32) -> u32 {
+    if (view.flags & FLAG_LABELS) == 0u {
+        return view.key_slots;
+    }
+    if label == NOISE {
+        return view.key_slots + 1u;
+    }
+    return min(label, view.key_slots);
 }
 
 // Plain points: one u32 per point that orders them as drawing in row order would (later
 // rows on top, by the top 14 bits of the row), selected points above unselected ones of
-// the same rank, and carries the label so the resolve pass can colour the pixel.
-fn point_key(row: u32, label: u32) -> u32 {
+// the same rank, and carries the colour slot so the resolve pass can colour the pixel.
+fn point_key(row: u32, slot: u32) -> u32 {
     let rank = (row >> view.priority_shift) + 1u;
     var selected = 1u;
     if (view.flags & FLAG_SELECTION) != 0u {
         selected = (selected_bits_word(row) >> (row % 32u)) & 1u;
     }
-    var short_label = KEY_UNLABELED;
-    if (view.flags & FLAG_LABELS) != 0u {
-        if label == NOISE {
-            short_label = KEY_NOISE;
-        } else {
-            short_label = min(label, KEY_UNLABELED);
-        }
-    }
-    return (rank << 17u) | (selected << 16u) | short_label;
+    return (rank << 17u) | (selected << 16u) | slot;
 }
 
 fn selected_bits_word(row: u32) -> u32 {
@@ -78,25 +69,43 @@ fn selected_bits_word(row: u32) -> u32 {
 @compute @workgroup_size(64)
 fn cs_points(@builtin(global_invocation_id) gid: vec3<u32>,
              @builtin(num_workgroups) groups: vec3<u32>) {
-    let m = mark(gid, groups);
-    if m.visible {
-        atomicMax(&cells[m.pixel], point_key(m.row, m.label));
+    let index = point_index(gid, groups);
+    if index >= batch.n_rows {
+        return;
+    }
+    let cell = cell_of(index);
+    if cell < 0 {
+        return;
+    }
+    let key = point_key(batch.first_row + index, color_slot(label_of(index)));
+    // Only read colours when some cluster is hidden: the lookup costs as much as the mark.
+    if (view.flags & FLAG_HIDDEN) != 0u && !(resolved[key_color_index(key)].a > 0.0) {
+        return;
+    }
+    // A plain load first: a mark that would lose skips the (costlier) atomic.
+    if atomicLoad(&cells[cell]) < key {
+        atomicMax(&cells[cell], key);
     }
 }
 
 @compute @workgroup_size(64)
 fn cs_density(@builtin(global_invocation_id) gid: vec3<u32>,
               @builtin(num_workgroups) groups: vec3<u32>) {
-    let m = mark(gid, groups);
-    if !m.visible {
+    let index = point_index(gid, groups);
+    if index >= batch.n_rows {
         return;
     }
-    let weight = u32(round(m.color.a * DENSITY_UNIT));
+    let cell = cell_of(index);
+    if cell < 0 {
+        return;
+    }
+    let color = point_color(batch.first_row + index, label_of(index));
+    let weight = u32(round(clamp(color.a, 0.0, 1.0) * DENSITY_UNIT));
     if weight == 0u {
         return;
     }
-    let rgb = vec3<u32>(round(clamp(m.color.rgb, vec3<f32>(0.0), vec3<f32>(1.0)) * 255.0)) * weight;
-    let c = m.pixel * 4u;
+    let rgb = vec3<u32>(round(clamp(color.rgb, vec3<f32>(0.0), vec3<f32>(1.0)) * 255.0)) * weight;
+    let c = u32(cell) * 4u;
     atomicAdd(&cells[c], rgb.r);
     atomicAdd(&cells[c + 1u], rgb.g);
     atomicAdd(&cells[c + 2u], rgb.b);

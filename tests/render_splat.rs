@@ -23,8 +23,6 @@ struct Scene {
 
 /// Three well separated blobs of 3,000 points each, labelled 0, 1, 2.
 fn scene() -> Scene {
-    let context =
-        GpuContext::new_headless().expect("a wgpu adapter (scripts/test installs lavapipe)");
     let blobs = clusterscope::synthetic::gaussian_blobs(9_000, 2, 3, 0.6, 4);
     let positions: Vec<[f32; 2]> = blobs
         .points
@@ -32,10 +30,16 @@ fn scene() -> Scene {
         .chunks_exact(2)
         .map(|p| [p[0], p[1]])
         .collect();
-    let labels: Vec<u32> = blobs.labels.clone();
+    let bounds = clusterscope::app::finite_bounds(&positions);
+    scene_of(&positions, &blobs.labels, bounds)
+}
+
+fn scene_of(positions: &[[f32; 2]], labels: &[u32], bounds: [f64; 4]) -> Scene {
+    let context =
+        GpuContext::new_headless().expect("a wgpu adapter (scripts/test installs lavapipe)");
     let cloud = PointCloud::new(
-        &upload_positions(&context.device, &positions),
-        Some(&upload_u32_rows(&context.device, "test::labels", &labels)),
+        &upload_positions(&context.device, positions),
+        Some(&upload_u32_rows(&context.device, "test::labels", labels)),
     )
     .unwrap();
     let renderer = PointRenderer::new(&context.device, FORMAT);
@@ -53,7 +57,7 @@ fn scene() -> Scene {
             selection: None,
             rasterization: Rasterization::Quads,
         },
-        bounds: clusterscope::app::finite_bounds(&positions),
+        bounds,
         viewport_px: [SIZE, SIZE],
         viewport_origin_px: [0.0, 0.0],
     };
@@ -229,4 +233,58 @@ fn an_unchanged_view_is_not_splatted_again() {
         "moved {:.1} px, expected {expected:.1}",
         before - after
     );
+}
+
+/// Pixels of exactly `color` (opaque), as (x, y).
+fn pixels_of(pixels: &[[u8; 4]], color: [u8; 4]) -> Vec<(i32, i32)> {
+    (0..pixels.len())
+        .filter(|&i| pixels[i] == color)
+        .map(|i| ((i as u32 % SIZE) as i32, (i as u32 / SIZE) as i32))
+        .collect()
+}
+
+#[test]
+fn splatted_points_cover_their_discs_exactly() {
+    // Data coordinates = pixels: the point at (x + 0.5, SIZE - y - 0.5) marks pixel (x, y).
+    let at = |x: i32, y: i32| [x as f32 + 0.5, SIZE as f32 - y as f32 - 0.5];
+    let noise = u32::MAX;
+    let positions = [at(10, 10), at(30, 30), at(-1, 40), at(50, 50), at(50, 50)];
+    // The last point is in a hidden cluster, drawn after (above) the one it sits on.
+    let labels = [0, noise, 1, 0, 2];
+    let size = SIZE as f64;
+    let mut scene = scene_of(&positions, &labels, [0.0, 0.0, size, size]);
+    scene.request.style.rasterization = Rasterization::Splats;
+    scene.request.style.point_size_px = 4.0;
+    let mut colors = COLORS.to_vec();
+    colors[2][3] = 0.0;
+    scene.request.style.colors = Arc::new(colors);
+    let pixels = draw(&mut scene);
+    let red = pixels_of(&pixels, [255, 0, 0, 255]);
+    let green = pixels_of(&pixels, [0, 255, 0, 255]);
+    let grey = pixels_of(&pixels, [128, 128, 128, 255]);
+    // A 4-pixel point (r = 2): the 13 pixels with dx² + dy² <= 4, twice (the hidden point
+    // on the second one hides nothing).
+    let disc = |cx: i32, cy: i32| {
+        let mut cells: Vec<(i32, i32)> = (-2..=2)
+            .flat_map(|dy| (-2..=2).map(move |dx| (dx, dy)))
+            .filter(|(dx, dy)| dx * dx + dy * dy <= 4)
+            .map(|(dx, dy)| (cx + dx, cy + dy))
+            .collect();
+        cells.sort_by_key(|&(x, y)| (y, x));
+        cells
+    };
+    let mut expected = disc(10, 10);
+    expected.extend(disc(50, 50));
+    assert_eq!(red, expected);
+    assert!(pixels_of(&pixels, [0, 0, 255, 255]).is_empty());
+    // Noise at 0.6 of the size (r = 1.2): the centre and its 4 neighbours.
+    assert_eq!(grey, vec![(30, 29), (29, 30), (30, 30), (31, 30), (30, 31)]);
+    // A point one pixel off the left edge still shows the part of its disc inside.
+    assert_eq!(green, vec![(0, 39), (0, 40), (1, 40), (0, 41)]);
+
+    // Past the unrolled sizes the disc is looped over: 12 px (r = 6), 113 pixels.
+    scene.request.style.point_size_px = 12.0;
+    let pixels = draw(&mut scene);
+    let red = pixels_of(&pixels, [255, 0, 0, 255]);
+    assert_eq!(red.iter().filter(|&&(x, _)| x < 20).count(), 113);
 }

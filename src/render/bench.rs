@@ -94,10 +94,17 @@ pub fn run(bench: &RenderBench) -> anyhow::Result<()> {
         view_formats: &[],
     });
     let view = target.create_view(&Default::default());
-    let frame = |renderer: &mut PointRenderer, request: &ViewRequest| -> anyhow::Result<()> {
+    // `paint: false` measures the floor: the same target cleared and stored, nothing drawn.
+    let frame_with = |renderer: &mut PointRenderer,
+                      request: &ViewRequest,
+                      prepare: bool,
+                      paint: bool|
+     -> anyhow::Result<()> {
         let mut encoder = device.create_command_encoder(&Default::default());
-        renderer.prepare(&device, &queue, &mut encoder, request);
-        {
+        if prepare {
+            renderer.prepare(&device, &queue, &mut encoder, request);
+        }
+        if paint || !prepare {
             let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
                 label: Some("bench::frame"),
                 color_attachments: &[Some(wgpu::RenderPassColorAttachment {
@@ -111,11 +118,16 @@ pub fn run(bench: &RenderBench) -> anyhow::Result<()> {
                 })],
                 ..Default::default()
             });
-            renderer.paint(&mut pass, request);
+            if paint {
+                renderer.paint(&mut pass, request);
+            }
         }
         queue.submit([encoder.finish()]);
         device.poll(wgpu::PollType::wait_indefinitely())?;
         Ok(())
+    };
+    let frame = |renderer: &mut PointRenderer, request: &ViewRequest| {
+        frame_with(renderer, request, true, true)
     };
     // Warm-up: pipelines, bind groups, first touch of the buffers.
     frame(&mut renderer, &request)?;
@@ -138,6 +150,21 @@ pub fn run(bench: &RenderBench) -> anyhow::Result<()> {
         frame(&mut renderer, &request)?;
     }
     let still_ms = started.elapsed().as_secs_f64() * 1000.0 / bench.frames as f64;
+    // Where a panning frame goes: the splat pass alone (no render pass), and an empty
+    // frame (the target cleared and stored).
+    let started = Instant::now();
+    for i in 0..bench.frames {
+        let shift = step * (i % 2) as f64;
+        request.bounds = [base[0] + shift, base[1], base[2] + shift, base[3]];
+        frame_with(&mut renderer, &request, true, false)?;
+    }
+    let prepare_ms = started.elapsed().as_secs_f64() * 1000.0 / bench.frames as f64;
+    request.bounds = base;
+    let started = Instant::now();
+    for _ in 0..bench.frames {
+        frame_with(&mut renderer, &request, false, false)?;
+    }
+    let empty_ms = started.elapsed().as_secs_f64() * 1000.0 / bench.frames as f64;
 
     // Slider to frame: a new k-means request (k changes, fresh initialisation), its labels
     // handed to the renderer (shared buffers on the GPU backend, an upload on the CPU one),
@@ -182,6 +209,9 @@ pub fn run(bench: &RenderBench) -> anyhow::Result<()> {
         1000.0 / frame_ms
     );
     println!("still_frame_ms: {still_ms:.2} (same view again)");
+    println!(
+        "breakdown_ms: splat_pass {prepare_ms:.2}, empty_frame {empty_ms:.2} (target cleared, nothing drawn)"
+    );
     println!(
         "slider_to_frame_ms: {slider_ms:.1} (k-means k={} {} iterations {clustered_ms:.1} ms)",
         bench.k, result.diagnostics.iterations

@@ -8,6 +8,7 @@
 
 pub mod bench;
 mod callback;
+mod footprint;
 mod point_cloud;
 mod point_renderer;
 

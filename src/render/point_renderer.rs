@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use wgpu::util::DeviceExt;
 
+use super::footprint::ResolveShape;
 use super::point_cloud::PointCloud;
 use crate::gpu::wgpu;
 
@@ -32,6 +33,9 @@ pub const SPLAT_MIN_POINTS: usize = 100_000;
 const FLAG_SELECTION: u32 = 1;
 const FLAG_LABELS: u32 = 2;
 const FLAG_SRGB: u32 = 4;
+const FLAG_HIDDEN: u32 = 8;
+/// Colour slots a splat key can carry (16 bits), less the unlabeled and noise slots.
+const MAX_KEY_SLOTS: usize = (1 << 16) - 2;
 
 /// How points look. Colours are sRGB-encoded RGBA in 0..=1, one per label id; alpha 0
 /// hides a cluster.
@@ -131,6 +135,10 @@ struct ViewUniform {
     gain: f32,
     priority_shift: u32,
     viewport_size: [f32; 2],
+    splat_pad: u32,
+    splat_stride: u32,
+    key_slots: u32,
+    _pad: u32,
 }
 
 #[repr(C)]
@@ -146,19 +154,43 @@ struct ViewState {
     uniform: wgpu::Buffer,
     colors: wgpu::Buffer,
     colors_source: Option<Arc<Vec<[f32; 4]>>>,
+    /// Bumped whenever the palette or the selection is uploaded again, so caches keyed
+    /// on them never mistake a new allocation at an old address for the old contents.
+    palette_generation: u64,
+    selection_generation: u64,
     selection: wgpu::Buffer,
     selection_source: Option<Arc<Vec<u32>>>,
+    /// Finished colours of the splat key slots, and what they were built from.
+    resolved: wgpu::Buffer,
+    resolved_source: Option<ResolvedSource>,
     view_group: Option<wgpu::BindGroup>,
     batch_groups: Vec<(wgpu::BindGroup, u32)>,
     splat: Option<SplatTarget>,
     /// What the splat buffer holds, so an unchanged view is not splatted again.
     splatted: Option<SplatKey>,
+    /// Flags of the bound cloud (labels or not).
     flags: u32,
+    /// Some resolved colour is transparent (a hidden cluster).
+    hidden: bool,
+    /// The footprint the resolve pass draws with.
+    resolve_shape: ResolveShape,
 }
 
-/// Up to four words per view pixel, written by the splat pass and read by the resolve pass.
+/// What the resolved colour table was built from.
+#[derive(Clone, PartialEq)]
+struct ResolvedSource {
+    palette_generation: u64,
+    noise: [f32; 4],
+    unlabeled: [f32; 4],
+    opacity: f32,
+    srgb: bool,
+}
+
+/// Up to four words per cell, written by the splat pass and read by the resolve pass;
+/// cells cover the view and a border of `pad` pixels.
 struct SplatTarget {
     size: [u32; 2],
+    pad: u32,
     cells: wgpu::Buffer,
     write_group: wgpu::BindGroup,
     read_group: wgpu::BindGroup,
@@ -171,8 +203,8 @@ struct SplatKey {
     kind: DrawKind,
     cloud: u64,
     uniform: ViewUniform,
-    colors: usize,
-    selection: Option<usize>,
+    palette_generation: u64,
+    selection_generation: Option<u64>,
 }
 
 /// Pipelines (built once) and the GPU state of each view.
@@ -184,8 +216,9 @@ pub struct PointRenderer {
     splat_read_layout: wgpu::BindGroupLayout,
     points: wgpu::RenderPipeline,
     splat: SplatPipelines,
-    resolve_points: wgpu::RenderPipeline,
-    resolve_density: wgpu::RenderPipeline,
+    resolve_layout: wgpu::PipelineLayout,
+    /// Resolve pipelines per point footprint, built when a size is first drawn.
+    resolve: HashMap<ResolveShape, ResolvePipelines>,
     views: HashMap<u64, ViewState>,
     pub stats: RenderStats,
 }
@@ -224,8 +257,80 @@ fn uniform_entry(binding: u32, visibility: wgpu::ShaderStages) -> wgpu::BindGrou
     }
 }
 
-fn premultiplied_blend() -> wgpu::BlendState {
-    wgpu::BlendState::PREMULTIPLIED_ALPHA_BLENDING
+fn shader_module(device: &wgpu::Device, label: &str, source: String) -> wgpu::ShaderModule {
+    device.create_shader_module(wgpu::ShaderModuleDescriptor {
+        label: Some(label),
+        source: wgpu::ShaderSource::Wgsl(source.into()),
+    })
+}
+
+/// A pipeline drawing with premultiplied alpha into `target_format` (no MSAA, no depth,
+/// as egui); `entry_points` are the vertex and fragment shaders.
+fn render_pipeline(
+    device: &wgpu::Device,
+    target_format: wgpu::TextureFormat,
+    label: &str,
+    layout: &wgpu::PipelineLayout,
+    module: &wgpu::ShaderModule,
+    [vertex, fragment]: [&str; 2],
+) -> wgpu::RenderPipeline {
+    device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+        label: Some(label),
+        layout: Some(layout),
+        vertex: wgpu::VertexState {
+            module,
+            entry_point: Some(vertex),
+            compilation_options: Default::default(),
+            buffers: &[],
+        },
+        primitive: wgpu::PrimitiveState::default(),
+        depth_stencil: None,
+        multisample: wgpu::MultisampleState::default(),
+        fragment: Some(wgpu::FragmentState {
+            module,
+            entry_point: Some(fragment),
+            compilation_options: Default::default(),
+            targets: &[Some(wgpu::ColorTargetState {
+                format: target_format,
+                blend: Some(wgpu::BlendState::PREMULTIPLIED_ALPHA_BLENDING),
+                write_mask: wgpu::ColorWrites::ALL,
+            })],
+        }),
+        multiview_mask: None,
+        cache: None,
+    })
+}
+
+/// The resolve pass for one point footprint: plain points and density.
+struct ResolvePipelines {
+    points: wgpu::RenderPipeline,
+    density: wgpu::RenderPipeline,
+}
+
+impl ResolvePipelines {
+    fn new(
+        device: &wgpu::Device,
+        target_format: wgpu::TextureFormat,
+        layout: &wgpu::PipelineLayout,
+        shape: ResolveShape,
+    ) -> Self {
+        let source = format!("{SHADER}\n{RESOLVE_SHADER}\n{}", shape.wgsl());
+        let module = shader_module(device, "points::resolve", source);
+        let pipeline = |label, fragment| {
+            render_pipeline(
+                device,
+                target_format,
+                label,
+                layout,
+                &module,
+                ["vs_fullscreen", fragment],
+            )
+        };
+        Self {
+            points: pipeline("points::resolve", "fs_resolve_points"),
+            density: pipeline("points::resolve_density", "fs_resolve_density"),
+        }
+    }
 }
 
 impl PointRenderer {
@@ -237,9 +342,11 @@ impl PointRenderer {
             label: Some("points::view"),
             entries: &[
                 uniform_entry(0, all),
-                // Palette and selection: the resolve pass colours splatted pixels.
+                // Palette, selection and finished colours: the resolve pass colours
+                // splatted pixels.
                 storage_entry(1, all),
                 storage_entry(2, all),
+                storage_entry(3, all),
             ],
         });
         let batch_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
@@ -278,46 +385,9 @@ impl PointRenderer {
             bind_group_layouts: &[Some(&view_layout), None, Some(&splat_read_layout)],
             immediate_size: 0,
         });
-        let module = |label: &str, source: String| {
-            device.create_shader_module(wgpu::ShaderModuleDescriptor {
-                label: Some(label),
-                source: wgpu::ShaderSource::Wgsl(source.into()),
-            })
-        };
-        let points_module = module("points", SHADER.to_string());
-        let splat_module = module("points::splat", format!("{SHADER}\n{SPLAT_SHADER}"));
-        let resolve_module = module("points::resolve", format!("{SHADER}\n{RESOLVE_SHADER}"));
-        let pipeline = |label: &str,
-                        layout: &wgpu::PipelineLayout,
-                        module: &wgpu::ShaderModule,
-                        vertex: &str,
-                        fragment: &str| {
-            device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-                label: Some(label),
-                layout: Some(layout),
-                vertex: wgpu::VertexState {
-                    module,
-                    entry_point: Some(vertex),
-                    compilation_options: Default::default(),
-                    buffers: &[],
-                },
-                primitive: wgpu::PrimitiveState::default(),
-                depth_stencil: None,
-                multisample: wgpu::MultisampleState::default(),
-                fragment: Some(wgpu::FragmentState {
-                    module,
-                    entry_point: Some(fragment),
-                    compilation_options: Default::default(),
-                    targets: &[Some(wgpu::ColorTargetState {
-                        format: target_format,
-                        blend: Some(premultiplied_blend()),
-                        write_mask: wgpu::ColorWrites::ALL,
-                    })],
-                }),
-                multiview_mask: None,
-                cache: None,
-            })
-        };
+        let points_module = shader_module(device, "points", SHADER.to_string());
+        let splat_module =
+            shader_module(device, "points::splat", format!("{SHADER}\n{SPLAT_SHADER}"));
         let compute = |entry_point: &str| {
             device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
                 label: Some(entry_point),
@@ -330,31 +400,20 @@ impl PointRenderer {
         };
         Self {
             target_format,
-            points: pipeline(
+            points: render_pipeline(
+                device,
+                target_format,
                 "points::draw",
                 &points_layout,
                 &points_module,
-                "vs_main",
-                "fs_points",
+                ["vs_main", "fs_points"],
             ),
             splat: SplatPipelines {
                 points: compute("cs_points"),
                 density: compute("cs_density"),
             },
-            resolve_points: pipeline(
-                "points::resolve",
-                &resolve_layout,
-                &resolve_module,
-                "vs_fullscreen",
-                "fs_resolve_points",
-            ),
-            resolve_density: pipeline(
-                "points::resolve_density",
-                &resolve_layout,
-                &resolve_module,
-                "vs_fullscreen",
-                "fs_resolve_density",
-            ),
+            resolve_layout,
+            resolve: HashMap::new(),
             view_layout,
             batch_layout,
             splat_write_layout,
@@ -394,6 +453,7 @@ impl PointRenderer {
                 queue.write_buffer(&state.colors, 0, bytemuck::cast_slice(&style.colors));
             }
             state.colors_source = Some(Arc::clone(&style.colors));
+            state.palette_generation += 1;
             self.stats.color_uploads += 1;
         }
         match &style.selection {
@@ -412,8 +472,28 @@ impl PointRenderer {
                     queue.write_buffer(&state.selection, 0, bytemuck::cast_slice(bits));
                 }
                 state.selection_source = Some(Arc::clone(bits));
+                state.selection_generation += 1;
             }
             _ => {}
+        }
+        let srgb = self.target_format.is_srgb();
+        let resolved_source = ResolvedSource {
+            palette_generation: state.palette_generation,
+            noise: style.noise_color,
+            unlabeled: style.unlabeled_color,
+            opacity: style.opacity,
+            srgb,
+        };
+        if state.resolved_source.as_ref() != Some(&resolved_source) {
+            let table = resolved_colors(style, srgb);
+            let bytes = (table.len() * 16) as u64;
+            if state.resolved.size() < bytes {
+                state.resolved = buffer(device, "points::resolved", bytes.next_power_of_two());
+                rebind = true;
+            }
+            queue.write_buffer(&state.resolved, 0, bytemuck::cast_slice(&table));
+            state.hidden = table.iter().any(|c| c[3].is_nan() || c[3] <= 0.0);
+            state.resolved_source = Some(resolved_source);
         }
         if rebind || state.view_group.is_none() {
             state.view_group = Some(device.create_bind_group(&wgpu::BindGroupDescriptor {
@@ -423,6 +503,7 @@ impl PointRenderer {
                     entry(0, &state.uniform),
                     entry(1, &state.colors),
                     entry(2, &state.selection),
+                    entry(3, &state.resolved),
                 ],
             }));
         }
@@ -440,7 +521,11 @@ impl PointRenderer {
             state.cloud = Some(Arc::clone(&request.cloud));
             self.stats.cloud_rebinds += 1;
         }
-        let uniform = view_uniform(request, state.flags, self.target_format.is_srgb());
+        let mut flags = state.flags;
+        if state.hidden {
+            flags |= FLAG_HIDDEN;
+        }
+        let uniform = view_uniform(request, flags, srgb);
         queue.write_buffer(&state.uniform, 0, bytemuck::bytes_of(&uniform));
         let kind = DrawKind::of(request);
         if kind == DrawKind::Quads {
@@ -451,16 +536,28 @@ impl PointRenderer {
                 kind,
                 cloud: request.cloud.id,
                 uniform,
-                colors: Arc::as_ptr(&style.colors) as usize,
-                selection: style.selection.as_ref().map(|s| Arc::as_ptr(s) as usize),
+                palette_generation: state.palette_generation,
+                selection_generation: style.selection.as_ref().map(|_| state.selection_generation),
             };
             let size = [request.viewport_px[0].max(1), request.viewport_px[1].max(1)];
-            if state.splat.as_ref().is_none_or(|t| t.size != size) {
+            let shape = ResolveShape::of_size(uniform.size_px);
+            let (format, layout) = (self.target_format, &self.resolve_layout);
+            self.resolve
+                .entry(shape)
+                .or_insert_with(|| ResolvePipelines::new(device, format, layout, shape));
+            state.resolve_shape = shape;
+            let pad = uniform.splat_pad;
+            if state
+                .splat
+                .as_ref()
+                .is_none_or(|t| t.size != size || t.pad != pad)
+            {
                 state.splat = Some(SplatTarget::new(
                     device,
                     &self.splat_write_layout,
                     &self.splat_read_layout,
                     size,
+                    pad,
                 ));
                 state.splatted = None;
             }
@@ -492,8 +589,11 @@ impl SplatPipelines {
             DrawKind::SplatDensity => CELL_WORDS,
             _ => 1,
         };
-        let pixels = target.size[0] as u64 * target.size[1] as u64;
-        encoder.clear_buffer(&target.cells, 0, Some(pixels * words_per_pixel * 4));
+        encoder.clear_buffer(
+            &target.cells,
+            0,
+            Some(target.n_cells() * words_per_pixel * 4),
+        );
         let pipeline = match kind {
             DrawKind::SplatDensity => &self.density,
             _ => &self.points,
@@ -526,9 +626,12 @@ impl PointRenderer {
         pass.set_bind_group(0, view_group, &[]);
         match (&state.splat, DrawKind::of(request)) {
             (Some(target), kind @ (DrawKind::SplatPoints | DrawKind::SplatDensity)) => {
+                let Some(resolve) = self.resolve.get(&state.resolve_shape) else {
+                    return;
+                };
                 pass.set_pipeline(match kind {
-                    DrawKind::SplatDensity => &self.resolve_density,
-                    _ => &self.resolve_points,
+                    DrawKind::SplatDensity => &resolve.density,
+                    _ => &resolve.points,
                 });
                 pass.set_bind_group(2, &target.read_group, &[]);
                 pass.draw(0..3, 0..1);
@@ -561,8 +664,14 @@ impl ViewState {
             }),
             colors: buffer(device, "points::colors", 64 * 16),
             colors_source: None,
+            palette_generation: 0,
+            selection_generation: 0,
             selection: buffer(device, "points::selection", 4),
             selection_source: None,
+            resolved: buffer(device, "points::resolved", 64 * 2 * 16),
+            resolved_source: None,
+            hidden: false,
+            resolve_shape: ResolveShape::Loop,
             view_group: None,
             batch_groups: Vec::new(),
             splat: None,
@@ -578,10 +687,12 @@ impl SplatTarget {
         write_layout: &wgpu::BindGroupLayout,
         read_layout: &wgpu::BindGroupLayout,
         size: [u32; 2],
+        pad: u32,
     ) -> Self {
+        let n_cells = padded_cells(size, pad);
         let cells = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("points::cells"),
-            size: size[0] as u64 * size[1] as u64 * CELL_WORDS * 4,
+            size: n_cells * CELL_WORDS * 4,
             usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
@@ -594,11 +705,22 @@ impl SplatTarget {
         };
         Self {
             size,
+            pad,
             write_group: group("points::splat", write_layout),
             read_group: group("points::resolve", read_layout),
             cells,
         }
     }
+}
+
+impl SplatTarget {
+    fn n_cells(&self) -> u64 {
+        padded_cells(self.size, self.pad)
+    }
+}
+
+fn padded_cells(size: [u32; 2], pad: u32) -> u64 {
+    (size[0] as u64 + 2 * pad as u64) * (size[1] as u64 + 2 * pad as u64)
 }
 
 fn buffer(device: &wgpu::Device, label: &str, size: u64) -> wgpu::Buffer {
@@ -679,6 +801,9 @@ fn view_uniform(request: &ViewRequest, cloud_flags: u32, srgb: bool) -> ViewUnif
     let offset = [-x_min * scale[0] - 1.0, -y_min * scale[1] - 1.0];
     let style = &request.style;
     let size = style.point_size_px.max(1.0);
+    // As radius_px/reach_px in points_resolve.wgsl: the border holds a whole radius.
+    let splat_pad = (size * 0.5).max(0.5).floor() as u32;
+    let key_slots = style.colors.len().min(MAX_KEY_SLOTS) as u32;
     let mut flags = cloud_flags;
     if style.selection.is_some() {
         flags |= FLAG_SELECTION;
@@ -706,6 +831,47 @@ fn view_uniform(request: &ViewRequest, cloud_flags: u32, srgb: bool) -> ViewUnif
             request.viewport_px[0].max(1) as f32,
             request.viewport_px[1].max(1) as f32,
         ],
+        splat_pad,
+        splat_stride: request.viewport_px[0].max(1) + 2 * splat_pad,
+        key_slots,
+        _pad: 0,
+    }
+}
+
+/// The colour each splat key slot resolves to, premultiplied by its alpha and the
+/// opacity, linear when the target is sRGB: per slot (palette colours, then unlabeled,
+/// then noise) the faded colour and the colour as is, in `key_color_index` order.
+fn resolved_colors(style: &PointStyle, srgb: bool) -> Vec<[f32; 4]> {
+    let slots = style.colors.len().min(MAX_KEY_SLOTS);
+    let opacity = style.opacity.clamp(0.0, 1.0);
+    let finish = |[r, g, b, a]: [f32; 4]| {
+        let encode = |c: f32| if srgb { srgb_to_linear(c) } else { c };
+        let alpha = a * opacity;
+        [
+            encode(r) * alpha,
+            encode(g) * alpha,
+            encode(b) * alpha,
+            alpha,
+        ]
+    };
+    style.colors[..slots]
+        .iter()
+        .chain([&style.unlabeled_color, &style.noise_color])
+        .flat_map(|&color| [finish(faded(color)), finish(color)])
+        .collect()
+}
+
+/// As `faded` in points.wgsl: rows outside the selection.
+fn faded([r, g, b, a]: [f32; 4]) -> [f32; 4] {
+    let mix = |c: f32| c + (0.5 - c) * 0.6;
+    [mix(r), mix(g), mix(b), a * 0.25]
+}
+
+fn srgb_to_linear(c: f32) -> f32 {
+    if c <= 0.04045 {
+        c / 12.92
+    } else {
+        ((c + 0.055) / 1.055).powf(2.4)
     }
 }
 
