@@ -63,9 +63,11 @@ fn take_unless_noise(best: u32, key: u32, noise_slot: u32) -> u32 {
     return select(best, max(best, key), (key & 0xffffu) != noise_slot);
 }
 
+// The same cells seen as density sums, one 16-byte load each.
+@group(2) @binding(0) var<storage, read> density_cells: array<vec4<u32>>;
+
 fn cell_sums(cell: i32) -> vec4<u32> {
-    let c = cell * 4;
-    return vec4<u32>(cells[c], cells[c + 1], cells[c + 2], cells[c + 3]);
+    return density_cells[cell];
 }
 
 // `footprint_key` and `footprint_sum` are appended per point size (src/render/footprint.rs):

@@ -66,13 +66,16 @@ fn selected_bits_word(row: u32) -> u32 {
     return selected[row / 32u];
 }
 
+// Points are marked from the last row down: the winning (latest) mark on a pixel usually
+// lands first, so the earlier rows under it only load and skip the atomic.
 @compute @workgroup_size(64)
 fn cs_points(@builtin(global_invocation_id) gid: vec3<u32>,
              @builtin(num_workgroups) groups: vec3<u32>) {
-    let index = point_index(gid, groups);
-    if index >= batch.n_rows {
+    let from_end = point_index(gid, groups);
+    if from_end >= batch.n_rows {
         return;
     }
+    let index = batch.n_rows - 1u - from_end;
     let cell = cell_of(index);
     if cell < 0 {
         return;

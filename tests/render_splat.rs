@@ -17,6 +17,7 @@ const COLORS: [[f32; 4]; 3] = [
 
 struct Scene {
     context: GpuContext,
+    format: wgpu::TextureFormat,
     renderer: PointRenderer,
     request: ViewRequest,
 }
@@ -63,6 +64,7 @@ fn scene_of(positions: &[[f32; 2]], labels: &[u32], bounds: [f64; 4]) -> Scene {
     };
     Scene {
         context,
+        format: FORMAT,
         renderer,
         request,
     }
@@ -82,7 +84,7 @@ fn draw(scene: &mut Scene) -> Vec<[u8; 4]> {
         mip_level_count: 1,
         sample_count: 1,
         dimension: wgpu::TextureDimension::D2,
-        format: FORMAT,
+        format: scene.format,
         usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
         view_formats: &[],
     });
@@ -287,4 +289,25 @@ fn splatted_points_cover_their_discs_exactly() {
     let pixels = draw(&mut scene);
     let red = pixels_of(&pixels, [255, 0, 0, 255]);
     assert_eq!(red.iter().filter(|&&(x, _)| x < 20).count(), 113);
+
+    // A selection of row 0 only: the other red point is faded, (1, 0, 0) mixed 60 % toward
+    // grey at a quarter of its alpha, premultiplied: (0.175, 0.075, 0.075, 0.25).
+    scene.request.style.point_size_px = 4.0;
+    scene.request.style.selection = Some(Arc::new(vec![1]));
+    let pixels = draw(&mut scene);
+    assert_eq!(pixels_of(&pixels, [255, 0, 0, 255]), disc(10, 10));
+    assert_eq!(pixels_of(&pixels, [45, 19, 19, 64]), disc(50, 50));
+
+    // An sRGB target gets linear colours from the table and stores them encoded again:
+    // the same colours for opaque points.
+    scene.request.style.selection = None;
+    let unorm = draw(&mut scene);
+    scene.format = wgpu::TextureFormat::Rgba8UnormSrgb;
+    scene.renderer = PointRenderer::new(&scene.context.device, scene.format);
+    let srgb = draw(&mut scene);
+    assert_eq!(pixels_of(&srgb, [255, 0, 0, 255]), expected);
+    // Grey 0.5 round-trips to 127 (0.5 × 255 rounds up to 128 in a unorm target).
+    let grey = pixels_of(&unorm, [128, 128, 128, 255]);
+    assert_eq!(grey.len(), 5);
+    assert_eq!(pixels_of(&srgb, [127, 127, 127, 255]), grey);
 }

@@ -605,7 +605,8 @@ impl SplatPipelines {
         pass.set_bind_group(0, view_group, &[]);
         pass.set_bind_group(2, &target.write_group, &[]);
         pass.set_pipeline(pipeline);
-        for (group, n_rows) in &state.batch_groups {
+        // Last batch first, as each batch is marked from its last row (points_splat.wgsl).
+        for (group, n_rows) in state.batch_groups.iter().rev() {
             pass.set_bind_group(1, group, &[]);
             let groups = n_rows.div_ceil(SPLAT_WORKGROUP);
             let x = groups.clamp(1, MAX_GROUPS_PER_DIMENSION);
