@@ -389,25 +389,32 @@ impl ClusterscopeApp {
                     });
                 });
             let gpu_drawing = self.scatter.last_drawn_with_gpu;
+            // Drawing controls on a row of their own: a slider's width is only known once
+            // drawn, so a wrapped row cannot break before one and the panel would clip it.
+            ui.end_row();
+            let why_disabled = "egui_plot draws this view (small data): choose the GPU \
+                renderer above to change point size, opacity or density";
+            ui.add_enabled(gpu_drawing, egui::Label::new("Point size"));
             ui.add_enabled(
                 gpu_drawing,
-                egui::Slider::new(&mut view.point_size, 1.0..=12.0).text("size"),
-            );
+                egui::Slider::new(&mut view.point_size, 1.0..=12.0),
+            )
+            .on_disabled_hover_text(why_disabled);
+            ui.add_enabled(gpu_drawing, egui::Label::new("Opacity"));
             ui.add_enabled(
                 gpu_drawing,
-                egui::Slider::new(&mut view.opacity, 0.05..=1.0).text("opacity"),
-            );
+                egui::Slider::new(&mut view.opacity, 0.05..=1.0),
+            )
+            .on_disabled_hover_text(why_disabled);
             ui.add_enabled(
                 gpu_drawing,
                 egui::Checkbox::new(&mut view.density, "Density"),
             )
-            .on_hover_text("Add overlapping points up and tone-map the counts (GPU renderer)");
+            .on_hover_text("Add overlapping points up and tone-map the counts (GPU renderer)")
+            .on_disabled_hover_text(why_disabled);
             if view.density && gpu_drawing {
-                ui.add(
-                    egui::Slider::new(&mut view.density_gain, 0.005..=2.0)
-                        .logarithmic(true)
-                        .text("gain"),
-                );
+                ui.label("Gain");
+                ui.add(egui::Slider::new(&mut view.density_gain, 0.005..=2.0).logarithmic(true));
             }
         });
     }

@@ -7,7 +7,7 @@ use eframe::egui;
 use egui_plot::{Plot, PlotPoints, Polygon};
 
 use super::note;
-use crate::app::{ClusterscopeApp, palette};
+use crate::app::ClusterscopeApp;
 use crate::cluster::density::hdbscan::CondensedTree;
 
 impl ClusterscopeApp {
@@ -90,7 +90,7 @@ impl ClusterscopeApp {
                     let id = (cluster + n) as u32;
                     let (fill, stroke) = match cluster_label[cluster] {
                         Some(label) if is_selected[cluster] => {
-                            let c = palette::label_color(label);
+                            let c = self.styles.color(label);
                             (c.gamma_multiply(0.8), c)
                         }
                         _ => (grey.gamma_multiply(0.25), grey),

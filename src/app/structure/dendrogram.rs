@@ -7,7 +7,7 @@ use eframe::egui;
 use egui_plot::{HLine, Line, Plot, PlotPoint, PlotPoints};
 
 use super::{GRAB_PIXELS, note};
-use crate::app::{ClusterscopeApp, palette};
+use crate::app::ClusterscopeApp;
 use crate::cluster::hierarchy::Dendrogram;
 
 /// Internal nodes drawn at most; smaller subtrees are drawn collapsed, so trees of a
@@ -137,7 +137,7 @@ impl ClusterscopeApp {
         self.structure_view.grab(ui);
         let color_of = |height: f64, point: u32| {
             if height <= cut {
-                palette::label_color(self.label_of_point(point))
+                self.styles.color(self.label_of_point(point))
             } else {
                 grey
             }

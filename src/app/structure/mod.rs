@@ -1,6 +1,7 @@
 //! The bottom panel: what lies behind the current clustering, linked with the scatter
-//! through the shared labels, palette and selection. A dendrogram with a draggable cut
-//! (agglomerative, divisive), the k-distance curve (DBSCAN), the condensed tree (HDBSCAN)
+//! through the shared labels, cluster colours (the legend's, recolours included) and
+//! selection. A dendrogram with a draggable cut (agglomerative, divisive), the k-distance
+//! curve (DBSCAN), the condensed tree (HDBSCAN)
 //! and the reachability plot (OPTICS).
 
 mod condensed_tree;

@@ -49,7 +49,7 @@ impl ClusterscopeApp {
                     .expect("spans are not empty");
                 let height = if reach.is_finite() { reach } else { ceiling };
                 let color = if reach.is_finite() {
-                    palette::label_color(self.label_of_point(tallest))
+                    self.styles.color(self.label_of_point(tallest))
                 } else {
                     palette::LEFT_OUT
                 };
