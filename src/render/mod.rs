@@ -11,6 +11,8 @@ mod callback;
 mod footprint;
 mod point_cloud;
 mod point_renderer;
+mod splat;
+mod wgpu_helpers;
 
 pub use callback::{PointCloudCallback, install};
 pub use point_cloud::PointCloud;

@@ -1,32 +1,29 @@
-//! Pipelines and per-view GPU state of the point-cloud renderer.
+//! The point-cloud renderer: pipelines and the GPU state of each view.
 //!
 //! Small clouds are drawn as quads: round points with premultiplied alpha straight into the
-//! target. Large clouds are splatted: a compute pass writes each point's footprint into
-//! four words per view pixel (the last row covering a pixel wins, as blending in row order
-//! would show), and one triangle over the view resolves them. On a software rasteriser
-//! (lavapipe) setting up two triangles per point dominates a frame; the splat costs a few
-//! stores per point instead. Density mode always splats: colour and weight sums per pixel,
-//! tone-mapped, so a million overlapping points show where they pile up.
+//! target. Large clouds, and density mode, are splatted ([`super::splat`]): a compute pass
+//! marks the cell under each point (the latest row on a pixel wins, as drawing in row order
+//! would show; density sums colour and weight) and one triangle over the view grows the
+//! marks into discs. On a software rasteriser (lavapipe) setting up two triangles per
+//! point dominates a frame; a splat costs one store per point and a few reads per pixel.
 
 use std::collections::HashMap;
-use std::num::NonZeroU64;
 use std::sync::Arc;
 
 use wgpu::util::DeviceExt;
 
 use super::footprint::ResolveShape;
 use super::point_cloud::PointCloud;
+use super::splat::{
+    MAX_KEY_SLOTS, ResolvePipelines, SplatPipelines, SplatTarget, priority_shift, resolved_colors,
+};
+use super::wgpu_helpers::{
+    buffer, entry, range_entry, render_pipeline, shader_module, storage_access_entry,
+    storage_entry, uniform_entry,
+};
 use crate::gpu::wgpu;
 
-const SHADER: &str = include_str!("../../shaders/points.wgsl");
-const SPLAT_SHADER: &str = include_str!("../../shaders/points_splat.wgsl");
-const RESOLVE_SHADER: &str = include_str!("../../shaders/points_resolve.wgsl");
-/// Words per view pixel in the splat buffer: one for plain points, four for density.
-const CELL_WORDS: u64 = 4;
-/// Invocations per splat workgroup (as in points_splat.wgsl).
-const SPLAT_WORKGROUP: u32 = 64;
-/// Most workgroups per dispatch dimension (WebGPU's default limit).
-const MAX_GROUPS_PER_DIMENSION: u32 = 65_535;
+pub(super) const SHADER: &str = include_str!("../../shaders/points.wgsl");
 /// From this many points, [`Rasterization::Auto`] splats.
 pub const SPLAT_MIN_POINTS: usize = 100_000;
 
@@ -34,9 +31,6 @@ const FLAG_SELECTION: u32 = 1;
 const FLAG_LABELS: u32 = 2;
 const FLAG_SRGB: u32 = 4;
 const FLAG_HIDDEN: u32 = 8;
-/// Colour slots a splat key can carry (16 bits), less the unlabeled and noise slots.
-const MAX_KEY_SLOTS: usize = (1 << 16) - 2;
-
 /// How points look. Colours are sRGB-encoded RGBA in 0..=1, one per label id; alpha 0
 /// hides a cluster.
 #[derive(Clone, Debug)]
@@ -186,16 +180,6 @@ struct ResolvedSource {
     srgb: bool,
 }
 
-/// Up to four words per cell, written by the splat pass and read by the resolve pass;
-/// cells cover the view and a border of `pad` pixels.
-struct SplatTarget {
-    size: [u32; 2],
-    pad: u32,
-    cells: wgpu::Buffer,
-    write_group: wgpu::BindGroup,
-    read_group: wgpu::BindGroup,
-}
-
 /// Everything a splat depends on: the cloud, the view uniform (bounds, sizes, flags,
 /// colours of noise), the palette and the selection.
 #[derive(Clone, PartialEq)]
@@ -221,116 +205,6 @@ pub struct PointRenderer {
     resolve: HashMap<ResolveShape, ResolvePipelines>,
     views: HashMap<u64, ViewState>,
     pub stats: RenderStats,
-}
-
-fn storage_entry(binding: u32, visibility: wgpu::ShaderStages) -> wgpu::BindGroupLayoutEntry {
-    storage_access_entry(binding, visibility, true)
-}
-
-fn storage_access_entry(
-    binding: u32,
-    visibility: wgpu::ShaderStages,
-    read_only: bool,
-) -> wgpu::BindGroupLayoutEntry {
-    wgpu::BindGroupLayoutEntry {
-        binding,
-        visibility,
-        ty: wgpu::BindingType::Buffer {
-            ty: wgpu::BufferBindingType::Storage { read_only },
-            has_dynamic_offset: false,
-            min_binding_size: None,
-        },
-        count: None,
-    }
-}
-
-fn uniform_entry(binding: u32, visibility: wgpu::ShaderStages) -> wgpu::BindGroupLayoutEntry {
-    wgpu::BindGroupLayoutEntry {
-        binding,
-        visibility,
-        ty: wgpu::BindingType::Buffer {
-            ty: wgpu::BufferBindingType::Uniform,
-            has_dynamic_offset: false,
-            min_binding_size: None,
-        },
-        count: None,
-    }
-}
-
-fn shader_module(device: &wgpu::Device, label: &str, source: String) -> wgpu::ShaderModule {
-    device.create_shader_module(wgpu::ShaderModuleDescriptor {
-        label: Some(label),
-        source: wgpu::ShaderSource::Wgsl(source.into()),
-    })
-}
-
-/// A pipeline drawing with premultiplied alpha into `target_format` (no MSAA, no depth,
-/// as egui); `entry_points` are the vertex and fragment shaders.
-fn render_pipeline(
-    device: &wgpu::Device,
-    target_format: wgpu::TextureFormat,
-    label: &str,
-    layout: &wgpu::PipelineLayout,
-    module: &wgpu::ShaderModule,
-    [vertex, fragment]: [&str; 2],
-) -> wgpu::RenderPipeline {
-    device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
-        label: Some(label),
-        layout: Some(layout),
-        vertex: wgpu::VertexState {
-            module,
-            entry_point: Some(vertex),
-            compilation_options: Default::default(),
-            buffers: &[],
-        },
-        primitive: wgpu::PrimitiveState::default(),
-        depth_stencil: None,
-        multisample: wgpu::MultisampleState::default(),
-        fragment: Some(wgpu::FragmentState {
-            module,
-            entry_point: Some(fragment),
-            compilation_options: Default::default(),
-            targets: &[Some(wgpu::ColorTargetState {
-                format: target_format,
-                blend: Some(wgpu::BlendState::PREMULTIPLIED_ALPHA_BLENDING),
-                write_mask: wgpu::ColorWrites::ALL,
-            })],
-        }),
-        multiview_mask: None,
-        cache: None,
-    })
-}
-
-/// The resolve pass for one point footprint: plain points and density.
-struct ResolvePipelines {
-    points: wgpu::RenderPipeline,
-    density: wgpu::RenderPipeline,
-}
-
-impl ResolvePipelines {
-    fn new(
-        device: &wgpu::Device,
-        target_format: wgpu::TextureFormat,
-        layout: &wgpu::PipelineLayout,
-        shape: ResolveShape,
-    ) -> Self {
-        let source = format!("{SHADER}\n{RESOLVE_SHADER}\n{}", shape.wgsl());
-        let module = shader_module(device, "points::resolve", source);
-        let pipeline = |label, fragment| {
-            render_pipeline(
-                device,
-                target_format,
-                label,
-                layout,
-                &module,
-                ["vs_fullscreen", fragment],
-            )
-        };
-        Self {
-            points: pipeline("points::resolve", "fs_resolve_points"),
-            density: pipeline("points::resolve_density", "fs_resolve_density"),
-        }
-    }
 }
 
 impl PointRenderer {
@@ -386,18 +260,6 @@ impl PointRenderer {
             immediate_size: 0,
         });
         let points_module = shader_module(device, "points", SHADER.to_string());
-        let splat_module =
-            shader_module(device, "points::splat", format!("{SHADER}\n{SPLAT_SHADER}"));
-        let compute = |entry_point: &str| {
-            device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                label: Some(entry_point),
-                layout: Some(&splat_layout),
-                module: &splat_module,
-                entry_point: Some(entry_point),
-                compilation_options: Default::default(),
-                cache: None,
-            })
-        };
         Self {
             target_format,
             points: render_pipeline(
@@ -408,10 +270,7 @@ impl PointRenderer {
                 &points_module,
                 ["vs_main", "fs_points"],
             ),
-            splat: SplatPipelines {
-                points: compute("cs_points"),
-                density: compute("cs_density"),
-            },
+            splat: SplatPipelines::new(device, &splat_layout),
             resolve_layout,
             resolve: HashMap::new(),
             view_layout,
@@ -563,55 +422,17 @@ impl PointRenderer {
             }
             // An unchanged view (a hover, another panel repainting) keeps its pixels.
             if state.splatted.as_ref() != Some(&key) {
-                self.splat.record(encoder, state, kind);
+                if let (Some(target), Some(view_group)) = (&state.splat, &state.view_group) {
+                    let density = kind == DrawKind::SplatDensity;
+                    self.splat
+                        .record(encoder, target, view_group, &state.batch_groups, density);
+                }
                 state.splatted = Some(key);
                 self.stats.splat_passes += 1;
             }
         }
         self.stats.frames += 1;
         self.stats.points_drawn += request.cloud.n_points as u64;
-    }
-}
-
-/// The compute pipelines of splatting.
-struct SplatPipelines {
-    points: wgpu::ComputePipeline,
-    density: wgpu::ComputePipeline,
-}
-
-impl SplatPipelines {
-    /// Records the splat of every batch: clear, then one mark per point.
-    fn record(&self, encoder: &mut wgpu::CommandEncoder, state: &ViewState, kind: DrawKind) {
-        let (Some(target), Some(view_group)) = (&state.splat, &state.view_group) else {
-            return;
-        };
-        let words_per_pixel = match kind {
-            DrawKind::SplatDensity => CELL_WORDS,
-            _ => 1,
-        };
-        encoder.clear_buffer(
-            &target.cells,
-            0,
-            Some(target.n_cells() * words_per_pixel * 4),
-        );
-        let pipeline = match kind {
-            DrawKind::SplatDensity => &self.density,
-            _ => &self.points,
-        };
-        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-            label: Some("points::splat"),
-            timestamp_writes: None,
-        });
-        pass.set_bind_group(0, view_group, &[]);
-        pass.set_bind_group(2, &target.write_group, &[]);
-        pass.set_pipeline(pipeline);
-        // Last batch first, as each batch is marked from its last row (points_splat.wgsl).
-        for (group, n_rows) in state.batch_groups.iter().rev() {
-            pass.set_bind_group(1, group, &[]);
-            let groups = n_rows.div_ceil(SPLAT_WORKGROUP);
-            let x = groups.clamp(1, MAX_GROUPS_PER_DIMENSION);
-            pass.dispatch_workgroups(x, groups.div_ceil(x).max(1), 1);
-        }
     }
 }
 
@@ -679,80 +500,6 @@ impl ViewState {
             splatted: None,
             flags: 0,
         }
-    }
-}
-
-impl SplatTarget {
-    fn new(
-        device: &wgpu::Device,
-        write_layout: &wgpu::BindGroupLayout,
-        read_layout: &wgpu::BindGroupLayout,
-        size: [u32; 2],
-        pad: u32,
-    ) -> Self {
-        let n_cells = padded_cells(size, pad);
-        let cells = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("points::cells"),
-            size: n_cells * CELL_WORDS * 4,
-            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
-        let group = |label, layout| {
-            device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some(label),
-                layout,
-                entries: &[entry(0, &cells)],
-            })
-        };
-        Self {
-            size,
-            pad,
-            write_group: group("points::splat", write_layout),
-            read_group: group("points::resolve", read_layout),
-            cells,
-        }
-    }
-}
-
-impl SplatTarget {
-    fn n_cells(&self) -> u64 {
-        padded_cells(self.size, self.pad)
-    }
-}
-
-fn padded_cells(size: [u32; 2], pad: u32) -> u64 {
-    (size[0] as u64 + 2 * pad as u64) * (size[1] as u64 + 2 * pad as u64)
-}
-
-fn buffer(device: &wgpu::Device, label: &str, size: u64) -> wgpu::Buffer {
-    device.create_buffer(&wgpu::BufferDescriptor {
-        label: Some(label),
-        size: size.max(4),
-        usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
-        mapped_at_creation: false,
-    })
-}
-
-fn entry(binding: u32, buffer: &wgpu::Buffer) -> wgpu::BindGroupEntry<'_> {
-    wgpu::BindGroupEntry {
-        binding,
-        resource: buffer.as_entire_binding(),
-    }
-}
-
-fn range_entry(
-    binding: u32,
-    buffer: &wgpu::Buffer,
-    offset: u64,
-    size: u64,
-) -> wgpu::BindGroupEntry<'_> {
-    wgpu::BindGroupEntry {
-        binding,
-        resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-            buffer,
-            offset,
-            size: NonZeroU64::new(size.max(4)),
-        }),
     }
 }
 
@@ -837,50 +584,4 @@ fn view_uniform(request: &ViewRequest, cloud_flags: u32, srgb: bool) -> ViewUnif
         key_slots,
         _pad: 0,
     }
-}
-
-/// The colour each splat key slot resolves to, premultiplied by its alpha and the
-/// opacity, linear when the target is sRGB: per slot (palette colours, then unlabeled,
-/// then noise) the faded colour and the colour as is, in `key_color_index` order.
-fn resolved_colors(style: &PointStyle, srgb: bool) -> Vec<[f32; 4]> {
-    let slots = style.colors.len().min(MAX_KEY_SLOTS);
-    let opacity = style.opacity.clamp(0.0, 1.0);
-    let finish = |[r, g, b, a]: [f32; 4]| {
-        let encode = |c: f32| if srgb { srgb_to_linear(c) } else { c };
-        let alpha = a * opacity;
-        [
-            encode(r) * alpha,
-            encode(g) * alpha,
-            encode(b) * alpha,
-            alpha,
-        ]
-    };
-    style.colors[..slots]
-        .iter()
-        .chain([&style.unlabeled_color, &style.noise_color])
-        .flat_map(|&color| [finish(faded(color)), finish(color)])
-        .collect()
-}
-
-/// As `faded` in points.wgsl: rows outside the selection.
-fn faded([r, g, b, a]: [f32; 4]) -> [f32; 4] {
-    let mix = |c: f32| c + (0.5 - c) * 0.6;
-    [mix(r), mix(g), mix(b), a * 0.25]
-}
-
-fn srgb_to_linear(c: f32) -> f32 {
-    if c <= 0.04045 {
-        c / 12.92
-    } else {
-        ((c + 0.055) / 1.055).powf(2.4)
-    }
-}
-
-/// Bits dropped from a row so that every row's rank fits the 14 bits of a splat key.
-fn priority_shift(n_points: usize) -> u32 {
-    let mut shift = 0;
-    while (n_points >> shift) >= 1 << 14 {
-        shift += 1;
-    }
-    shift
 }
