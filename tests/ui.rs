@@ -1,31 +1,14 @@
 //! Drives the real window contents with egui_kittest: load the demo table, move k, wait for
 //! the worker, and read the legend.
 
-use std::time::{Duration, Instant};
+mod common;
 
 use clusterscope::app::{ClusterscopeApp, Settings, demo_table_path};
 use clusterscope::cluster::Engine;
+use common::run_until;
 use eframe::egui;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-
-/// Steps the UI until `done` holds, sleeping between frames so worker threads can finish.
-fn run_until(
-    harness: &mut Harness<'_, ClusterscopeApp>,
-    what: &str,
-    done: impl Fn(&ClusterscopeApp) -> bool,
-) {
-    let started = Instant::now();
-    while !done(harness.state()) {
-        assert!(
-            started.elapsed() < Duration::from_secs(120),
-            "timed out waiting for {what}"
-        );
-        harness.step();
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    harness.step();
-}
 
 #[test]
 fn moving_k_reclusters_and_the_legend_follows() {

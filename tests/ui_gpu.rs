@@ -1,12 +1,14 @@
 //! The GPU point renderer inside the real window contents, rendered by egui_kittest's wgpu
 //! renderer on the same device the engine computes on (lavapipe here).
 
+mod common;
+
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
 
 use clusterscope::app::{ClusterscopeApp, RendererChoice, Settings};
 use clusterscope::cluster::{BackendChoice, Engine};
 use clusterscope::gpu::{GpuContext, readback_count};
+use common::run_until;
 use eframe::egui;
 use egui_kittest::Harness;
 use egui_kittest::wgpu::{WgpuTestRenderer, create_render_state, default_wgpu_setup};
@@ -52,24 +54,6 @@ fn harness(settings: Settings, path: PathBuf) -> Harness<'static, ClusterscopeAp
         .with_size(SIZE)
         .renderer(WgpuTestRenderer::from_render_state(render_state))
         .build_ui_state(|ui, app: &mut ClusterscopeApp| app.show(ui), app)
-}
-
-fn run_until(
-    harness: &mut Harness<'_, ClusterscopeApp>,
-    what: &str,
-    done: impl Fn(&ClusterscopeApp) -> bool,
-) {
-    let started = Instant::now();
-    while !done(harness.state()) {
-        assert!(
-            started.elapsed() < Duration::from_secs(120),
-            "timed out waiting for {what}"
-        );
-        harness.step();
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    harness.step();
-    harness.step();
 }
 
 fn ready(app: &ClusterscopeApp, k: usize) -> bool {

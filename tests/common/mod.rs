@@ -2,9 +2,11 @@
 #![allow(dead_code)]
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use clusterscope::cluster::Engine;
 use clusterscope::matrix::Matrix;
+use egui_kittest::Harness;
 
 /// An engine with a wgpu adapter. Fails loudly when there is none: a GPU test that passes
 /// without a GPU would prove nothing. `scripts/test` installs lavapipe.
@@ -63,4 +65,24 @@ pub fn expect_error(args: &[&str]) -> String {
     );
     assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
     stderr
+}
+
+/// Steps the window until `done` holds, sleeping between frames so worker threads can
+/// finish; then two more frames, so what the last result changed is drawn.
+pub fn run_until(
+    harness: &mut Harness<'_, clusterscope::app::ClusterscopeApp>,
+    what: &str,
+    done: impl Fn(&clusterscope::app::ClusterscopeApp) -> bool,
+) {
+    let started = Instant::now();
+    while !done(harness.state()) {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "timed out waiting for {what}"
+        );
+        harness.step();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    harness.step();
+    harness.step();
 }
