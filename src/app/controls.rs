@@ -115,17 +115,7 @@ impl ClusterscopeApp {
 
         ui.separator();
         ui.heading("Algorithm");
-        let label = ui.label("Method");
-        let combo = egui::ComboBox::from_id_salt("algorithm")
-            .selected_text(self.settings.algorithm.label())
-            .show_ui(ui, |ui| {
-                for choice in AlgorithmChoice::ALL {
-                    params_changed |= ui
-                        .selectable_value(&mut self.settings.algorithm, choice, choice.label())
-                        .changed();
-                }
-            });
-        combo.response.labelled_by(label.id);
+        params_changed |= self.algorithm_choice_ui(ui, "algorithm", "Method");
         params_changed |= self.algorithm_params_ui(ui, true);
         egui::Grid::new("backend-grid")
             .num_columns(2)
@@ -193,6 +183,24 @@ fn labelled<T: egui::emath::Numeric>(
 }
 
 impl ClusterscopeApp {
+    /// A labelled picker of the clustering algorithm (tables and superpixels share the
+    /// setting); true when the choice changed.
+    pub(super) fn algorithm_choice_ui(&mut self, ui: &mut egui::Ui, id: &str, label: &str) -> bool {
+        let mut changed = false;
+        let label = ui.label(label);
+        let combo = egui::ComboBox::from_id_salt(id)
+            .selected_text(self.settings.algorithm.label())
+            .show_ui(ui, |ui| {
+                for choice in AlgorithmChoice::ALL {
+                    changed |= ui
+                        .selectable_value(&mut self.settings.algorithm, choice, choice.label())
+                        .changed();
+                }
+            });
+        combo.response.labelled_by(label.id);
+        changed
+    }
+
     /// The chosen algorithm's parameters; true when one changed. `structure_views`: the
     /// bottom panel shows the algorithm's tree or plot (not for superpixels of an image).
     pub(super) fn algorithm_params_ui(&mut self, ui: &mut egui::Ui, structure_views: bool) -> bool {

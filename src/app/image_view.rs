@@ -543,17 +543,11 @@ impl ClusterscopeApp {
         if params.algorithm == SegmentAlgorithm::Superpixels {
             let superpixels = params.superpixels;
             ui.separator();
-            let label = ui.label("Algorithm on the superpixels");
-            let combo = egui::ComboBox::from_id_salt("superpixel-algorithm")
-                .selected_text(self.settings.algorithm.label())
-                .show_ui(ui, |ui| {
-                    for choice in AlgorithmChoice::ALL {
-                        params_changed |= ui
-                            .selectable_value(&mut self.settings.algorithm, choice, choice.label())
-                            .changed();
-                    }
-                });
-            combo.response.labelled_by(label.id);
+            params_changed |= self.algorithm_choice_ui(
+                ui,
+                "superpixel-algorithm",
+                "Algorithm on the superpixels",
+            );
             params_changed |= self.algorithm_params_ui(ui, false);
             ui.weak(format!(
                 "Per pixel these algorithms would cost far more than an image's pixel count \
