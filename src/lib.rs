@@ -1,8 +1,10 @@
 //! Clusterscope: explore data by clustering it on the GPU.
 //!
-//! Layers, from the bottom up: `matrix` (plain feature matrices), `gpu` (device and
-//! compute kernels, knows nothing of the UI), `cluster` (algorithms on a CPU or GPU
-//! backend), `data` (tables in and out through polars), then `cli` and `app` on top.
+//! Layers, from the bottom up (ARCHITECTURE.md): `matrix` (plain feature matrices), `gpu`
+//! (device, pipelines, resident datasets; imports only `matrix`), `spatial` and
+//! `projection`, `cluster` (the algorithm registry; each algorithm's CPU and GPU code in
+//! its folder), `data` (tables in and out through polars), `segment` (images), `render`
+//! (the point renderer), then `cli` and `app` on top.
 
 pub mod app;
 pub mod cli;

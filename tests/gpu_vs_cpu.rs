@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use clusterscope::cluster::kmeans::{self, KMeansParams, KMeansResult, kmeans_plus_plus};
 use clusterscope::cluster::{Backend, BackendChoice, Engine, RunContext};
-use clusterscope::gpu::kmeans::GpuKMeans;
 use clusterscope::matrix::Matrix;
 use clusterscope::synthetic::{gaussian_blobs, uniform};
 
@@ -176,12 +175,11 @@ fn chunked_upload_gives_the_same_result() {
     let points = Arc::new(gaussian_blobs(20_000, 3, 7, 1.0, 5).points);
     let mut whole = common::gpu_engine();
     let mut chunked = common::gpu_engine();
-    let context = chunked.gpu_context().unwrap().clone();
-    chunked.set_gpu_kmeans(
-        GpuKMeans::new(context)
-            .unwrap()
-            .with_max_binding_bytes(64 * 1024),
-    );
+    let context = chunked
+        .gpu_context()
+        .unwrap()
+        .with_max_binding_bytes(64 * 1024);
+    let mut chunked = Engine::with_gpu(context);
     let a = run(&mut whole, &points, 7, 3, Backend::Gpu);
     let b = run(&mut chunked, &points, 7, 3, Backend::Gpu);
     assert_eq!(a.labels, b.labels);

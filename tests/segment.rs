@@ -5,8 +5,8 @@ mod common;
 
 use std::sync::Arc;
 
-use clusterscope::cluster::density::hdbscan::HdbscanParams;
-use clusterscope::cluster::hierarchy::{AgglomerativeParams, Cut, Linkage};
+use clusterscope::cluster::density::hdbscan::{Hdbscan, HdbscanParams};
+use clusterscope::cluster::hierarchy::{Agglomerative, AgglomerativeParams, Cut, Linkage};
 use clusterscope::cluster::{AlgorithmParams, BackendChoice, NOISE, RunContext};
 use clusterscope::metrics::adjusted_rand_index;
 use clusterscope::segment::superpixels::{SuperpixelCache, SuperpixelKey, superpixels};
@@ -161,8 +161,10 @@ fn other_algorithms_on_superpixels_recover_flat_coloured_regions() {
     let (image, truth) = regions_image(160, 120, 5, 6.0, 11);
     let mut engine = clusterscope::cluster::Engine::cpu_only("test");
     let context = RunContext::default();
-    let ward =
-        AlgorithmParams::Agglomerative(AgglomerativeParams::new(Linkage::Ward, Cut::Clusters(5)));
+    let ward = AlgorithmParams::of::<Agglomerative>(&AgglomerativeParams::new(
+        Linkage::Ward,
+        Cut::Clusters(5),
+    ));
     let result = segment::segment(
         &mut engine,
         &image,
@@ -176,7 +178,7 @@ fn other_algorithms_on_superpixels_recover_flat_coloured_regions() {
     assert!(ari > 0.97, "Ward on superpixels: ARI {ari}");
     // HDBSCAN finds the regions itself; superpixels of mixed colour on region edges may
     // be noise, but few.
-    let hdbscan = AlgorithmParams::Hdbscan(HdbscanParams::new(5));
+    let hdbscan = AlgorithmParams::of::<Hdbscan>(&HdbscanParams::new(5));
     let result = segment::segment(
         &mut engine,
         &image,
@@ -203,7 +205,7 @@ fn other_algorithms_on_superpixels_recover_flat_coloured_regions() {
 
 #[test]
 fn superpixel_hdbscan_on_the_gpu_equals_the_cpu() {
-    let hdbscan = AlgorithmParams::Hdbscan(HdbscanParams::new(5));
+    let hdbscan = AlgorithmParams::of::<Hdbscan>(&HdbscanParams::new(5));
     gpu_equals_cpu(
         203,
         117,
@@ -218,7 +220,10 @@ fn superpixels_are_reused_while_only_their_clustering_changes() {
     let mut engine = clusterscope::cluster::Engine::cpu_only("test");
     let context = RunContext::default();
     let ward = |k| {
-        AlgorithmParams::Agglomerative(AgglomerativeParams::new(Linkage::Ward, Cut::Clusters(k)))
+        AlgorithmParams::of::<Agglomerative>(&AgglomerativeParams::new(
+            Linkage::Ward,
+            Cut::Clusters(k),
+        ))
     };
     let params = on_superpixels(ward(3), 40);
     let features = Arc::new(params.features(&image));

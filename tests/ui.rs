@@ -13,7 +13,7 @@ use egui_kittest::kittest::Queryable;
 #[test]
 fn moving_k_reclusters_and_the_legend_follows() {
     let mut settings = Settings::default();
-    settings.kmeans.n_clusters = 5;
+    settings.set_param("kmeans", "n_clusters", 5);
     let app = ClusterscopeApp::new(
         egui::Context::default(),
         Engine::cpu_only("ui test"),
@@ -41,7 +41,10 @@ fn moving_k_reclusters_and_the_legend_follows() {
         .expect("a slider")
         .set_value_accesskit(8.0);
     harness.step();
-    assert_eq!(harness.state().settings.kmeans.n_clusters, 8);
+    assert_eq!(
+        harness.state().settings.count("kmeans", "n_clusters"),
+        Some(8)
+    );
     run_until(&mut harness, "the re-clustering", |app| {
         !app.clustering_pending && app.clustering.as_ref().is_some_and(|c| c.n_clusters() == 8)
     });
@@ -65,10 +68,10 @@ fn app_with(settings: Settings) -> Harness<'static, ClusterscopeApp> {
 #[test]
 fn the_dendrogram_cut_follows_the_cluster_count() {
     let mut settings = Settings {
-        algorithm: clusterscope::app::AlgorithmChoice::Agglomerative,
+        algorithm: "agglomerative".into(),
         ..Settings::default()
     };
-    settings.tree.n_clusters = 4;
+    settings.set_param("agglomerative", "n_clusters", 4);
     let mut harness = app_with(settings);
     run_until(&mut harness, "the tree", |app| {
         app.clustering.is_some() && !app.clustering_pending
@@ -106,11 +109,11 @@ fn the_dendrogram_cut_follows_the_cluster_count() {
 #[test]
 fn dbscan_shows_noise_in_the_legend_and_a_k_distance_plot() {
     let mut settings = Settings {
-        algorithm: clusterscope::app::AlgorithmChoice::Dbscan,
+        algorithm: "dbscan".into(),
         ..Settings::default()
     };
-    settings.density.eps = 0.25;
-    settings.density.min_points = 8;
+    settings.set_param("dbscan", "eps", 0.25);
+    settings.set_param("dbscan", "min_points", 8);
     let mut harness = app_with(settings);
     run_until(&mut harness, "DBSCAN", |app| {
         app.clustering.is_some() && !app.clustering_pending
@@ -130,10 +133,10 @@ fn dbscan_shows_noise_in_the_legend_and_a_k_distance_plot() {
 #[test]
 fn dragging_the_cut_line_recuts_without_a_rerun() {
     let mut settings = Settings {
-        algorithm: clusterscope::app::AlgorithmChoice::Agglomerative,
+        algorithm: "agglomerative".into(),
         ..Settings::default()
     };
-    settings.tree.n_clusters = 3;
+    settings.set_param("agglomerative", "n_clusters", 3);
     let mut harness = app_with(settings);
     run_until(&mut harness, "the tree", |app| {
         app.clustering.is_some() && !app.clustering_pending && app.draggable_line().is_some()
@@ -168,7 +171,13 @@ fn dragging_the_cut_line_recuts_without_a_rerun() {
     // the new parts take the next ids.
     assert_eq!(clustering.sizes.len(), clusters);
     assert!(clustering.sizes[..3].iter().all(|&s| s > 0));
-    assert_eq!(harness.state().settings.tree.n_clusters, clusters.min(64));
+    assert_eq!(
+        harness
+            .state()
+            .settings
+            .count("agglomerative", "n_clusters"),
+        Some(clusters.min(64) as u64)
+    );
     harness.get_by_label(&format!("Clusters: {clusters}"));
 }
 
@@ -228,7 +237,10 @@ fn an_image_opens_segments_and_exports_its_mask() {
     assert_eq!(written, labels, "the mask holds the legend's ids");
 
     // Another engine algorithm through superpixels, chosen in the panel: Ward cut at 3.
-    harness.state_mut().settings.tree.n_clusters = 3;
+    harness
+        .state_mut()
+        .settings
+        .set_param("agglomerative", "n_clusters", 3);
     harness
         .get_by_label("Another algorithm on superpixels")
         .click();

@@ -5,7 +5,7 @@ mod common;
 
 use std::path::PathBuf;
 
-use clusterscope::app::{ClusterscopeApp, RendererChoice, Settings};
+use clusterscope::app::{ClusterscopeApp, Command, RendererChoice, Settings};
 use clusterscope::cluster::{BackendChoice, Engine};
 use clusterscope::gpu::{GpuContext, readback_count};
 use common::run_until;
@@ -46,7 +46,7 @@ fn harness(settings: Settings, path: PathBuf) -> Harness<'static, ClusterscopeAp
     let app = ClusterscopeApp::new(
         egui::Context::default(),
         engine,
-        Some(render_state.device.clone()),
+        Some(clusterscope::render::RenderDevice::new(&render_state)),
         settings,
         Some(path),
     );
@@ -64,7 +64,7 @@ fn ready(app: &ClusterscopeApp, k: usize) -> bool {
 
 fn settings(renderer: RendererChoice, backend: BackendChoice, k: usize) -> Settings {
     let mut settings = Settings::default();
-    settings.kmeans.n_clusters = k;
+    settings.set_param("kmeans", "n_clusters", k);
     settings.backend = backend;
     settings.view.renderer = renderer;
     settings.view.point_size = 4.0;
@@ -142,8 +142,11 @@ fn new_gpu_labels_recolour_the_view_without_readback_or_upload() {
     );
     let buffer = labels.chunks.chunks[0].buffer.clone();
 
-    harness.state_mut().settings.kmeans.n_clusters = 3;
-    harness.state_mut().request_clustering();
+    harness
+        .state_mut()
+        .settings
+        .set_param("kmeans", "n_clusters", 3);
+    harness.state_mut().command(Command::Cluster);
     run_until(&mut harness, "k = 3", |app| ready(app, 3));
     let clustering = harness.state().clustering.as_ref().unwrap();
     let raw_to_shown = clustering.raw_to_shown.clone();

@@ -63,7 +63,7 @@ impl ClusterscopeApp {
                 labels: clustering.result.labels.clone(),
                 description: format!(
                     "{}, {} clusters",
-                    self.settings.algorithm.label(),
+                    self.settings.algorithm_info().name,
                     clustering.n_clusters()
                 ),
             });

@@ -2,15 +2,9 @@
 
 use eframe::egui;
 
-use super::ClusterscopeApp;
-use super::settings::AlgorithmChoice;
+use super::{ClusterscopeApp, Command};
 use crate::cluster::BackendChoice;
-use crate::cluster::density::hdbscan::ClusterSelection;
-use crate::cluster::hierarchy::Linkage;
 use crate::data::Scaling;
-
-/// Range of the k slider.
-pub const K_RANGE: std::ops::RangeInclusive<usize> = 2..=64;
 
 impl ClusterscopeApp {
     pub(super) fn controls_ui(&mut self, ui: &mut egui::Ui) {
@@ -115,7 +109,7 @@ impl ClusterscopeApp {
 
         ui.separator();
         ui.heading("Algorithm");
-        params_changed |= self.algorithm_choice_ui(ui, "algorithm", "Method");
+        params_changed |= self.algorithm_choice_ui(ui, "algorithm", "Method", None);
         params_changed |= self.algorithm_params_ui(ui, true);
         egui::Grid::new("backend-grid")
             .num_columns(2)
@@ -152,254 +146,15 @@ impl ClusterscopeApp {
                 .add_enabled(self.clustering_pending, egui::Button::new("Cancel"))
                 .clicked()
             {
-                self.cancel_clustering();
+                self.command(Command::CancelClustering);
             }
         });
 
         if features_changed && !self.selected_columns.is_empty() {
             self.prepared = None;
-            self.request_prepare();
+            self.command(Command::Prepare);
         } else if params_changed {
-            self.request_clustering();
+            self.command(Command::Cluster);
         }
-    }
-}
-
-/// A labelled drag value in a two-column grid; true when it changed.
-fn labelled<T: egui::emath::Numeric>(
-    ui: &mut egui::Ui,
-    text: &str,
-    value: &mut T,
-    range: std::ops::RangeInclusive<T>,
-    speed: f64,
-) -> bool {
-    let label = ui.label(text);
-    let changed = ui
-        .add(egui::DragValue::new(value).range(range).speed(speed))
-        .labelled_by(label.id)
-        .changed();
-    ui.end_row();
-    changed
-}
-
-impl ClusterscopeApp {
-    /// A labelled picker of the clustering algorithm (tables and superpixels share the
-    /// setting); true when the choice changed.
-    pub(super) fn algorithm_choice_ui(&mut self, ui: &mut egui::Ui, id: &str, label: &str) -> bool {
-        let mut changed = false;
-        let label = ui.label(label);
-        let combo = egui::ComboBox::from_id_salt(id)
-            .selected_text(self.settings.algorithm.label())
-            .show_ui(ui, |ui| {
-                for choice in AlgorithmChoice::ALL {
-                    changed |= ui
-                        .selectable_value(&mut self.settings.algorithm, choice, choice.label())
-                        .changed();
-                }
-            });
-        combo.response.labelled_by(label.id);
-        changed
-    }
-
-    /// The chosen algorithm's parameters; true when one changed. `structure_views`: the
-    /// bottom panel shows the algorithm's tree or plot (not for superpixels of an image).
-    pub(super) fn algorithm_params_ui(&mut self, ui: &mut egui::Ui, structure_views: bool) -> bool {
-        let mut changed = false;
-        let settings = &mut self.settings;
-        match settings.algorithm {
-            AlgorithmChoice::KMeans => {
-                let params = &mut settings.kmeans;
-                params.n_clusters = params.n_clusters.clamp(*K_RANGE.start(), *K_RANGE.end());
-                changed |= ui
-                    .add(egui::Slider::new(&mut params.n_clusters, K_RANGE).text("k"))
-                    .changed();
-                egui::Grid::new("kmeans-params")
-                    .num_columns(2)
-                    .show(ui, |ui| {
-                        changed |= labelled(
-                            ui,
-                            "Max iterations",
-                            &mut params.max_iterations,
-                            1..=10_000,
-                            1.0,
-                        );
-                        let label = ui.label("Tolerance");
-                        changed |= ui
-                            .add(
-                                egui::DragValue::new(&mut params.tolerance)
-                                    .range(0.0..=1.0)
-                                    .speed(1e-5)
-                                    .max_decimals(8),
-                            )
-                            .labelled_by(label.id)
-                            .changed();
-                        ui.end_row();
-                        changed |= labelled(ui, "Seed", &mut params.seed, 0..=u64::MAX, 1.0);
-                    });
-            }
-            AlgorithmChoice::Agglomerative | AlgorithmChoice::Divisive => {
-                let tree = &mut settings.tree;
-                if settings.algorithm == AlgorithmChoice::Agglomerative {
-                    ui.horizontal(|ui| {
-                        ui.label("Linkage:");
-                        for linkage in Linkage::ALL {
-                            changed |= ui
-                                .radio_value(&mut tree.linkage, linkage, linkage.name())
-                                .changed();
-                        }
-                    });
-                    if matches!(tree.linkage, Linkage::Complete | Linkage::Average) {
-                        ui.weak("Needs the full distance matrix: refused above 2 GiB.");
-                    }
-                }
-                tree.n_clusters = tree.n_clusters.clamp(1, *K_RANGE.end());
-                changed |= ui
-                    .add(
-                        egui::Slider::new(&mut tree.n_clusters, 1..=*K_RANGE.end())
-                            .text("clusters"),
-                    )
-                    .changed();
-                if structure_views {
-                    ui.weak("Or drag the cut line in the dendrogram below.");
-                }
-            }
-            AlgorithmChoice::Dbscan => {
-                let density = &mut settings.density;
-                egui::Grid::new("dbscan-params")
-                    .num_columns(2)
-                    .show(ui, |ui| {
-                        let label = ui.label("eps");
-                        changed |= ui
-                            .add(
-                                egui::DragValue::new(&mut density.eps)
-                                    .range(1e-6..=1e6)
-                                    .speed(0.005)
-                                    .max_decimals(5),
-                            )
-                            .labelled_by(label.id)
-                            .changed();
-                        ui.end_row();
-                        changed |=
-                            labelled(ui, "Min points", &mut density.min_points, 1..=1000, 0.2);
-                    });
-                if structure_views {
-                    ui.weak(
-                        "Click the k-distance plot below to set eps. Moving eps re-cuts the same \
-                         tree.",
-                    );
-                }
-            }
-            AlgorithmChoice::Hdbscan => {
-                let density = &mut settings.density;
-                egui::Grid::new("hdbscan-params")
-                    .num_columns(2)
-                    .show(ui, |ui| {
-                        changed |= labelled(
-                            ui,
-                            "Min cluster size",
-                            &mut density.min_cluster_size,
-                            2..=100_000,
-                            0.3,
-                        );
-                        changed |= labelled(
-                            ui,
-                            "Min samples (0: same)",
-                            &mut density.min_samples,
-                            0..=1000,
-                            0.2,
-                        );
-                    });
-                ui.horizontal(|ui| {
-                    ui.label("Selection:");
-                    changed |= ui
-                        .radio_value(
-                            &mut density.selection,
-                            ClusterSelection::Eom,
-                            "excess of mass",
-                        )
-                        .changed();
-                    changed |= ui
-                        .radio_value(&mut density.selection, ClusterSelection::Leaf, "leaf")
-                        .changed();
-                });
-            }
-            AlgorithmChoice::Optics => {
-                let density = &mut settings.density;
-                egui::Grid::new("optics-params")
-                    .num_columns(2)
-                    .show(ui, |ui| {
-                        changed |=
-                            labelled(ui, "Min points", &mut density.min_points, 2..=1000, 0.2);
-                        let mut limited = density.max_eps.is_some();
-                        let label = ui.label("Max eps");
-                        ui.horizontal(|ui| {
-                            if ui
-                                .checkbox(&mut limited, "")
-                                .labelled_by(label.id)
-                                .changed()
-                            {
-                                density.max_eps = limited.then_some(1.0);
-                                changed = true;
-                            }
-                            match &mut density.max_eps {
-                                Some(max_eps) => {
-                                    changed |= ui
-                                        .add(
-                                            egui::DragValue::new(max_eps)
-                                                .range(1e-6..=1e6)
-                                                .speed(0.01),
-                                        )
-                                        .labelled_by(label.id)
-                                        .changed();
-                                }
-                                None => {
-                                    ui.weak("unlimited");
-                                }
-                            }
-                        });
-                        ui.end_row();
-                        let mut by_xi = density.reachability_threshold.is_none();
-                        let label = ui.label("Extraction");
-                        ui.horizontal(|ui| {
-                            if ui
-                                .radio_value(&mut by_xi, true, "ξ")
-                                .labelled_by(label.id)
-                                .changed()
-                                | ui.radio_value(&mut by_xi, false, "threshold").changed()
-                            {
-                                density.reachability_threshold = (!by_xi).then_some(0.5);
-                                changed = true;
-                            }
-                        });
-                        ui.end_row();
-                        if by_xi {
-                            let label = ui.label("ξ");
-                            changed |= ui
-                                .add(
-                                    egui::DragValue::new(&mut density.xi)
-                                        .range(0.001..=0.999)
-                                        .speed(0.002),
-                                )
-                                .labelled_by(label.id)
-                                .changed();
-                        } else if let Some(threshold) = &mut density.reachability_threshold {
-                            let label = ui.label("Reachability");
-                            changed |= ui
-                                .add(
-                                    egui::DragValue::new(threshold)
-                                        .range(1e-6..=1e6)
-                                        .speed(0.005),
-                                )
-                                .labelled_by(label.id)
-                                .changed();
-                        }
-                        ui.end_row();
-                    });
-                if structure_views {
-                    ui.weak("Drag the threshold line on the reachability plot below.");
-                }
-            }
-        }
-        changed
     }
 }

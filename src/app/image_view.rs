@@ -9,8 +9,7 @@ use std::sync::Arc;
 use eframe::egui;
 
 use super::jobs::ImageExport;
-use super::settings::AlgorithmChoice;
-use super::{ClusterscopeApp, Selection};
+use super::{ClusterscopeApp, Command, Selection};
 use crate::segment::export::OverlayStyle;
 use crate::segment::stats::{SegmentStats, label_stats};
 use crate::segment::{PixelImage, SegmentAlgorithm, Segmentation};
@@ -374,7 +373,10 @@ impl ClusterscopeApp {
             ),
         ] {
             if ui.add_enabled(ready, egui::Button::new(label)).clicked() {
-                self.jobs.pick_image_export(kind, format!("{stem}{suffix}"));
+                self.command(Command::PickImageExport {
+                    kind,
+                    name: format!("{stem}{suffix}"),
+                });
                 ui.close();
             }
         }
@@ -401,7 +403,7 @@ impl ClusterscopeApp {
             height: image.height,
             labels: clustering.result.labels.clone(),
             n_segments: clustering.sizes.len(),
-            inertia: clustering.result.inertia,
+            inertia: clustering.result.inertia(),
             diagnostics: clustering.result.diagnostics.clone(),
         })
     }
@@ -429,7 +431,6 @@ impl ClusterscopeApp {
     pub(super) fn image_controls_ui(&mut self, ui: &mut egui::Ui) {
         let mut features_changed = false;
         let mut params_changed = false;
-        let params = &mut self.settings.segment;
         ui.heading("Segmentation");
         for (algorithm, label, tip) in [
             (
@@ -445,10 +446,11 @@ impl ClusterscopeApp {
             (
                 SegmentAlgorithm::Superpixels,
                 "Another algorithm on superpixels",
-                "agglomerative, divisive, DBSCAN, HDBSCAN or OPTICS on the mean colours of \
+                "any registered algorithm (trees, density, medoids) on the mean colours of \
                  SLIC superpixels",
             ),
         ] {
+            let params = &mut self.settings.segment;
             if ui
                 .radio_value(&mut params.algorithm, algorithm, label)
                 .on_hover_text(tip)
@@ -458,14 +460,15 @@ impl ClusterscopeApp {
                 params.spatial_weight = None;
                 features_changed = true;
                 if algorithm == SegmentAlgorithm::Superpixels {
-                    if self.settings.algorithm == AlgorithmChoice::KMeans {
-                        self.settings.algorithm = AlgorithmChoice::Agglomerative;
+                    // Per-pixel k-means is the first choice above, not one on superpixels.
+                    if self.settings.algorithm == "kmeans" {
+                        self.settings.algorithm = "agglomerative".into();
                     }
                     // Superpixels are clustered in colour units (0–100 per axis), where a
                     // radius meant for standardised tables would leave every one noise.
-                    let density = &mut self.settings.density;
-                    if density.eps < 1.0 {
-                        density.eps = SUPERPIXEL_EPS;
+                    let id = self.settings.algorithm.clone();
+                    if self.settings.real(&id, "eps").is_some_and(|eps| eps < 1.0) {
+                        self.settings.set_real(&id, "eps", SUPERPIXEL_EPS);
                     }
                 }
             }
@@ -547,6 +550,7 @@ impl ClusterscopeApp {
                 ui,
                 "superpixel-algorithm",
                 "Algorithm on the superpixels",
+                Some("kmeans"),
             );
             params_changed |= self.algorithm_params_ui(ui, false);
             ui.weak(format!(
@@ -576,9 +580,9 @@ impl ClusterscopeApp {
             }
         });
         if features_changed {
-            self.request_prepare();
+            self.command(Command::Prepare);
         } else if params_changed {
-            self.request_clustering();
+            self.command(Command::Cluster);
         }
     }
 }

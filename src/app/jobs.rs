@@ -15,9 +15,10 @@ use crate::cluster::{
     RunContext,
 };
 use crate::data::{self, FeatureMatrix, Scaling, TableInfo};
-use crate::gpu::{RowChunks, wgpu};
+use crate::gpu::RowChunks;
 use crate::matrix::Matrix;
-use crate::projection::Pca;
+use crate::projection::{Pca, finite_bounds};
+use crate::render::RenderDevice;
 use crate::segment::{self, PixelImage, SegmentParams};
 
 /// A table read from disk. An opened image is a table too (one row per pixel: x, y, R,
@@ -139,6 +140,12 @@ pub enum Event {
         generation: u64,
         result: Result<Projection, String>,
     },
+    /// A new cut's labels, uploaded for the point renderer.
+    LabelsUploaded {
+        generation: u64,
+        revision: u64,
+        labels: RenderLabels,
+    },
     OpenPicked(PathBuf),
     ExportPicked {
         path: PathBuf,
@@ -180,10 +187,18 @@ struct ProjectJob {
     backend: BackendChoice,
 }
 
+/// Labels of a new cut to upload for the point renderer.
+struct UploadJob {
+    generation: u64,
+    revision: u64,
+    labels: Vec<u32>,
+}
+
 /// Work for the thread that owns the engine (and so the GPU state).
 enum WorkerJob {
     Cluster(ClusterJob),
     Project(ProjectJob),
+    Upload(UploadJob),
 }
 
 /// Handle the UI keeps on its background work.
@@ -208,7 +223,7 @@ impl Jobs {
     pub fn new(
         ctx: egui::Context,
         mut engine: Engine,
-        render_device: Option<wgpu::Device>,
+        render_device: Option<RenderDevice>,
     ) -> Self {
         let (events_tx, events_rx) = channel();
         let (worker_tx, worker_rx) = channel::<WorkerJob>();
@@ -226,14 +241,18 @@ impl Jobs {
                     ctx: worker_ctx,
                 };
                 while let Ok(first) = worker_rx.recv() {
-                    // Only the newest request of each kind matters; projections go first
-                    // (they are quick and the view waits for them).
-                    let (mut cluster, mut project) = (None, None);
+                    // Only the newest request of each kind matters; uploads and
+                    // projections go first (they are quick and the view waits for them).
+                    let (mut cluster, mut project, mut upload) = (None, None, None);
                     for job in std::iter::once(first).chain(worker_rx.try_iter()) {
                         match job {
                             WorkerJob::Cluster(job) => cluster = Some(job),
                             WorkerJob::Project(job) => project = Some(job),
+                            WorkerJob::Upload(job) => upload = Some(job),
                         }
+                    }
+                    if let Some(job) = upload {
+                        worker.upload(job);
                     }
                     if let Some(job) = project {
                         worker.project(job);
@@ -431,6 +450,19 @@ impl Jobs {
         }
     }
 
+    /// Uploads a new cut's labels for the point renderer (on the worker, off the UI
+    /// thread); an [`Event::LabelsUploaded`] follows.
+    pub fn upload_labels(&mut self, generation: u64, revision: u64, labels: Vec<u32>) {
+        let job = UploadJob {
+            generation,
+            revision,
+            labels,
+        };
+        if self.worker_tx.send(WorkerJob::Upload(job)).is_err() {
+            tracing::error!("the clustering worker has stopped");
+        }
+    }
+
     /// Stops the running clustering at its next iteration.
     pub fn cancel_clustering(&mut self) {
         if let Some(cancel) = self.running_cancel.take() {
@@ -525,7 +557,7 @@ struct Worker {
     engine: Engine,
     /// The newest superpixels, reused while only the algorithm clustering them changes.
     superpixels: segment::superpixels::SuperpixelCache,
-    render_device: Option<wgpu::Device>,
+    render_device: Option<RenderDevice>,
     events: Sender<Event>,
     ctx: egui::Context,
 }
@@ -543,7 +575,22 @@ impl Worker {
         };
         self.engine
             .gpu_context()
-            .is_some_and(|context| context.device == render)
+            .is_some_and(|context| render.is_device_of(context))
+    }
+
+    fn upload(&mut self, job: UploadJob) {
+        let Some(render) = &self.render_device else {
+            return;
+        };
+        let labels = RenderLabels {
+            chunks: render.upload_labels(&job.labels),
+            shared_with_compute: false,
+        };
+        self.send(Event::LabelsUploaded {
+            generation: job.generation,
+            revision: job.revision,
+            labels,
+        });
     }
 
     fn cluster(&mut self, job: ClusterJob) {
@@ -560,15 +607,12 @@ impl Worker {
         let result = match &job.image {
             Some(image) => self
                 .segment(&job.points, image, job.backend, &context)
-                .map(|s| Clustering {
-                    labels: s.labels,
-                    n_clusters: s.n_segments,
-                    inertia: s.inertia,
-                    probabilities: None,
-                    outlier_scores: None,
-                    structure: Default::default(),
-                    diagnostics: s.diagnostics,
-                    gpu_labels: None,
+                .map(|s| {
+                    let clustering = Clustering::new(s.labels, s.n_segments, s.diagnostics);
+                    match s.inertia {
+                        Some(inertia) => clustering.minimising("inertia", inertia),
+                        None => clustering,
+                    }
                 }),
             None => crate::cluster::run(
                 &mut self.engine,
@@ -650,7 +694,7 @@ impl Worker {
             });
         }
         Some(RenderLabels {
-            chunks: crate::gpu::upload_u32_rows(&device, "points::labels", &clustering.labels),
+            chunks: device.upload_labels(&clustering.labels),
             shared_with_compute: false,
         })
     }
@@ -701,7 +745,7 @@ impl Worker {
         let gpu_positions = gpu_positions.or_else(|| {
             self.render_device
                 .as_ref()
-                .map(|device| crate::gpu::upload_positions(device, &coordinates))
+                .map(|device| device.upload_positions(&coordinates))
         });
         let bounds = finite_bounds(&coordinates);
         let coordinates = Arc::new(coordinates);
@@ -740,22 +784,4 @@ fn column_pairs(
     let xs = values(x)?;
     let ys = values(y)?;
     Ok(xs.into_iter().zip(ys).map(|(a, b)| [a, b]).collect())
-}
-
-/// [x_min, y_min, x_max, y_max] over finite coordinates ([0, 0, 1, 1] when there are none).
-pub fn finite_bounds(coordinates: &[[f32; 2]]) -> [f64; 4] {
-    let mut bounds = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
-    for p in coordinates
-        .iter()
-        .filter(|p| p[0].is_finite() && p[1].is_finite())
-    {
-        bounds[0] = bounds[0].min(p[0] as f64);
-        bounds[1] = bounds[1].min(p[1] as f64);
-        bounds[2] = bounds[2].max(p[0] as f64);
-        bounds[3] = bounds[3].max(p[1] as f64);
-    }
-    if bounds[0] > bounds[2] {
-        return [0.0, 0.0, 1.0, 1.0];
-    }
-    bounds
 }

@@ -1,14 +1,18 @@
 //! The desktop window: eframe + egui with the wgpu renderer, sharing its device with the
-//! clustering engine. The UI only records what the user asked for and sends requests to
-//! [`jobs::Jobs`]; results come back as events.
+//! clustering engine. During the UI pass the window only records [`Command`]s; they run
+//! after it, sending requests to [`jobs::Jobs`], whose results come back as events. The
+//! window holds render handles, never wgpu objects (only `launch.rs` sees eframe's device).
 
 mod cluster_styles;
+mod commands;
 mod compare;
 mod controls;
 mod export;
 mod image_view;
 mod jobs;
+mod launch;
 mod legend;
+mod params_ui;
 pub use crate::palette;
 mod scatter;
 mod selection_table;
@@ -23,69 +27,26 @@ use std::sync::Arc;
 use eframe::egui;
 
 pub use cluster_styles::ClusterStyles;
+pub use commands::Command;
 pub use compare::PinnedClustering;
 pub use jobs::{
     Event, ImageExport, Jobs, LoadedTable, PreparedFeatures, Projection, ProjectionRequest,
-    RenderLabels, finite_bounds,
+    RenderLabels,
 };
+pub use launch::run_window;
 pub use scatter::{RendererChoice, ScatterTool};
-pub use settings::{AlgorithmChoice, Settings, ViewSettings};
+pub use settings::{Settings, ViewSettings};
 
 use crate::cluster::{self, Engine, NOISE};
-use crate::gpu::{GpuContext, wgpu};
 use crate::matrix::Matrix;
+pub use crate::projection::finite_bounds;
+use crate::render::RenderDevice;
 
 /// The demo table opened when no file is given.
 pub fn demo_table_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("assets")
         .join("demo.csv")
-}
-
-/// Opens the window on `path` (or the demo table) and runs until it is closed.
-pub fn run_window(path: Option<PathBuf>) -> anyhow::Result<()> {
-    let options = eframe::NativeOptions {
-        renderer: eframe::Renderer::Wgpu,
-        viewport: egui::ViewportBuilder::default()
-            .with_title("Clusterscope")
-            .with_inner_size([1280.0, 800.0])
-            .with_min_inner_size([720.0, 480.0])
-            .with_drag_and_drop(true),
-        ..Default::default()
-    };
-    let path = path.unwrap_or_else(demo_table_path);
-    eframe::run_native(
-        "Clusterscope",
-        options,
-        Box::new(move |cc| {
-            let settings: Settings = cc
-                .storage
-                .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
-                .unwrap_or_default();
-            let (engine, render_device) = match &cc.wgpu_render_state {
-                Some(rs) => {
-                    crate::render::install(rs);
-                    (
-                        Engine::with_gpu(GpuContext::from_device(
-                            rs.device.clone(),
-                            rs.queue.clone(),
-                            rs.adapter.get_info(),
-                        )),
-                        Some(rs.device.clone()),
-                    )
-                }
-                None => (Engine::cpu_only("the window has no wgpu renderer"), None),
-            };
-            Ok(Box::new(ClusterscopeApp::new(
-                cc.egui_ctx.clone(),
-                engine,
-                render_device,
-                settings,
-                Some(path),
-            )))
-        }),
-    )
-    .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))
 }
 
 /// Which two coordinates the scatter shows.
@@ -112,25 +73,22 @@ pub struct Clustering {
     pub points: Arc<Matrix>,
     pub result: cluster::Clustering,
     pub sizes: Vec<usize>,
-    /// The labels as computed ("raw"), as the point renderer reads them on the GPU.
+    /// The labels as computed ("raw") in the point renderer's buffers, with the raw →
+    /// shown map and the revision they belong to (a new cut's upload arrives a frame
+    /// later; until then the renderer keeps drawing the previous one consistently).
     pub render_labels: Option<RenderLabels>,
+    pub render_raw_to_shown: Vec<u32>,
+    pub render_revision: u64,
     /// Raw label → shown id (the stable colour matching); `result.labels` holds shown ids.
     pub raw_to_shown: Vec<u32>,
-    /// The window's device, for uploading labels of a new cut.
-    render_device: Option<wgpu::Device>,
 }
 
 impl Clustering {
-    /// Replaces the labels (a new cut of the same structure).
-    pub fn relabel(&mut self, raw: Vec<u32>) {
-        self.raw_to_shown = stable_labels::matching(&self.result.labels, &raw);
-        if let Some(device) = &self.render_device {
-            self.render_labels = Some(RenderLabels {
-                chunks: crate::gpu::upload_u32_rows(device, "points::labels", &raw),
-                shared_with_compute: false,
-            });
-        }
-        self.set_labels(stable_labels::apply(&raw, &self.raw_to_shown));
+    /// Replaces the labels (a new cut of the same structure); the caller uploads `raw`
+    /// for the renderer (on the worker).
+    pub fn relabel(&mut self, raw: &[u32]) {
+        self.raw_to_shown = stable_labels::matching(&self.result.labels, raw);
+        self.set_labels(stable_labels::apply(raw, &self.raw_to_shown));
         self.revision += 1;
     }
 
@@ -230,9 +188,11 @@ pub struct ClusterscopeApp {
     pub subset: Option<Arc<Vec<u32>>>,
     selection_table: selection_table::SelectionTableState,
     renaming: legend::Renaming,
-    /// The window's wgpu device when it draws with the GPU point renderer.
-    render_device: Option<wgpu::Device>,
+    /// The window's render device when it draws with the GPU point renderer.
+    render_device: Option<RenderDevice>,
     image_view: image_view::ImageViewState,
+    /// What the user asked for during this frame, run after the UI pass.
+    commands: Vec<Command>,
 }
 
 impl ClusterscopeApp {
@@ -240,7 +200,7 @@ impl ClusterscopeApp {
     pub fn new(
         ctx: egui::Context,
         engine: Engine,
-        render_device: Option<wgpu::Device>,
+        render_device: Option<RenderDevice>,
         settings: Settings,
         open: Option<PathBuf>,
     ) -> Self {
@@ -271,6 +231,7 @@ impl ClusterscopeApp {
             renaming: Default::default(),
             render_device,
             image_view: Default::default(),
+            commands: Vec::new(),
         };
         if let Some(path) = open {
             app.open(path);
@@ -293,7 +254,7 @@ impl ClusterscopeApp {
         self.loading || self.clustering_pending || self.prepared.is_none() && self.table.is_some()
     }
 
-    pub fn open(&mut self, path: PathBuf) {
+    fn open(&mut self, path: PathBuf) {
         self.loading = true;
         self.notices.info = Some(format!("Loading {}…", path.display()));
         self.jobs.load(path);
@@ -316,7 +277,7 @@ impl ClusterscopeApp {
 
     /// Rebuilds the feature matrix after a change of columns, scaling or row subset (for
     /// an image: of colour space or spatial weight).
-    pub fn request_prepare(&mut self) {
+    fn request_prepare(&mut self) {
         let Some(table) = &self.table else { return };
         self.jobs.cancel_clustering();
         if let Some(image) = &table.image {
@@ -333,7 +294,7 @@ impl ClusterscopeApp {
     }
 
     /// Recomputes the scatter coordinates for the current axes.
-    pub fn request_projection(&mut self) {
+    fn request_projection(&mut self) {
         let Some(prepared) = &self.prepared else {
             return;
         };
@@ -371,7 +332,7 @@ impl ClusterscopeApp {
     }
 
     /// Re-clusters the current features with the current parameters.
-    pub fn request_clustering(&mut self) {
+    fn request_clustering(&mut self) {
         let Some(prepared) = &self.prepared else {
             return;
         };
@@ -393,7 +354,7 @@ impl ClusterscopeApp {
         );
     }
 
-    pub fn cancel_clustering(&mut self) {
+    fn cancel_clustering(&mut self) {
         self.jobs.cancel_clustering();
         self.clustering_pending = false;
         self.running = None;
@@ -504,14 +465,29 @@ impl ClusterscopeApp {
                                 result,
                                 sizes: Vec::new(),
                                 render_labels,
+                                render_raw_to_shown: raw_to_shown.clone(),
+                                render_revision: 0,
                                 raw_to_shown,
-                                render_device: self.render_device.clone(),
                             };
                             shown.set_labels(labels);
                             self.clustering = Some(shown);
                             self.structure_view.on_new_result();
                         }
                         Err(error) => self.notices.error = Some(error),
+                    }
+                }
+                Event::LabelsUploaded {
+                    generation,
+                    revision,
+                    labels,
+                } => {
+                    if let Some(clustering) = &mut self.clustering
+                        && clustering.generation == generation
+                        && clustering.revision == revision
+                    {
+                        clustering.render_labels = Some(labels);
+                        clustering.render_raw_to_shown = clustering.raw_to_shown.clone();
+                        clustering.render_revision = revision;
                     }
                 }
                 Event::OpenPicked(path) => self.open(path),
@@ -541,15 +517,17 @@ impl ClusterscopeApp {
                 .collect()
         });
         if let Some(path) = dropped.into_iter().next() {
-            self.open(path);
+            self.command(Command::Open(path));
         }
     }
 
-    /// Draws the whole window into `ui` (also used by UI tests).
+    /// Draws the whole window into `ui` (also used by UI tests), then runs the commands
+    /// the frame recorded.
     pub fn show(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         self.handle_events();
         self.handle_dropped_files(&ctx);
+        self.run_commands();
         egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui));
         egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
         egui::Panel::left("controls")
@@ -586,6 +564,7 @@ impl ClusterscopeApp {
             }
         });
         self.export_prompt_ui(&ctx);
+        self.run_commands();
         if self.is_busy() {
             ctx.request_repaint_after(std::time::Duration::from_millis(100));
         }
@@ -595,7 +574,7 @@ impl ClusterscopeApp {
         egui::MenuBar::new().ui(ui, |ui| {
             ui.menu_button("File", |ui| {
                 if ui.button("Open…").clicked() {
-                    self.jobs.pick_open();
+                    self.command(Command::PickOpen);
                     ui.close();
                 }
                 ui.menu_button("Open recent", |ui| {
@@ -609,12 +588,12 @@ impl ClusterscopeApp {
                         }
                     }
                     if let Some(path) = chosen {
-                        self.open(path);
+                        self.command(Command::Open(path));
                         ui.close();
                     }
                 });
                 if ui.button("Open demo data").clicked() {
-                    self.open(demo_table_path());
+                    self.command(Command::Open(demo_table_path()));
                     ui.close();
                 }
             });
@@ -628,7 +607,9 @@ impl ClusterscopeApp {
                     .add_enabled(ready, egui::Button::new("Labeled data (CSV / Parquet)…"))
                     .clicked()
                 {
-                    self.start_export(false);
+                    self.command(Command::Export {
+                        selection_only: false,
+                    });
                     ui.close();
                 }
                 if ui
@@ -638,7 +619,9 @@ impl ClusterscopeApp {
                     )
                     .clicked()
                 {
-                    self.start_export(true);
+                    self.command(Command::Export {
+                        selection_only: true,
+                    });
                     ui.close();
                 }
             });

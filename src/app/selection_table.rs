@@ -8,7 +8,7 @@ use eframe::egui;
 use egui_extras::{Column, TableBuilder};
 use polars::prelude::{ChunkAgg, DataType, IdxCa, IdxSize};
 
-use super::{ClusterscopeApp, LoadedTable};
+use super::{ClusterscopeApp, Command, LoadedTable};
 
 /// Columns shown in the table (the export keeps all of them).
 const MAX_COLUMNS: usize = 40;
@@ -87,7 +87,9 @@ impl ClusterscopeApp {
                 selection.source
             ));
             if ui.button("Export selection…").clicked() {
-                self.start_export(true);
+                self.command(Command::Export {
+                    selection_only: true,
+                });
             }
             if ui
                 .button("Cluster the selection only")
@@ -96,7 +98,7 @@ impl ClusterscopeApp {
             {
                 self.subset = Some(Arc::new(table_rows.clone()));
                 self.selection = None;
-                self.request_prepare();
+                self.command(Command::Prepare);
             }
             if ui.button("Clear selection").clicked() {
                 self.selection = None;
@@ -183,7 +185,7 @@ impl ClusterscopeApp {
             if ui.button("Back to all rows").clicked() {
                 self.subset = None;
                 self.selection = None;
-                self.request_prepare();
+                self.command(Command::Prepare);
             }
         }
     }

@@ -1,99 +1,13 @@
 //! What the window remembers between sessions (eframe persistence).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::cluster::density::dbscan::DbscanParams;
-use crate::cluster::density::hdbscan::{ClusterSelection, HdbscanParams};
-use crate::cluster::density::optics::{OpticsExtraction, OpticsParams};
-use crate::cluster::hierarchy::divisive::DivisiveParams;
-use crate::cluster::hierarchy::{AgglomerativeParams, Cut, Linkage};
-use crate::cluster::kmeans::KMeansParams;
-use crate::cluster::{AlgorithmParams, BackendChoice};
+use crate::cluster::params::{ParamValues, real};
+use crate::cluster::{AlgorithmInfo, AlgorithmParams, BackendChoice, find};
 use crate::data::Scaling;
-
-/// The algorithm chosen in the window.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum AlgorithmChoice {
-    #[default]
-    KMeans,
-    Agglomerative,
-    Divisive,
-    Dbscan,
-    Hdbscan,
-    Optics,
-}
-
-impl AlgorithmChoice {
-    pub const ALL: [AlgorithmChoice; 6] = [
-        AlgorithmChoice::KMeans,
-        AlgorithmChoice::Agglomerative,
-        AlgorithmChoice::Divisive,
-        AlgorithmChoice::Dbscan,
-        AlgorithmChoice::Hdbscan,
-        AlgorithmChoice::Optics,
-    ];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            AlgorithmChoice::KMeans => "k-means",
-            AlgorithmChoice::Agglomerative => "Agglomerative",
-            AlgorithmChoice::Divisive => "Divisive (bisecting k-means)",
-            AlgorithmChoice::Dbscan => "DBSCAN",
-            AlgorithmChoice::Hdbscan => "HDBSCAN",
-            AlgorithmChoice::Optics => "OPTICS",
-        }
-    }
-}
-
-/// Parameters of the tree algorithms in the window.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct TreeSettings {
-    pub linkage: Linkage,
-    pub n_clusters: usize,
-}
-
-impl Default for TreeSettings {
-    fn default() -> Self {
-        Self {
-            linkage: Linkage::Ward,
-            n_clusters: 5,
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct DensitySettings {
-    pub eps: f64,
-    pub min_points: usize,
-    pub min_cluster_size: usize,
-    /// 0: the same as the minimum cluster size.
-    pub min_samples: usize,
-    pub selection: ClusterSelection,
-    pub xi: f64,
-    /// OPTICS: extract by this reachability threshold instead of ξ.
-    pub reachability_threshold: Option<f64>,
-    /// OPTICS: neighbourhood radius limit (None: unlimited, O(n²)).
-    pub max_eps: Option<f64>,
-}
-
-impl Default for DensitySettings {
-    fn default() -> Self {
-        Self {
-            eps: 0.3,
-            min_points: 5,
-            min_cluster_size: 15,
-            min_samples: 0,
-            selection: ClusterSelection::Eom,
-            xi: 0.05,
-            reachability_threshold: None,
-            max_eps: None,
-        }
-    }
-}
 
 /// How the scatter draws its points.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -128,12 +42,12 @@ const MAX_RECENT: usize = 10;
 #[serde(default)]
 pub struct Settings {
     pub recent_files: Vec<PathBuf>,
-    pub kmeans: KMeansParams,
     pub scaling: Scaling,
     pub backend: BackendChoice,
-    pub algorithm: AlgorithmChoice,
-    pub tree: TreeSettings,
-    pub density: DensitySettings,
+    /// The registry id of the chosen algorithm.
+    pub algorithm: String,
+    /// Each algorithm's parameter values, by registry id (kept when switching away).
+    pub params: BTreeMap<String, ParamValues>,
     pub view: ViewSettings,
     /// Segmentation of opened images.
     pub segment: crate::segment::SegmentParams,
@@ -162,12 +76,10 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             recent_files: Vec::new(),
-            kmeans: KMeansParams::new(5),
             scaling: Scaling::Standardize,
             backend: BackendChoice::Auto,
-            algorithm: AlgorithmChoice::KMeans,
-            tree: TreeSettings::default(),
-            density: DensitySettings::default(),
+            algorithm: "kmeans".into(),
+            params: BTreeMap::new(),
             view: ViewSettings::default(),
             segment: crate::segment::SegmentParams::default(),
             image_view: ImageViewSettings::default(),
@@ -175,41 +87,69 @@ impl Default for Settings {
     }
 }
 
-/// Leaves a divisive tree gets in the window beyond the cut, so the cut line can move.
-const DIVISIVE_VIEW_LEAVES: usize = 48;
-
 impl Settings {
-    /// The chosen algorithm with its parameters, as the engine takes them.
-    pub fn algorithm_params(&self) -> AlgorithmParams {
-        let density = &self.density;
-        match self.algorithm {
-            AlgorithmChoice::KMeans => AlgorithmParams::KMeans(self.kmeans.clone()),
-            AlgorithmChoice::Agglomerative => AlgorithmParams::Agglomerative(
-                AgglomerativeParams::new(self.tree.linkage, Cut::Clusters(self.tree.n_clusters)),
-            ),
-            AlgorithmChoice::Divisive => AlgorithmParams::Divisive(
-                DivisiveParams::new(Cut::Clusters(self.tree.n_clusters))
-                    .seed(self.kmeans.seed)
-                    .max_leaves(self.tree.n_clusters.max(DIVISIVE_VIEW_LEAVES)),
-            ),
-            AlgorithmChoice::Dbscan => {
-                AlgorithmParams::Dbscan(DbscanParams::new(density.eps, density.min_points))
-            }
-            AlgorithmChoice::Hdbscan => AlgorithmParams::Hdbscan(
-                HdbscanParams::new(density.min_cluster_size)
-                    .min_samples((density.min_samples > 0).then_some(density.min_samples))
-                    .selection(density.selection),
-            ),
-            AlgorithmChoice::Optics => {
-                let mut params = OpticsParams::new(density.min_points.max(2));
-                params.max_eps = density.max_eps.unwrap_or(f64::INFINITY);
-                params.extraction = match density.reachability_threshold {
-                    Some(threshold) => OpticsExtraction::Threshold(threshold),
-                    None => OpticsExtraction::Xi(density.xi),
-                };
-                AlgorithmParams::Optics(params)
+    /// The chosen algorithm's declaration (k-means when the saved id is unknown).
+    pub fn algorithm_info(&self) -> &'static AlgorithmInfo {
+        find(&self.algorithm)
+            .or_else(|| find("kmeans"))
+            .map(|a| a.info())
+            .unwrap_or_else(|| unreachable!("k-means is registered"))
+    }
+
+    /// The values of algorithm `id`: the saved ones, with any parameter they lack at the
+    /// window's start value (saved settings may predate a parameter).
+    pub fn values(&self, id: &str) -> ParamValues {
+        let Some(info) = find(id).map(|a| a.info()) else {
+            return ParamValues::new();
+        };
+        let mut values = info.window_values();
+        if let Some(saved) = self.params.get(id) {
+            for (name, value) in saved {
+                if values.contains_key(name) {
+                    values.insert(name.clone(), value.clone());
+                }
             }
         }
+        values
+    }
+
+    /// The values of algorithm `id` to edit in place.
+    pub fn values_mut(&mut self, id: &str) -> &mut ParamValues {
+        let values = self.values(id);
+        let entry = self.params.entry(id.to_string()).or_default();
+        *entry = values;
+        entry
+    }
+
+    /// Sets parameter `name` of algorithm `id`.
+    pub fn set_param(&mut self, id: &str, name: &str, value: impl Into<serde_json::Value>) {
+        self.values_mut(id).insert(name.to_string(), value.into());
+    }
+
+    /// Sets a real parameter (infinite and NaN values stored as the declarations expect).
+    pub fn set_real(&mut self, id: &str, name: &str, value: f64) {
+        self.set_param(id, name, real::to_value(value));
+    }
+
+    /// Parameter `name` of algorithm `id` as a count, if it is set.
+    pub fn count(&self, id: &str, name: &str) -> Option<u64> {
+        self.values(id).get(name).and_then(|v| v.as_u64())
+    }
+
+    /// Parameter `name` of algorithm `id` as a real, if it is set.
+    pub fn real(&self, id: &str, name: &str) -> Option<f64> {
+        self.values(id).get(name).and_then(real::from_value)
+    }
+
+    /// The chosen algorithm with its parameters, as the engine takes them.
+    pub fn algorithm_params(&self) -> AlgorithmParams {
+        let info = self.algorithm_info();
+        let given: ParamValues = self
+            .values(info.id)
+            .into_iter()
+            .filter(|(_, v)| !v.is_null())
+            .collect();
+        AlgorithmParams::new(info.id, given)
     }
 
     /// Puts `path` first in the recent files, once.
@@ -224,6 +164,34 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_algorithm_runs_from_the_window_start_values() {
+        for info in crate::cluster::infos() {
+            let settings = Settings {
+                algorithm: info.id.into(),
+                ..Settings::default()
+            };
+            let params = settings.algorithm_params();
+            let prepared = params
+                .registered()
+                .unwrap()
+                .prepare(&params.values, Some(500));
+            assert!(prepared.is_ok(), "{}: {:?}", info.id, prepared.err());
+        }
+    }
+
+    #[test]
+    fn values_are_kept_per_algorithm_and_fill_new_parameters() {
+        let mut settings = Settings::default();
+        settings.set_param("kmeans", "n_clusters", 7);
+        settings.set_param("dbscan", "eps", 0.25);
+        assert_eq!(settings.count("kmeans", "n_clusters"), Some(7));
+        assert_eq!(settings.real("dbscan", "eps"), Some(0.25));
+        // A saved entry without a parameter gets its start value.
+        settings.params.get_mut("kmeans").unwrap().remove("seed");
+        assert_eq!(settings.count("kmeans", "seed"), Some(42));
+    }
 
     #[test]
     fn recent_files_are_unique_newest_first_and_bounded() {

@@ -2,7 +2,7 @@
 
 use eframe::egui;
 
-use super::ClusterscopeApp;
+use super::{ClusterscopeApp, Command};
 
 impl ClusterscopeApp {
     pub(super) fn status_ui(&mut self, ui: &mut egui::Ui) {
@@ -26,7 +26,7 @@ impl ClusterscopeApp {
                     None => ui.label("Clustering…"),
                 };
                 if ui.small_button("Cancel").clicked() {
-                    self.cancel_clustering();
+                    self.command(Command::CancelClustering);
                 }
                 ui.separator();
             }
@@ -40,7 +40,7 @@ impl ClusterscopeApp {
                 ui.separator();
                 let result = &clustering.result;
                 // Only k-means iterates to convergence; the others run once.
-                if result.inertia.is_some() {
+                if result.objective.is_some() {
                     ui.label(format!(
                         "{} iterations{}",
                         d.iterations,
@@ -57,8 +57,8 @@ impl ClusterscopeApp {
                 if noise > 0 {
                     ui.label(format!("{noise} noise"));
                 }
-                if let Some(inertia) = result.inertia {
-                    ui.label(format!("inertia {inertia:.4e}"));
+                if let Some(objective) = result.objective {
+                    ui.label(format!("{} {:.4e}", objective.name, objective.value));
                 }
                 ui.separator();
                 ui.label(format!("{:.1} ms", d.elapsed_ms));

@@ -1,18 +1,43 @@
-//! Clustering algorithms. Each one: params → checked params → run on a backend with a
-//! [`RunContext`] → a result with labels and diagnostics. Algorithms know nothing of the UI.
+//! Clustering algorithms and the registry that lists them. Each algorithm lives in its own
+//! folder (host-side GPU code beside its CPU twin, WGSL in `shaders/<algorithm>/`) and
+//! implements [`Algorithm`]: declared params → checked params → run on a backend with a
+//! [`RunContext`] → a [`Clustering`]. Algorithms know nothing of the UI.
 
-pub mod density;
+mod algorithm;
 mod engine;
-pub mod hierarchy;
-pub mod kmeans;
+pub mod params;
+mod registry;
+mod result;
 mod run;
 mod run_context;
 
-pub use engine::Engine;
-pub use run::{AlgorithmParams, Clustering, Structure, run};
+pub mod density;
+pub mod hierarchy;
+pub mod kmeans;
+
+pub use algorithm::{
+    Algorithm, AlgorithmInfo, Family, Input, PreparedRun, Registered, RegisteredAlgorithm,
+    check_declared,
+};
+pub use engine::{AUTO_GPU_PAIRWISE_MAX_POINTS, Engine};
+pub use params::{ParamSpec, ParamValues, ParamsError};
+pub use registry::{AlgorithmParams, find, infos};
+pub use result::{Clustering, Objective, Structure, StructureKind};
+pub use run::run;
 pub use run_context::{CancelToken, Progress, RunContext};
 
 use serde::{Deserialize, Serialize};
+
+/// The registry: every algorithm, in the order the window lists them. Adding an algorithm
+/// = its folder (declared above), its shaders, its test file and one line here.
+pub static ALGORITHMS: &[&dyn RegisteredAlgorithm] = &[
+    &Registered::<kmeans::KMeans>::NEW,
+    &Registered::<hierarchy::Agglomerative>::NEW,
+    &Registered::<hierarchy::divisive::Divisive>::NEW,
+    &Registered::<density::dbscan::Dbscan>::NEW,
+    &Registered::<density::hdbscan::Hdbscan>::NEW,
+    &Registered::<density::optics::Optics>::NEW,
+];
 
 /// The label of points that belong to no cluster (DBSCAN/HDBSCAN/OPTICS noise). Exports
 /// write it as -1.
@@ -20,6 +45,7 @@ pub const NOISE: u32 = u32::MAX;
 
 /// Where the user asked the work to run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
 pub enum BackendChoice {
     /// A hardware GPU when there is one, otherwise the CPU.
     #[default]
@@ -71,22 +97,30 @@ pub struct RunDiagnostics {
     pub elapsed_ms: f64,
 }
 
+impl RunDiagnostics {
+    /// A CPU run's diagnostics (adapter: the thread count).
+    pub fn cpu(iterations: usize, converged: bool) -> Self {
+        Self {
+            backend: Backend::Cpu,
+            adapter: cpu_name(),
+            iterations,
+            converged,
+            elapsed_ms: 0.0,
+        }
+    }
+}
+
+/// The CPU backend's adapter name.
+pub fn cpu_name() -> String {
+    format!("{} CPU threads", rayon::current_num_threads())
+}
+
 /// Errors of a clustering run.
 #[derive(Debug, thiserror::Error)]
 pub enum ClusterError {
+    /// A parameter out of range; the message names the field.
     #[error(transparent)]
-    KMeansParams(#[from] kmeans::KMeansParamsError),
-    #[error(transparent)]
-    HierarchyParams(#[from] hierarchy::HierarchyParamsError),
-    #[error(transparent)]
-    DbscanParams(#[from] density::dbscan::DbscanParamsError),
-    #[error(transparent)]
-    HdbscanParams(#[from] density::hdbscan::HdbscanParamsError),
-    #[error(transparent)]
-    OpticsParams(#[from] density::optics::OpticsParamsError),
-    /// A parameter out of range; the message names it as the command line spells it.
-    #[error("{0}")]
-    Parameter(String),
+    Params(#[from] ParamsError),
     #[error("internal error: {0}")]
     Internal(String),
     #[error("cancelled")]

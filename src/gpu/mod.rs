@@ -1,20 +1,23 @@
-//! The GPU layer: one wgpu device and the compute kernels that run on it. Knows nothing of
-//! egui or of tables; the app hands it eframe's device, the command line makes its own.
+//! The GPU layer: one wgpu device and what every kernel set shares on it: compiled
+//! pipelines, datasets uploaded once, buffer builders and readback. It knows nothing of
+//! the algorithms, egui or tables (it imports only `matrix`); each algorithm's host-side
+//! GPU code lives beside its CPU twin and takes a [`GpuContext`].
 
+mod buffers;
 mod context;
-pub mod density;
-pub mod kmeans;
-pub mod pca;
+mod pipelines;
 mod readback;
+mod resident;
 mod row_chunks;
-pub mod slic;
 
+pub use buffers::{range, whole};
 pub use context::GpuContext;
+pub use pipelines::ShaderEntry;
+pub use readback::{read_buffer, readback_count};
+pub use resident::{CHUNK_ROW_MULTIPLE, MatrixChunk, ResidentMatrix, rows_per_chunk};
 pub use row_chunks::{BufferChunk, RowChunks, upload_positions, upload_u32_rows};
 
-pub(crate) use eframe::egui_wgpu::wgpu;
-pub(crate) use readback::read_buffer;
-pub use readback::readback_count;
+pub use eframe::egui_wgpu::wgpu;
 
 /// Errors from the GPU layer. Messages name the operation that failed.
 #[derive(Debug, thiserror::Error)]
@@ -35,32 +38,8 @@ pub enum GpuError {
     Allocation(String),
 }
 
-/// A compute pipeline from `common` (shared declarations) followed by `source`, with the
-/// layout derived from the shader. Call inside a validation error scope: a rejected shader
-/// is reported there, not by a panic.
-pub(crate) fn compute_pipeline(
-    device: &wgpu::Device,
-    label: &str,
-    common: &str,
-    source: &str,
-    entry_point: &str,
-) -> wgpu::ComputePipeline {
-    let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-        label: Some(label),
-        source: wgpu::ShaderSource::Wgsl(format!("{common}\n{source}").into()),
-    });
-    device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-        label: Some(label),
-        layout: None,
-        module: &module,
-        entry_point: Some(entry_point),
-        compilation_options: Default::default(),
-        cache: None,
-    })
-}
-
 /// Largest number of workgroups along x in one dispatch; more go along y.
-/// Keep in sync with `MAX_GROUPS_X` uses in `shaders/` (the `groups_x` uniform).
+/// Keep in sync with the `groups_x` uniform every shader in `shaders/` takes.
 pub const MAX_GROUPS_X: u32 = 65_535;
 
 /// A 2-D dispatch size covering `groups` workgroups.

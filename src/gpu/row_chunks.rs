@@ -3,8 +3,7 @@
 
 use wgpu::util::DeviceExt;
 
-use super::wgpu;
-use crate::cluster::kmeans::BLOCK_POINTS;
+use super::{rows_per_chunk, wgpu};
 
 /// Rows `first_row..first_row + n_rows` of a per-row quantity, stored from the start of
 /// `buffer`.
@@ -25,12 +24,6 @@ impl RowChunks {
     pub fn n_rows(&self) -> usize {
         self.chunks.iter().map(|c| c.n_rows).sum()
     }
-}
-
-/// Rows per uploaded chunk: as many as fit `max_binding_bytes`, a multiple of BLOCK_POINTS.
-fn rows_per_chunk(max_binding_bytes: u64, bytes_per_row: u64) -> usize {
-    let blocks = (max_binding_bytes / (bytes_per_row * BLOCK_POINTS as u64)).max(1);
-    blocks as usize * BLOCK_POINTS
 }
 
 /// Uploads 2-D positions (non-finite ones are kept; the shader skips them).
@@ -59,7 +52,8 @@ fn upload_rows(
         .max_storage_buffer_binding_size
         .min(limits.max_buffer_size);
     let n_rows = words.len() / words_per_row;
-    let per_chunk = rows_per_chunk(max_binding, 4 * words_per_row as u64);
+    let per_chunk =
+        rows_per_chunk(max_binding, 4 * words_per_row as u64).unwrap_or(super::CHUNK_ROW_MULTIPLE);
     let mut chunks = Vec::new();
     let mut first_row = 0;
     while first_row < n_rows || chunks.is_empty() {

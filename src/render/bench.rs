@@ -5,10 +5,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::{PointCloud, PointRenderer, PointStyle, ViewRequest};
-use crate::app::palette;
-use crate::cluster::kmeans::KMeansParams;
+use crate::cluster::kmeans::{KMeans, KMeansParams};
 use crate::cluster::{AlgorithmParams, BackendChoice, Engine, RunContext};
 use crate::gpu::{GpuContext, upload_positions, upload_u32_rows, wgpu};
+use crate::palette;
 
 pub struct RenderBench {
     pub n: usize,
@@ -40,10 +40,10 @@ pub fn run(bench: &RenderBench) -> anyhow::Result<()> {
         .chunks_exact(2)
         .map(|p| [p[0], p[1]])
         .collect();
-    let bounds = crate::app::finite_bounds(&coordinates);
+    let bounds = crate::projection::finite_bounds(&coordinates);
     let positions = upload_positions(&device, &coordinates);
     let mut engine = Engine::with_gpu(context.clone());
-    let params = AlgorithmParams::KMeans(KMeansParams::new(bench.k).seed(bench.seed));
+    let params = AlgorithmParams::of::<KMeans>(&KMeansParams::new(bench.k).seed(bench.seed));
     let first = crate::cluster::run(
         &mut engine,
         &points,
@@ -169,7 +169,7 @@ pub fn run(bench: &RenderBench) -> anyhow::Result<()> {
     // Slider to frame: a new k-means request (k changes, fresh initialisation), its labels
     // handed to the renderer (shared buffers on the GPU backend, an upload on the CPU one),
     // one frame drawn and finished.
-    let other = AlgorithmParams::KMeans(KMeansParams::new(bench.k + 1).seed(bench.seed));
+    let other = AlgorithmParams::of::<KMeans>(&KMeansParams::new(bench.k + 1).seed(bench.seed));
     crate::cluster::run(
         &mut engine,
         &points,

@@ -49,3 +49,41 @@ pub fn install(render_state: &egui_wgpu::RenderState) {
         .callback_resources
         .insert(renderer);
 }
+
+impl PointCloudCallback {
+    /// The paint callback as a shape for `rect` (the window adds it to its painter).
+    pub fn shape(self, rect: eframe::egui::Rect) -> eframe::egui::Shape {
+        egui_wgpu::Callback::new_paint_callback(rect, self).into()
+    }
+}
+
+/// The window's render device, as the worker sees it: uploads of positions and labels for
+/// the point renderer, without the window holding wgpu objects.
+#[derive(Clone)]
+pub struct RenderDevice {
+    device: wgpu::Device,
+}
+
+impl RenderDevice {
+    /// The device of eframe's (or a test's) render state.
+    pub fn new(render_state: &egui_wgpu::RenderState) -> Self {
+        Self {
+            device: render_state.device.clone(),
+        }
+    }
+
+    /// Uploads 2-D positions.
+    pub fn upload_positions(&self, positions: &[[f32; 2]]) -> crate::gpu::RowChunks {
+        crate::gpu::upload_positions(&self.device, positions)
+    }
+
+    /// Uploads one label per row.
+    pub fn upload_labels(&self, labels: &[u32]) -> crate::gpu::RowChunks {
+        crate::gpu::upload_u32_rows(&self.device, "points::labels", labels)
+    }
+
+    /// True when `gpu` computes on this device, so its buffers can be drawn directly.
+    pub fn is_device_of(&self, gpu: &crate::gpu::GpuContext) -> bool {
+        gpu.device == self.device
+    }
+}

@@ -15,13 +15,13 @@ pub enum ResolveShape {
     /// Cells dx, dy from the centre with dx² + dy² <= `radius2` are read; noise marks
     /// count only where dx² + dy² <= `noise_radius2`.
     Unrolled { radius2: u32, noise_radius2: u32 },
-    /// The disc is looped over at run time (points_resolve.wgsl).
+    /// The disc is looped over at run time (points/resolve.wgsl).
     Loop,
 }
 
 impl ResolveShape {
     /// The shape for points of `size_px` pixels; radii as `radius_px` in
-    /// points_resolve.wgsl (noise drawn at 0.6 of the size, never under half a pixel).
+    /// points/resolve.wgsl (noise drawn at 0.6 of the size, never under half a pixel).
     pub fn of_size(size_px: f32) -> Self {
         let size = size_px.max(1.0);
         let radius = (size * 0.5).max(0.5);

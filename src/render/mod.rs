@@ -14,7 +14,7 @@ mod point_renderer;
 mod splat;
 mod wgpu_helpers;
 
-pub use callback::{PointCloudCallback, install};
+pub use callback::{PointCloudCallback, RenderDevice, install};
 pub use point_cloud::PointCloud;
 pub use point_renderer::{
     PointRenderer, PointStyle, Rasterization, RenderStats, SPLAT_MIN_POINTS, ViewRequest,

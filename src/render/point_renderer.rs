@@ -23,7 +23,7 @@ use super::wgpu_helpers::{
 };
 use crate::gpu::wgpu;
 
-pub(super) const SHADER: &str = include_str!("../../shaders/points.wgsl");
+pub(super) const SHADER: &str = include_str!("../../shaders/points/quads.wgsl");
 /// From this many points, [`Rasterization::Auto`] splats.
 pub const SPLAT_MIN_POINTS: usize = 100_000;
 
@@ -549,7 +549,7 @@ fn view_uniform(request: &ViewRequest, cloud_flags: u32, srgb: bool) -> ViewUnif
     let offset = [-x_min * scale[0] - 1.0, -y_min * scale[1] - 1.0];
     let style = &request.style;
     let size = style.point_size_px.max(1.0);
-    // As radius_px/reach_px in points_resolve.wgsl: the border holds a whole radius.
+    // As radius_px/reach_px in points/resolve.wgsl: the border holds a whole radius.
     let splat_pad = (size * 0.5).max(0.5).floor() as u32;
     let key_slots = style.colors.len().min(MAX_KEY_SLOTS) as u32;
     let mut flags = cloud_flags;

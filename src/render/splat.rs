@@ -1,6 +1,6 @@
 //! Splatting: the GPU state and passes that draw large clouds and density mode. A compute
-//! pass marks the cell under each point (points_splat.wgsl); a full-view pass grows the
-//! marks into discs and colours them from a table built here (points_resolve.wgsl, with
+//! pass marks the cell under each point (points/splat.wgsl); a full-view pass grows the
+//! marks into discs and colours them from a table built here (points/resolve.wgsl, with
 //! the disc unrolled per point size by [`ResolveShape`]).
 
 use super::footprint::ResolveShape;
@@ -8,14 +8,14 @@ use super::point_renderer::{PointStyle, SHADER};
 use super::wgpu_helpers::{entry, render_pipeline, shader_module};
 use crate::gpu::wgpu;
 
-const SPLAT_SHADER: &str = include_str!("../../shaders/points_splat.wgsl");
+const SPLAT_SHADER: &str = include_str!("../../shaders/points/splat.wgsl");
 
-const RESOLVE_SHADER: &str = include_str!("../../shaders/points_resolve.wgsl");
+const RESOLVE_SHADER: &str = include_str!("../../shaders/points/resolve.wgsl");
 
 /// Words per view pixel in the splat buffer: one for plain points, four for density.
 const CELL_WORDS: u64 = 4;
 
-/// Invocations per splat workgroup (as in points_splat.wgsl).
+/// Invocations per splat workgroup (as in points/splat.wgsl).
 const SPLAT_WORKGROUP: u32 = 64;
 
 /// Most workgroups per dispatch dimension (WebGPU's default limit).
@@ -116,7 +116,7 @@ impl SplatPipelines {
         pass.set_bind_group(0, view_group, &[]);
         pass.set_bind_group(2, &target.write_group, &[]);
         pass.set_pipeline(pipeline);
-        // Last batch first, as each batch is marked from its last row (points_splat.wgsl).
+        // Last batch first, as each batch is marked from its last row (points/splat.wgsl).
         for (group, n_rows) in batch_groups.iter().rev() {
             pass.set_bind_group(1, group, &[]);
             let groups = n_rows.div_ceil(SPLAT_WORKGROUP);
@@ -191,7 +191,7 @@ pub(super) fn resolved_colors(style: &PointStyle, srgb: bool) -> Vec<[f32; 4]> {
         .collect()
 }
 
-/// As `faded` in points.wgsl: rows outside the selection.
+/// As `faded` in points/quads.wgsl: rows outside the selection.
 fn faded([r, g, b, a]: [f32; 4]) -> [f32; 4] {
     let mix = |c: f32| c + (0.5 - c) * 0.6;
     [mix(r), mix(g), mix(b), a * 0.25]

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 
 use super::{ColorSpace, SegmentAlgorithm, SegmentParams, load_image, segment};
-use crate::cluster::hierarchy::{AgglomerativeParams, Cut, Linkage};
+use crate::cluster::hierarchy::{Agglomerative, AgglomerativeParams, Cut, Linkage};
 use crate::cluster::{AlgorithmParams, BackendChoice, Engine, RunContext};
 
 /// One way of segmenting that the evaluation scores.
@@ -61,10 +61,9 @@ impl Setting {
             space: self.space,
             spatial_weight: self.spatial_weight,
             // Superpixel settings: Ward on the superpixels' mean colours, cut at k.
-            cluster: Some(AlgorithmParams::Agglomerative(AgglomerativeParams::new(
-                Linkage::Ward,
-                Cut::Clusters(k),
-            ))),
+            cluster: Some(AlgorithmParams::of::<Agglomerative>(
+                &AgglomerativeParams::new(Linkage::Ward, Cut::Clusters(k)),
+            )),
             ..SegmentParams::default()
         }
     }

@@ -21,7 +21,8 @@ pub use image_io::{ImageError, PixelImage, load_image};
 
 use crate::cluster::kmeans::{self, KMeansParams};
 use crate::cluster::{
-    AlgorithmParams, Backend, BackendChoice, ClusterError, Engine, RunContext, RunDiagnostics,
+    AlgorithmParams, Backend, BackendChoice, ClusterError, Engine, ParamsError, RunContext,
+    RunDiagnostics,
 };
 use crate::gpu::GpuError;
 use crate::matrix::Matrix;
@@ -118,25 +119,31 @@ impl SegmentParams {
             .unwrap_or(self.algorithm.default_max_iterations())
     }
 
-    /// Checks every field for an image of `n_pixels`; messages name the CLI flag.
+    /// Checks every field for an image of `n_pixels`; messages name the field.
     pub fn check(&self, n_pixels: usize) -> Result<(), ClusterError> {
-        let bad = |message: String| Err(ClusterError::Parameter(message));
-        let (count, flag) = match self.algorithm {
-            SegmentAlgorithm::Superpixels => (self.superpixels, "--superpixels"),
-            _ => (self.k, "--k"),
+        let bad = |field: &'static str, message: String| {
+            Err(ClusterError::Params(ParamsError::new(field, message)))
+        };
+        let (count, field) = match self.algorithm {
+            SegmentAlgorithm::Superpixels => (self.superpixels, "superpixels"),
+            _ => (self.k, "k"),
         };
         if count == 0 {
-            return bad(format!("{flag} must be at least 1"));
+            return bad(field, format!("{{{field}}} must be at least 1"));
         }
         if count > n_pixels {
-            return bad(format!(
-                "{flag} {count} exceeds the image's {n_pixels} pixels"
-            ));
+            return bad(
+                field,
+                format!("{{{field}}} {count} exceeds the image's {n_pixels} pixels"),
+            );
         }
         if count > MAX_SEGMENTS {
-            return bad(format!(
-                "{flag} {count} is over {MAX_SEGMENTS}, the most a 16-bit label mask can hold"
-            ));
+            return bad(
+                field,
+                format!(
+                    "{{{field}}} {count} is over {MAX_SEGMENTS}, the most a 16-bit label mask can hold"
+                ),
+            );
         }
         if self.algorithm == SegmentAlgorithm::Superpixels && self.cluster.is_none() {
             return Err(ClusterError::Internal(
@@ -145,18 +152,22 @@ impl SegmentParams {
         }
         let weight = self.spatial_weight();
         if !(weight.is_finite() && weight >= 0.0) {
-            return bad(format!(
-                "--spatial-weight must be a finite number >= 0, got {weight}"
-            ));
+            return bad(
+                "spatial_weight",
+                format!("{{spatial_weight}} must be a finite number >= 0, got {weight}"),
+            );
         }
         if !(self.tolerance.is_finite() && self.tolerance >= 0.0) {
-            return bad(format!(
-                "--tol must be a finite number >= 0, got {}",
-                self.tolerance
-            ));
+            return bad(
+                "tolerance",
+                format!(
+                    "{{tolerance}} must be a finite number >= 0, got {}",
+                    self.tolerance
+                ),
+            );
         }
         if self.max_iterations() == 0 {
-            return bad("--max-iter cannot be 0".into());
+            return bad("max_iterations", "{max_iterations} cannot be 0".into());
         }
         Ok(())
     }
@@ -288,10 +299,10 @@ fn run_slic(
     let mut outcome = None;
     let mut adapter = format!("{} CPU threads", rayon::current_num_threads());
     if resolved == Backend::Gpu {
-        let gpu = engine.gpu_slic()?;
-        match gpu.prepare(features, grid) {
+        let gpu = engine.gpu()?;
+        match slic::GpuSlicSteps::new(&gpu, features, grid) {
             Ok(mut steps) => {
-                adapter = gpu.adapter_name();
+                adapter = steps.adapter_name();
                 outcome = Some(slic::run_slic(
                     &mut steps,
                     features,
@@ -372,35 +383,39 @@ mod tests {
     use super::*;
 
     #[test]
-    fn bad_parameters_name_their_flag() {
-        let check = |params: SegmentParams| params.check(100).unwrap_err().to_string();
-        assert!(
-            check(SegmentParams {
+    fn bad_parameters_name_their_field() {
+        let field = |params: SegmentParams| match params.check(100).unwrap_err() {
+            ClusterError::Params(error) => (error.field, error.to_string()),
+            other => panic!("not a parameter error: {other}"),
+        };
+        assert_eq!(
+            field(SegmentParams {
                 k: 0,
                 ..Default::default()
-            })
-            .contains("--k")
+            }),
+            ("k", "k must be at least 1".to_string())
         );
-        assert!(
-            check(SegmentParams {
-                k: 101,
-                ..Default::default()
-            })
-            .contains("100 pixels")
-        );
-        assert!(
-            check(SegmentParams {
+        let (name, message) = field(SegmentParams {
+            k: 101,
+            ..Default::default()
+        });
+        assert_eq!(name, "k");
+        assert!(message.contains("100 pixels"), "{message}");
+        assert_eq!(
+            field(SegmentParams {
                 spatial_weight: Some(-1.0),
                 ..Default::default()
             })
-            .contains("--spatial-weight")
+            .0,
+            "spatial_weight"
         );
-        assert!(
-            check(SegmentParams {
+        assert_eq!(
+            field(SegmentParams {
                 max_iterations: Some(0),
                 ..Default::default()
             })
-            .contains("--max-iter")
+            .0,
+            "max_iterations"
         );
     }
 

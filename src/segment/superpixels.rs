@@ -150,7 +150,7 @@ pub fn cluster_superpixels(
     let mut diagnostics = clustering.diagnostics;
     diagnostics.adapter = format!(
         "{} on {} superpixels ({}), {}",
-        algorithm_name(algorithm),
+        algorithm.algorithm,
         superpixels.slic.n_segments,
         superpixels.slic.diagnostics.backend.name(),
         diagnostics.adapter
@@ -163,17 +163,6 @@ pub fn cluster_superpixels(
         inertia: None,
         diagnostics,
     })
-}
-
-fn algorithm_name(algorithm: &AlgorithmParams) -> &'static str {
-    match algorithm {
-        AlgorithmParams::KMeans(_) => "k-means",
-        AlgorithmParams::Agglomerative(_) => "agglomerative",
-        AlgorithmParams::Divisive(_) => "divisive",
-        AlgorithmParams::Dbscan(_) => "DBSCAN",
-        AlgorithmParams::Hdbscan(_) => "HDBSCAN",
-        AlgorithmParams::Optics(_) => "OPTICS",
-    }
 }
 
 /// True when some pixel belongs to no segment.

@@ -13,7 +13,7 @@ pub use kdtree::{KdTree, NO_LABEL};
 pub const KD_TREE_MAX_DIMS: usize = 16;
 
 /// Squared Euclidean distance, accumulated as `acc + diff * diff` in column order: the
-/// same operations `shaders/density_common.wgsl` runs, so both backends see the same bits.
+/// same operations `shaders/density/common.wgsl` runs, so both backends see the same bits.
 /// (Not `mul_add`: Vulkan does not promise that `fma` is fused, and lavapipe does not fuse
 /// it here; Rust never contracts a separate multiply and add.)
 #[inline(always)]

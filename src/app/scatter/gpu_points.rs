@@ -44,7 +44,7 @@ impl GpuPoints {
         let key = (
             Arc::as_ptr(&projection.coordinates) as usize,
             clustering.map_or(0, |c| c.generation),
-            clustering.map_or(0, |c| c.revision),
+            clustering.map_or(0, |c| c.render_revision),
         );
         if self.cloud_key != Some(key) {
             self.cloud_key = Some(key);
@@ -75,7 +75,7 @@ impl GpuPoints {
     ) -> PointStyle {
         let colors_key = (
             clustering.map_or(0, |c| c.generation),
-            clustering.map_or(0, |c| c.revision),
+            clustering.map_or(0, |c| c.render_revision),
             styles.version,
         );
         if self.colors_key != Some(colors_key) {
@@ -83,7 +83,7 @@ impl GpuPoints {
             self.colors = Arc::new(
                 clustering
                     .map(|c| {
-                        c.raw_to_shown
+                        c.render_raw_to_shown
                             .iter()
                             .map(|&id| rgba(styles.color(id), styles.visible(id)))
                             .collect()

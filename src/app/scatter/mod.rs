@@ -9,11 +9,11 @@ mod select;
 
 use std::sync::Arc;
 
-use eframe::{egui, egui_wgpu};
+use eframe::egui;
 use egui_plot::{Line, Plot, PlotPoint, PlotPoints, Points};
 use serde::{Deserialize, Serialize};
 
-use super::{ClusterscopeApp, ScatterAxes, Selection, palette};
+use super::{ClusterscopeApp, Command, ScatterAxes, Selection, palette};
 use crate::cluster::NOISE;
 use crate::render::{PointCloudCallback, ViewRequest};
 
@@ -232,10 +232,7 @@ impl ClusterscopeApp {
                 viewport_origin_px: [(frame.min.x * ppp).round(), (frame.min.y * ppp).round()],
             };
             ui.painter_at(frame)
-                .add(egui_wgpu::Callback::new_paint_callback(
-                    frame,
-                    PointCloudCallback { request },
-                ));
+                .add(PointCloudCallback { request }.shape(frame));
         }
         // Hover: the nearest visible point within a few pixels (grid index, any size).
         let styles = &self.styles;
@@ -357,7 +354,7 @@ impl ClusterscopeApp {
             }
         });
         if changed {
-            self.request_projection();
+            self.command(Command::Project);
         }
     }
 

@@ -7,7 +7,8 @@ use eframe::egui;
 use egui_plot::{HLine, Line, Plot, PlotPoint, PlotPoints};
 
 use super::{GRAB_PIXELS, note};
-use crate::app::ClusterscopeApp;
+use crate::app::{ClusterscopeApp, Command};
+use crate::cluster::StructureKind;
 use crate::cluster::hierarchy::Dendrogram;
 
 /// Internal nodes drawn at most; smaller subtrees are drawn collapsed, so trees of a
@@ -190,10 +191,8 @@ impl ClusterscopeApp {
                 self.structure_view.cut = Some(height);
                 let labels = tree.labels_at_height(height);
                 let clusters = tree.clusters_at_height(height);
-                self.settings.tree.n_clusters = clusters.clamp(1, 64);
-                if let Some(clustering) = &mut self.clustering {
-                    clustering.relabel(labels);
-                }
+                self.steer(StructureKind::Tree, clusters as f64);
+                self.command(Command::Recut(labels));
             }
         } else if response.response.clicked()
             && let Some(pointer) = response.response.interact_pointer_pos()

@@ -6,12 +6,18 @@ use eframe::egui;
 use egui_plot::{HLine, Line, Plot, PlotPoints};
 
 use super::note;
-use crate::app::{ClusterscopeApp, palette};
+use crate::app::{ClusterscopeApp, Command, palette};
+use crate::cluster::StructureKind;
 
 impl ClusterscopeApp {
-    pub(super) fn k_distance_ui(&mut self, ui: &mut egui::Ui, k_distances: &Arc<Vec<f64>>) {
-        let eps = self.settings.density.eps;
-        let min_points = self.settings.density.min_points;
+    pub(super) fn k_distance_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        k_distances: &Arc<Vec<f64>>,
+        min_points: usize,
+        threshold: f64,
+    ) {
+        let eps = self.steered(StructureKind::KDistance).unwrap_or(threshold);
         ui.horizontal(|ui| {
             ui.strong("k-distance");
             note(ui, format!(
@@ -47,8 +53,8 @@ impl ClusterscopeApp {
         {
             let value = response.transform.value_from_position(pointer).y;
             if value > 0.0 && value.is_finite() {
-                self.settings.density.eps = value;
-                self.request_clustering();
+                self.steer(StructureKind::KDistance, value);
+                self.command(Command::Cluster);
             }
         }
     }

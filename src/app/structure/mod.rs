@@ -13,7 +13,8 @@ use eframe::egui;
 use egui_plot::PlotPoint;
 
 use super::{ClusterscopeApp, Selection};
-use crate::cluster::{NOISE, Structure};
+use crate::cluster::params::{ParamKind, real};
+use crate::cluster::{NOISE, Structure, StructureKind};
 
 /// Pixels within which the pointer grabs a cut line.
 const GRAB_PIXELS: f32 = 6.0;
@@ -90,26 +91,81 @@ impl ClusterscopeApp {
         self.structure_view.last_line
     }
 
-    pub(super) fn has_structure(&self) -> bool {
-        self.clustering
-            .as_ref()
-            .is_some_and(|c| !matches!(c.result.structure, Structure::None))
+    /// The first structure of the shown result that has a view.
+    fn viewed_structure(&self) -> Option<Structure> {
+        self.clustering.as_ref().and_then(|c| {
+            c.result
+                .structures
+                .iter()
+                .find(|s| {
+                    matches!(
+                        s.kind(),
+                        StructureKind::Tree
+                            | StructureKind::KDistance
+                            | StructureKind::CondensedTree
+                            | StructureKind::Reachability
+                    )
+                })
+                .cloned()
+        })
     }
 
+    pub(super) fn has_structure(&self) -> bool {
+        self.viewed_structure().is_some()
+    }
+
+    /// The view for the structure's kind: any algorithm that leaves a known kind is drawn
+    /// without a view of its own.
     pub(super) fn structure_ui(&mut self, ui: &mut egui::Ui) {
-        let Some(structure) = self.clustering.as_ref().map(|c| c.result.structure.clone()) else {
+        match self.viewed_structure() {
+            Some(Structure::Tree(tree)) => self.dendrogram_ui(ui, &tree),
+            Some(Structure::KDistance {
+                distances,
+                neighbours,
+                threshold,
+            }) => self.k_distance_ui(ui, &distances, neighbours, threshold),
+            Some(Structure::CondensedTree { tree, selected }) => {
+                self.condensed_tree_ui(ui, &tree, &selected)
+            }
+            Some(Structure::Reachability {
+                ordering,
+                extraction,
+                ..
+            }) => self.reachability_ui(ui, &ordering, extraction),
+            _ => {}
+        }
+    }
+
+    /// The current value of the parameter the view of `kind` steers, if the chosen
+    /// algorithm declares it and it is set.
+    pub(super) fn steered(&self, kind: StructureKind) -> Option<f64> {
+        let name = kind.steers()?;
+        let id = &self.settings.algorithm;
+        self.settings
+            .real(id, name)
+            .or_else(|| self.settings.count(id, name).map(|c| c as f64))
+    }
+
+    /// Sets the parameter the view of `kind` steers to `value` (a count rounded and kept in
+    /// its slider's range), clearing its alternatives as the widgets do. No re-run: the
+    /// caller re-cuts or asks for one.
+    pub(super) fn steer(&mut self, kind: StructureKind, value: f64) {
+        let Some(name) = kind.steers() else {
             return;
         };
-        match structure {
-            Structure::None => {}
-            Structure::Tree(tree) => self.dendrogram_ui(ui, &tree),
-            Structure::Dbscan { k_distances, .. } => self.k_distance_ui(ui, &k_distances),
-            Structure::Hdbscan {
-                condensed,
-                selected,
-            } => self.condensed_tree_ui(ui, &condensed, &selected),
-            Structure::Optics { ordering, .. } => self.reachability_ui(ui, &ordering),
-        }
+        let info = self.settings.algorithm_info();
+        let Some(spec) = info.parameter(name) else {
+            return;
+        };
+        let value = match spec.kind {
+            ParamKind::Count { min, max, slider } => {
+                let (low, high) = slider.unwrap_or((min, max));
+                serde_json::Value::from((value.round().max(0.0) as u64).clamp(low, high))
+            }
+            _ => real::to_value(value),
+        };
+        let values = self.settings.values_mut(info.id);
+        super::params_ui::set(info, values, spec, value);
     }
 
     pub(super) fn label_of_point(&self, point: u32) -> u32 {

@@ -7,15 +7,20 @@ use eframe::egui;
 use egui_plot::{Bar, BarChart, HLine, Plot};
 
 use super::note;
-use crate::app::{ClusterscopeApp, palette};
-use crate::cluster::NOISE;
-use crate::cluster::density::optics::{self, OpticsOrdering};
+use crate::app::{ClusterscopeApp, Command, palette};
+use crate::cluster::density::optics::{self, OpticsExtraction, OpticsOrdering};
+use crate::cluster::{NOISE, StructureKind};
 
 /// Bars at most; beyond, each bar is the maximum of its span.
 const MAX_BARS: usize = 3000;
 
 impl ClusterscopeApp {
-    pub(super) fn reachability_ui(&mut self, ui: &mut egui::Ui, ordering: &Arc<OpticsOrdering>) {
+    pub(super) fn reachability_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        ordering: &Arc<OpticsOrdering>,
+        extraction: OpticsExtraction,
+    ) {
         let n = ordering.ordering.len();
         let finite_max = ordering
             .reachability
@@ -28,12 +33,13 @@ impl ClusterscopeApp {
         } else {
             1.0
         };
-        let threshold = self.settings.density.reachability_threshold;
+        let threshold = self.steered(StructureKind::Reachability);
         ui.horizontal(|ui| {
             ui.strong("Reachability");
-            note(ui, match threshold {
-                Some(t) => format!("threshold {t:.4} · drag the line to re-extract, click a valley to select it"),
-                None => format!("ξ = {} · drag the line to extract by threshold instead, click a valley to select it", self.settings.density.xi),
+            note(ui, match (threshold, extraction) {
+                (Some(t), _) => format!("threshold {t:.4} · drag the line to re-extract, click a valley to select it"),
+                (None, OpticsExtraction::Xi(xi)) => format!("ξ = {xi} · drag the line to extract by threshold instead, click a valley to select it"),
+                (None, OpticsExtraction::Threshold(t)) => format!("threshold {t:.4} · drag the line to re-extract, click a valley to select it"),
             });
         });
         let step = n.div_ceil(MAX_BARS).max(1);
@@ -77,11 +83,8 @@ impl ClusterscopeApp {
         if let Some(value) = self.structure_view.dragged_to(ui, &response, line) {
             let value = value.max(1e-9);
             if threshold != Some(value) {
-                self.settings.density.reachability_threshold = Some(value);
-                let labels = optics::threshold_labels(ordering, value);
-                if let Some(clustering) = &mut self.clustering {
-                    clustering.relabel(labels);
-                }
+                self.steer(StructureKind::Reachability, value);
+                self.command(Command::Recut(optics::threshold_labels(ordering, value)));
             }
         } else if response.response.clicked()
             && let Some(pointer) = response.response.interact_pointer_pos()

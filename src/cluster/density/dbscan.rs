@@ -9,22 +9,38 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use serde::{Deserialize, Serialize};
+
 use super::hierarchy::{DensityHierarchy, density_hierarchy, spread_to_border};
-use crate::cluster::{BackendChoice, ClusterError, Engine, NOISE, RunContext, RunDiagnostics};
+use crate::cluster::params::{ParamSpec, ParamsError, RealRange, real};
+use crate::cluster::{
+    Algorithm, AlgorithmInfo, BackendChoice, ClusterError, Clustering, Engine, Family, Input,
+    NOISE, RunContext, RunDiagnostics, Structure, StructureKind,
+};
 use crate::matrix::Matrix;
 
-#[derive(Clone, Debug, PartialEq)]
+/// The declarations of [`DbscanParams`].
+pub const PARAMETERS: &[ParamSpec] = &[
+    ParamSpec::real(
+        "eps",
+        0.3,
+        RealRange::POSITIVE,
+        "the neighbourhood radius, in the scaled feature space",
+    )
+    .required(),
+    ParamSpec::count(
+        "min_points",
+        5,
+        "points (itself included) within eps that make a core point",
+    ),
+];
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DbscanParams {
+    #[serde(with = "real")]
     pub eps: f64,
     pub min_points: usize,
-}
-
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum DbscanParamsError {
-    #[error("--eps must be a positive finite number, got {0}")]
-    Eps(f64),
-    #[error("--min-points must be at least 1, got {0}")]
-    MinPoints(usize),
 }
 
 impl DbscanParams {
@@ -32,14 +48,50 @@ impl DbscanParams {
         Self { eps, min_points }
     }
 
-    pub fn check(&self) -> Result<(), DbscanParamsError> {
-        if !(self.eps.is_finite() && self.eps > 0.0) {
-            return Err(DbscanParamsError::Eps(self.eps));
-        }
-        if self.min_points == 0 {
-            return Err(DbscanParamsError::MinPoints(self.min_points));
-        }
-        Ok(())
+    pub fn check(&self) -> Result<(), ParamsError> {
+        crate::cluster::check_declared::<Dbscan>(self)
+    }
+}
+
+/// The registry's DBSCAN.
+pub struct Dbscan;
+
+impl Algorithm for Dbscan {
+    type Params = DbscanParams;
+    type Valid = DbscanParams;
+
+    const INFO: AlgorithmInfo = AlgorithmInfo {
+        id: "dbscan",
+        name: "DBSCAN",
+        family: Family::Density,
+        summary: "density-connected clusters of core points within eps; the rest is noise",
+        parameters: PARAMETERS,
+        gpu_passes: super::gpu::DBSCAN_PASSES,
+        structures: &[StructureKind::KDistance],
+    };
+
+    fn check(params: &DbscanParams, _n_rows: Option<usize>) -> Result<DbscanParams, ParamsError> {
+        params.check()?;
+        Ok(params.clone())
+    }
+
+    fn run(
+        valid: &DbscanParams,
+        input: &Input<'_>,
+        engine: &mut Engine,
+        context: &RunContext,
+    ) -> Result<Clustering, ClusterError> {
+        let result = fit(engine, input.points, valid, input.backend, context)?;
+        let distances = Arc::new(k_distances(&result.hierarchy));
+        Ok(
+            Clustering::new(result.labels, result.n_clusters, result.diagnostics).with(
+                Structure::KDistance {
+                    distances,
+                    neighbours: valid.min_points,
+                    threshold: valid.eps,
+                },
+            ),
+        )
     }
 }
 

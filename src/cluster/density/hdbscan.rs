@@ -6,22 +6,18 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use serde::{Deserialize, Serialize};
+
 use super::hierarchy::{DensityHierarchy, density_hierarchy};
 use crate::cluster::hierarchy::Dendrogram;
-use crate::cluster::{BackendChoice, ClusterError, Engine, NOISE, RunContext, RunDiagnostics};
+use crate::cluster::params::{Choice, ParamSpec, ParamsError};
+use crate::cluster::{
+    Algorithm, AlgorithmInfo, BackendChoice, ClusterError, Clustering, Engine, Family, Input,
+    NOISE, RunContext, RunDiagnostics, Structure, StructureKind,
+};
 use crate::matrix::Matrix;
 
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    Default,
-    PartialEq,
-    Eq,
-    clap::ValueEnum,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ClusterSelection {
     /// Excess of mass: the most persistent clusters.
@@ -31,21 +27,43 @@ pub enum ClusterSelection {
     Leaf,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+/// The declarations of [`HdbscanParams`].
+pub const PARAMETERS: &[ParamSpec] = &[
+    ParamSpec::count("min_cluster_size", 5, "smallest cluster; smaller groups are noise")
+        .at_least(2)
+        .window_start(crate::cluster::params::Literal::Count(15)),
+    ParamSpec::count(
+        "min_samples",
+        5,
+        "neighbours (the point itself not counted) defining the core distance (default: min cluster size)",
+    )
+    .optional(),
+    ParamSpec::choice(
+        "cluster_selection",
+        "eom",
+        &[
+            Choice {
+                value: "eom",
+                help: "excess of mass: the most persistent clusters",
+            },
+            Choice {
+                value: "leaf",
+                help: "the leaves of the condensed tree: many small, homogeneous clusters",
+            },
+        ],
+        "how clusters are picked from the condensed tree",
+    ),
+];
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct HdbscanParams {
     pub min_cluster_size: usize,
     /// Neighbours (the point itself not counted) defining the core distance; defaults to
     /// `min_cluster_size`, as in the `hdbscan` library.
     pub min_samples: Option<usize>,
+    #[serde(rename = "cluster_selection")]
     pub selection: ClusterSelection,
-}
-
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum HdbscanParamsError {
-    #[error("--min-cluster-size must be at least 2, got {0}")]
-    MinClusterSize(usize),
-    #[error("--min-samples must be at least 1, got {0}")]
-    MinSamples(usize),
 }
 
 impl HdbscanParams {
@@ -67,20 +85,61 @@ impl HdbscanParams {
         self
     }
 
-    pub fn check(&self) -> Result<(), HdbscanParamsError> {
-        if self.min_cluster_size < 2 {
-            return Err(HdbscanParamsError::MinClusterSize(self.min_cluster_size));
-        }
-        if self.min_samples == Some(0) {
-            return Err(HdbscanParamsError::MinSamples(0));
-        }
-        Ok(())
+    pub fn check(&self) -> Result<(), ParamsError> {
+        crate::cluster::check_declared::<Hdbscan>(self)
     }
 
     /// Core-distance neighbours for `n` points, clamped as the `hdbscan` library does.
     pub fn neighbours(&self, n: usize) -> usize {
         let wanted = self.min_samples.unwrap_or(self.min_cluster_size);
         wanted.min(n.saturating_sub(1)).max(1)
+    }
+}
+
+/// The registry's HDBSCAN.
+pub struct Hdbscan;
+
+impl Algorithm for Hdbscan {
+    type Params = HdbscanParams;
+    type Valid = HdbscanParams;
+
+    const INFO: AlgorithmInfo = AlgorithmInfo {
+        id: "hdbscan",
+        name: "HDBSCAN",
+        family: Family::Density,
+        summary: "hierarchical DBSCAN: the most persistent clusters of the density tree; noise, probabilities and GLOSH outlier scores",
+        parameters: PARAMETERS,
+        gpu_passes: super::gpu::HIERARCHY_PASSES,
+        structures: &[StructureKind::CondensedTree, StructureKind::RowScores],
+    };
+
+    fn check(params: &HdbscanParams, _n_rows: Option<usize>) -> Result<HdbscanParams, ParamsError> {
+        params.check()?;
+        Ok(params.clone())
+    }
+
+    fn run(
+        valid: &HdbscanParams,
+        input: &Input<'_>,
+        engine: &mut Engine,
+        context: &RunContext,
+    ) -> Result<Clustering, ClusterError> {
+        let result = fit(engine, input.points, valid, input.backend, context)?;
+        Ok(
+            Clustering::new(result.labels, result.n_clusters, result.diagnostics)
+                .with(Structure::CondensedTree {
+                    tree: result.condensed,
+                    selected: result.selected_clusters,
+                })
+                .with(Structure::RowScores {
+                    name: "probability",
+                    values: Arc::new(result.probabilities),
+                })
+                .with(Structure::RowScores {
+                    name: "outlier_score",
+                    values: Arc::new(result.outlier_scores),
+                }),
+        )
     }
 }
 

@@ -5,6 +5,7 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
+use super::gpu::GpuDensity;
 use super::mst::{self, MstEdge};
 use crate::cluster::hierarchy::Dendrogram;
 use crate::cluster::{Backend, ClusterError, Engine, RunContext};
@@ -81,11 +82,15 @@ impl DensityHierarchy {
 
 /// Key of the hierarchy the engine keeps.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub struct HierarchyKey {
+struct HierarchyKey {
     points: usize,
     neighbours: usize,
     backend: Backend,
 }
+
+/// The hierarchy the engine keeps: DBSCAN with another eps is a cut of it.
+#[derive(Default)]
+struct LastHierarchy(Option<(HierarchyKey, Arc<DensityHierarchy>)>);
 
 /// Returns the engine's hierarchy for these points and neighbour count, building it when
 /// the last one was for something else.
@@ -101,7 +106,7 @@ pub fn density_hierarchy(
         neighbours,
         backend,
     };
-    if let Some((cached_key, hierarchy)) = &engine.density_cache
+    if let Some((cached_key, hierarchy)) = &engine.state::<LastHierarchy>().0
         && *cached_key == key
         && Arc::ptr_eq(hierarchy.points(), points)
     {
@@ -123,12 +128,11 @@ pub fn density_hierarchy(
             )
         }
         Backend::Gpu => {
-            let gpu = engine.gpu_density()?;
-            let adapter = gpu.adapter_name();
-            let core_sq = gpu.core_distances(points, neighbours)?;
+            let gpu = GpuDensity::new(&engine.gpu()?, points)?;
+            let core_sq = gpu.core_distances(neighbours)?;
             context.check_cancelled()?;
-            let edges = gpu.spanning_tree(points, &core_sq, context)?;
-            (core_sq, edges, adapter, None)
+            let edges = gpu.spanning_tree(&core_sq, context)?;
+            (core_sq, edges, gpu.adapter_name(), None)
         }
     };
     mst::sort_edges(&mut edges);
@@ -145,7 +149,7 @@ pub fn density_hierarchy(
     if let Some(tree) = tree {
         let _ = hierarchy.tree.set(tree);
     }
-    engine.density_cache = Some((key, Arc::clone(&hierarchy)));
+    engine.state::<LastHierarchy>().0 = Some((key, Arc::clone(&hierarchy)));
     Ok(hierarchy)
 }
 
@@ -159,7 +163,7 @@ pub fn core_distances(
 ) -> Result<Vec<f32>, ClusterError> {
     match backend {
         Backend::Cpu => Ok(mst::core_distances_cpu(tree, neighbours)),
-        Backend::Gpu => Ok(engine.gpu_density()?.core_distances(points, neighbours)?),
+        Backend::Gpu => Ok(GpuDensity::new(&engine.gpu()?, points)?.core_distances(neighbours)?),
     }
 }
 
@@ -172,11 +176,8 @@ pub fn spread_to_border(
     eps_sq: f32,
 ) -> Result<Vec<u32>, ClusterError> {
     match hierarchy.backend {
-        Backend::Gpu => {
-            Ok(engine
-                .gpu_density()?
-                .border_labels(hierarchy.points(), core_labels, eps_sq)?)
-        }
+        Backend::Gpu => Ok(GpuDensity::new(&engine.gpu()?, hierarchy.points())?
+            .border_labels(core_labels, eps_sq)?),
         Backend::Cpu => {
             use rayon::prelude::*;
             let tree = hierarchy.tree();

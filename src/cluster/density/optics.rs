@@ -10,8 +10,14 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
+use serde::{Deserialize, Serialize};
+
 use super::hierarchy::core_distances;
-use crate::cluster::{BackendChoice, ClusterError, Engine, NOISE, RunContext, RunDiagnostics};
+use crate::cluster::params::{ParamSpec, ParamsError, RealRange, real};
+use crate::cluster::{
+    Algorithm, AlgorithmInfo, BackendChoice, ClusterError, Clustering, Engine, Family, Input,
+    NOISE, RunContext, RunDiagnostics, Structure, StructureKind,
+};
 use crate::matrix::Matrix;
 use crate::spatial::{KdTree, squared_distance};
 
@@ -24,27 +30,100 @@ pub enum OpticsExtraction {
     Threshold(f64),
 }
 
-#[derive(Clone, Debug, PartialEq)]
+/// The declarations of [`OpticsParams`].
+pub const PARAMETERS: &[ParamSpec] = &[
+    ParamSpec::count(
+        "min_points",
+        5,
+        "points (itself included) that make a core point",
+    )
+    .at_least(2),
+    ParamSpec::real(
+        "max_eps",
+        1.0,
+        RealRange::POSITIVE_OR_INFINITE,
+        "largest neighbourhood radius searched (default: no limit, every pair)",
+    )
+    .optional(),
+    ParamSpec::real(
+        "xi",
+        0.05,
+        RealRange::OPEN_UNIT,
+        "ξ extraction: the steepness that starts or ends a cluster in the reachability plot",
+    ),
+    ParamSpec::real(
+        "reachability",
+        0.5,
+        RealRange::POSITIVE,
+        "extract by this reachability threshold instead of ξ (scikit-learn's cluster_optics_dbscan)",
+    )
+    .optional()
+    .replaces("xi"),
+    ParamSpec::count(
+        "min_cluster_size",
+        5,
+        "ξ extraction: the smallest cluster (default: min points)",
+    )
+    .at_least(2)
+    .optional(),
+];
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(into = "OpticsValues", try_from = "OpticsValues")]
 pub struct OpticsParams {
     pub min_points: usize,
+    /// Infinite: no limit.
     pub max_eps: f64,
     pub extraction: OpticsExtraction,
     /// Smallest ξ cluster; defaults to `min_points`.
     pub min_cluster_size: Option<usize>,
 }
 
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum OpticsParamsError {
-    #[error("--min-points must be at least 2 for OPTICS, got {0}")]
-    MinPoints(usize),
-    #[error("--max-eps must be positive (or inf), got {0}")]
-    MaxEps(f64),
-    #[error("--xi must lie strictly between 0 and 1, got {0}")]
-    Xi(f64),
-    #[error("--reachability must be a positive finite threshold, got {0}")]
-    Threshold(f64),
-    #[error("--min-cluster-size must be at least 2, got {0}")]
-    MinClusterSize(usize),
+/// The declared shape of [`OpticsParams`] (the extraction as two alternatives).
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OpticsValues {
+    min_points: usize,
+    #[serde(with = "real::option")]
+    max_eps: Option<f64>,
+    #[serde(with = "real::option")]
+    xi: Option<f64>,
+    #[serde(with = "real::option")]
+    reachability: Option<f64>,
+    min_cluster_size: Option<usize>,
+}
+
+impl From<OpticsParams> for OpticsValues {
+    fn from(p: OpticsParams) -> Self {
+        let (xi, reachability) = match p.extraction {
+            OpticsExtraction::Xi(xi) => (Some(xi), None),
+            OpticsExtraction::Threshold(t) => (None, Some(t)),
+        };
+        Self {
+            min_points: p.min_points,
+            max_eps: (p.max_eps != f64::INFINITY).then_some(p.max_eps),
+            xi,
+            reachability,
+            min_cluster_size: p.min_cluster_size,
+        }
+    }
+}
+
+impl TryFrom<OpticsValues> for OpticsParams {
+    type Error = String;
+    fn try_from(v: OpticsValues) -> Result<Self, String> {
+        let extraction = match (v.xi, v.reachability) {
+            (_, Some(threshold)) => OpticsExtraction::Threshold(threshold),
+            (Some(xi), None) => OpticsExtraction::Xi(xi),
+            (None, None) => return Err("give xi or reachability".into()),
+        };
+        Ok(Self {
+            min_points: v.min_points,
+            max_eps: v.max_eps.unwrap_or(f64::INFINITY),
+            extraction,
+            min_cluster_size: v.min_cluster_size,
+        })
+    }
 }
 
 impl OpticsParams {
@@ -57,28 +136,49 @@ impl OpticsParams {
         }
     }
 
-    pub fn check(&self) -> Result<(), OpticsParamsError> {
-        if self.min_points < 2 {
-            return Err(OpticsParamsError::MinPoints(self.min_points));
-        }
-        if self.max_eps.is_nan() || self.max_eps <= 0.0 {
-            return Err(OpticsParamsError::MaxEps(self.max_eps));
-        }
-        match self.extraction {
-            OpticsExtraction::Xi(xi) if !(xi > 0.0 && xi < 1.0) => {
-                return Err(OpticsParamsError::Xi(xi));
-            }
-            OpticsExtraction::Threshold(t) if !(t.is_finite() && t > 0.0) => {
-                return Err(OpticsParamsError::Threshold(t));
-            }
-            _ => {}
-        }
-        if let Some(size) = self.min_cluster_size
-            && size < 2
-        {
-            return Err(OpticsParamsError::MinClusterSize(size));
-        }
-        Ok(())
+    pub fn check(&self) -> Result<(), ParamsError> {
+        crate::cluster::check_declared::<Optics>(self)
+    }
+}
+
+/// The registry's OPTICS.
+pub struct Optics;
+
+impl Algorithm for Optics {
+    type Params = OpticsParams;
+    type Valid = OpticsParams;
+
+    const INFO: AlgorithmInfo = AlgorithmInfo {
+        id: "optics",
+        name: "OPTICS",
+        family: Family::Density,
+        summary: "reachability ordering; clusters are its valleys, by ξ-steep areas or a threshold",
+        parameters: PARAMETERS,
+        gpu_passes: super::gpu::OPTICS_PASSES,
+        structures: &[StructureKind::Reachability],
+    };
+
+    fn check(params: &OpticsParams, _n_rows: Option<usize>) -> Result<OpticsParams, ParamsError> {
+        params.check()?;
+        Ok(params.clone())
+    }
+
+    fn run(
+        valid: &OpticsParams,
+        input: &Input<'_>,
+        engine: &mut Engine,
+        context: &RunContext,
+    ) -> Result<Clustering, ClusterError> {
+        let result = fit(engine, input.points, valid, input.backend, context)?;
+        Ok(
+            Clustering::new(result.labels, result.n_clusters, result.diagnostics).with(
+                Structure::Reachability {
+                    ordering: result.ordering,
+                    xi_clusters: result.xi_clusters,
+                    extraction: valid.extraction,
+                },
+            ),
+        )
     }
 }
 
@@ -128,9 +228,7 @@ pub fn fit(
         diagnostics: RunDiagnostics {
             backend,
             adapter: match backend {
-                crate::cluster::Backend::Cpu => {
-                    format!("{} CPU threads", rayon::current_num_threads())
-                }
+                crate::cluster::Backend::Cpu => crate::cluster::cpu_name(),
                 crate::cluster::Backend::Gpu => engine
                     .gpu_context()
                     .map(|c| c.adapter_name())

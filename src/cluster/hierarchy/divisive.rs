@@ -8,31 +8,90 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::{Cut, Dendrogram, HierarchyParamsError, HierarchyResult, n_clusters_of};
+use serde::{Deserialize, Serialize};
+
+use super::{Cut, Dendrogram, HierarchyResult, N_CLUSTERS, n_clusters_of};
 use crate::cluster::kmeans::{self, KMeansParams};
-use crate::cluster::{BackendChoice, ClusterError, Engine, RunContext, RunDiagnostics};
+use crate::cluster::params::{ParamSpec, ParamsError, real};
+use crate::cluster::{
+    Algorithm, AlgorithmInfo, BackendChoice, ClusterError, Clustering, Engine, Family, Input,
+    RunContext, RunDiagnostics, StructureKind,
+};
 use crate::matrix::Matrix;
 
-#[derive(Clone, Debug, PartialEq)]
+/// The declarations of [`DivisiveParams`].
+pub const PARAMETERS: &[ParamSpec] = &[
+    N_CLUSTERS,
+    super::distance(
+        "cut the tree at this within-cluster sum of squares instead: stop splitting clusters whose SSE is at or below it",
+    ),
+    ParamSpec::count("max_iterations", 300, "2-means iterations per split at most"),
+    ParamSpec::seed(),
+    ParamSpec::count(
+        "max_leaves",
+        0,
+        "grow the tree to at least this many leaves, so its cut can move below the cluster count (0: as many as the cut needs)",
+    )
+    .at_least(0)
+    .window_start(crate::cluster::params::Literal::Count(48)),
+];
+
+/// What the user asks of divisive clustering.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(into = "DivisiveValues", try_from = "DivisiveValues")]
 pub struct DivisiveParams {
     pub cut: Cut,
     pub seed: u64,
     pub max_iterations: usize,
-    /// Stop splitting at this many leaves (the dendrogram view asks for more than the cut).
+    /// Leaves to grow at least (the dendrogram view asks for more than the cut); 0: as
+    /// many as the cut needs.
     pub max_leaves: usize,
+}
+
+/// The declared shape of [`DivisiveParams`] (the cut as two alternatives).
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DivisiveValues {
+    n_clusters: Option<usize>,
+    #[serde(with = "real::option")]
+    distance: Option<f64>,
+    max_iterations: usize,
+    seed: u64,
+    max_leaves: usize,
+}
+
+impl From<DivisiveParams> for DivisiveValues {
+    fn from(p: DivisiveParams) -> Self {
+        let (n_clusters, distance) = p.cut.to_values();
+        Self {
+            n_clusters,
+            distance,
+            max_iterations: p.max_iterations,
+            seed: p.seed,
+            max_leaves: p.max_leaves,
+        }
+    }
+}
+
+impl TryFrom<DivisiveValues> for DivisiveParams {
+    type Error = String;
+    fn try_from(v: DivisiveValues) -> Result<Self, String> {
+        Ok(Self {
+            cut: Cut::from_values(v.n_clusters, v.distance)?,
+            seed: v.seed,
+            max_iterations: v.max_iterations,
+            max_leaves: v.max_leaves,
+        })
+    }
 }
 
 impl DivisiveParams {
     pub fn new(cut: Cut) -> Self {
-        let max_leaves = match cut {
-            Cut::Clusters(k) => k,
-            Cut::Height(_) => usize::MAX,
-        };
         Self {
             cut,
             seed: 42,
             max_iterations: 300,
-            max_leaves,
+            max_leaves: 0,
         }
     }
 
@@ -51,11 +110,58 @@ impl DivisiveParams {
         self
     }
 
-    pub fn check(&self, n: usize) -> Result<(), HierarchyParamsError> {
+    pub fn check(&self, n: usize) -> Result<(), ParamsError> {
+        crate::cluster::check_declared::<Divisive>(self)?;
         if n == 0 {
-            return Err(HierarchyParamsError::Empty);
+            return Err(ParamsError::new(
+                "n_clusters",
+                "there are no points to cluster",
+            ));
         }
         self.cut.check(n)
+    }
+
+    /// Leaves the tree grows to: every split down to the height for a height cut.
+    fn leaves_to_grow(&self) -> usize {
+        match self.cut {
+            Cut::Clusters(k) => k.max(self.max_leaves).max(1),
+            Cut::Height(_) => usize::MAX,
+        }
+    }
+}
+
+/// The registry's divisive clustering.
+pub struct Divisive;
+
+impl Algorithm for Divisive {
+    type Params = DivisiveParams;
+    type Valid = DivisiveParams;
+
+    const INFO: AlgorithmInfo = AlgorithmInfo {
+        id: "divisive",
+        name: "Divisive (bisecting k-means)",
+        family: Family::Hierarchical,
+        summary: "top-down tree: the cluster of largest SSE split in two by 2-means, cut by a count or an SSE",
+        parameters: PARAMETERS,
+        gpu_passes: kmeans::gpu::PASSES,
+        structures: &[StructureKind::Tree],
+    };
+
+    fn check(
+        params: &DivisiveParams,
+        n_rows: Option<usize>,
+    ) -> Result<DivisiveParams, ParamsError> {
+        params.check(n_rows.unwrap_or(usize::MAX))?;
+        Ok(params.clone())
+    }
+
+    fn run(
+        valid: &DivisiveParams,
+        input: &Input<'_>,
+        engine: &mut Engine,
+        context: &RunContext,
+    ) -> Result<Clustering, ClusterError> {
+        Ok(fit(engine, input.points, valid, input.backend, context)?.into_clustering())
     }
 }
 
@@ -106,10 +212,10 @@ pub fn fit(
         children: None,
     }];
     let mut leaves = vec![0usize];
-    let mut adapter = super::cpu_name();
+    let mut adapter = crate::cluster::cpu_name();
     loop {
         context.check_cancelled()?;
-        if leaves.len() >= params.max_leaves.max(1) {
+        if leaves.len() >= params.leaves_to_grow() {
             break;
         }
         // The splittable leaf of largest SSE (lowest id on ties).

@@ -11,21 +11,17 @@ use std::time::Instant;
 
 pub use dendrogram::{Dendrogram, Merge};
 
+use serde::{Deserialize, Serialize};
+
 use super::density::density_hierarchy;
-use super::{Backend, BackendChoice, ClusterError, Engine, RunContext, RunDiagnostics};
+use super::params::{Choice, ParamSpec, ParamsError, RealRange, real};
+use super::{
+    Algorithm, AlgorithmInfo, Backend, BackendChoice, ClusterError, Clustering, Engine, Family,
+    Input, RunContext, RunDiagnostics, Structure, StructureKind, cpu_name,
+};
 use crate::matrix::Matrix;
 
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    Default,
-    PartialEq,
-    Eq,
-    clap::ValueEnum,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Linkage {
     /// Minimum distance between members; from a minimum spanning tree, O(n) memory.
@@ -73,7 +69,61 @@ pub enum Cut {
 /// Default memory allowed for a condensed distance matrix: 2 GiB.
 pub const DEFAULT_MATRIX_BUDGET: u64 = 2 << 30;
 
-#[derive(Clone, Debug, PartialEq)]
+const LINKAGES: &[Choice] = &[
+    Choice {
+        value: "single",
+        help: "minimum distance between members; from a spanning tree, O(n) memory",
+    },
+    Choice {
+        value: "complete",
+        help: "maximum distance between members; needs the n×n distance matrix",
+    },
+    Choice {
+        value: "average",
+        help: "mean distance between members (UPGMA); needs the n×n distance matrix",
+    },
+    Choice {
+        value: "ward",
+        help: "least increase of within-cluster variance; on vectors, O(n·d) memory",
+    },
+];
+
+/// The cut of any tree: a cluster count, or a height that replaces it.
+pub(crate) const N_CLUSTERS: ParamSpec = ParamSpec::count(
+    "n_clusters",
+    5,
+    "cut the tree into exactly this many clusters",
+)
+.required()
+.slider(1, 64);
+pub(crate) const fn distance(help: &'static str) -> ParamSpec {
+    ParamSpec::real("distance", 1.0, RealRange::NON_NEGATIVE, help)
+        .optional()
+        .replaces("n_clusters")
+}
+
+/// The declarations of [`AgglomerativeParams`].
+pub const PARAMETERS: &[ParamSpec] = &[
+    ParamSpec::choice(
+        "linkage",
+        "ward",
+        LINKAGES,
+        "how the distance between clusters is measured",
+    ),
+    N_CLUSTERS,
+    distance(
+        "cut the tree at this height instead: join every merge at or below it (scipy's fcluster 'distance')",
+    ),
+    ParamSpec::count(
+        "memory_budget_mb",
+        2048,
+        "complete/average linkage: memory the distance matrix may take, in MiB",
+    ),
+];
+
+/// What the user asks of agglomerative clustering.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(into = "AgglomerativeValues", try_from = "AgglomerativeValues")]
 pub struct AgglomerativeParams {
     pub linkage: Linkage,
     pub cut: Cut,
@@ -81,27 +131,38 @@ pub struct AgglomerativeParams {
     pub matrix_budget: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum HierarchyParamsError {
-    #[error("--k must be at least 1, got 0")]
-    ZeroClusters,
-    #[error("--k is {k} but there are only {n} points (leaves) to cluster")]
-    MoreClustersThanLeaves { k: usize, n: usize },
-    #[error("--distance must be a finite number ≥ 0, got {0}")]
-    Height(f64),
-    #[error(
-        "{linkage} linkage needs the full distance matrix of {n} points: {needed}, over the \
-         budget of {budget}; use --linkage ward or --linkage single, which need no matrix, \
-         or cluster a sample"
-    )]
-    OverBudget {
-        linkage: &'static str,
-        n: usize,
-        needed: String,
-        budget: String,
-    },
-    #[error("there are no points to cluster")]
-    Empty,
+/// The declared shape of [`AgglomerativeParams`] (the cut as two alternatives).
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AgglomerativeValues {
+    linkage: Linkage,
+    n_clusters: Option<usize>,
+    #[serde(with = "real::option")]
+    distance: Option<f64>,
+    memory_budget_mb: u64,
+}
+
+impl From<AgglomerativeParams> for AgglomerativeValues {
+    fn from(p: AgglomerativeParams) -> Self {
+        let (n_clusters, distance) = p.cut.to_values();
+        Self {
+            linkage: p.linkage,
+            n_clusters,
+            distance,
+            memory_budget_mb: p.matrix_budget >> 20,
+        }
+    }
+}
+
+impl TryFrom<AgglomerativeValues> for AgglomerativeParams {
+    type Error = String;
+    fn try_from(v: AgglomerativeValues) -> Result<Self, String> {
+        Ok(Self {
+            linkage: v.linkage,
+            cut: Cut::from_values(v.n_clusters, v.distance)?,
+            matrix_budget: v.memory_budget_mb.saturating_mul(1 << 20),
+        })
+    }
 }
 
 /// "1.5 GiB" style.
@@ -121,11 +182,37 @@ pub fn human_bytes(bytes: u64) -> String {
 }
 
 impl Cut {
-    pub fn check(&self, n: usize) -> Result<(), HierarchyParamsError> {
+    /// The cut as the two declared alternatives (n_clusters, distance).
+    pub(crate) fn to_values(self) -> (Option<usize>, Option<f64>) {
+        match self {
+            Cut::Clusters(k) => (Some(k), None),
+            Cut::Height(t) => (None, Some(t)),
+        }
+    }
+
+    pub(crate) fn from_values(
+        n_clusters: Option<usize>,
+        distance: Option<f64>,
+    ) -> Result<Self, String> {
+        match (n_clusters, distance) {
+            (Some(k), None) => Ok(Cut::Clusters(k)),
+            (None, Some(t)) => Ok(Cut::Height(t)),
+            _ => Err("give exactly one of n_clusters and distance".into()),
+        }
+    }
+
+    /// `n` leaves can be cut so.
+    pub fn check(&self, n: usize) -> Result<(), ParamsError> {
         match *self {
-            Cut::Clusters(0) => Err(HierarchyParamsError::ZeroClusters),
-            Cut::Clusters(k) if k > n => Err(HierarchyParamsError::MoreClustersThanLeaves { k, n }),
-            Cut::Height(t) if !(t.is_finite() && t >= 0.0) => Err(HierarchyParamsError::Height(t)),
+            Cut::Clusters(0) => Err(ParamsError::new("n_clusters", "{n_clusters} cannot be 0")),
+            Cut::Clusters(k) if k > n => Err(ParamsError::new(
+                "n_clusters",
+                format!("{{n_clusters}} is {k} but there are only {n} points (leaves) to cluster"),
+            )),
+            Cut::Height(t) if !(t.is_finite() && t >= 0.0) => Err(ParamsError::new(
+                "distance",
+                format!("{{distance}} must be a finite number >= 0, got {t}"),
+            )),
             _ => Ok(()),
         }
     }
@@ -147,23 +234,75 @@ impl AgglomerativeParams {
         }
     }
 
-    pub fn check(&self, n: usize) -> Result<(), HierarchyParamsError> {
+    /// Checks the params for `n` points: the cut, and the distance matrix against the
+    /// budget (complete and average linkage).
+    pub fn check(&self, n: usize) -> Result<(), ParamsError> {
+        crate::cluster::check_declared::<Agglomerative>(self)?;
         if n == 0 {
-            return Err(HierarchyParamsError::Empty);
+            return Err(ParamsError::new(
+                "n_clusters",
+                "there are no points to cluster",
+            ));
         }
         self.cut.check(n)?;
         if self.linkage.needs_matrix() {
             let needed = nn_chain::condensed_matrix_bytes(n);
             if needed > self.matrix_budget {
-                return Err(HierarchyParamsError::OverBudget {
-                    linkage: self.linkage.name(),
-                    n,
-                    needed: human_bytes(needed),
-                    budget: human_bytes(self.matrix_budget),
-                });
+                return Err(ParamsError::new(
+                    "linkage",
+                    format!(
+                        "{linkage} linkage needs the full distance matrix of {n} points: {needed}, \
+                         over the budget of {budget}; use {{linkage=ward}} or {{linkage=single}}, \
+                         which need no matrix, cluster a sample, or raise {{memory_budget_mb}}",
+                        linkage = self.linkage.name(),
+                        needed = human_bytes(needed),
+                        budget = human_bytes(self.matrix_budget),
+                    ),
+                ));
             }
         }
         Ok(())
+    }
+}
+
+/// The registry's agglomerative clustering.
+pub struct Agglomerative;
+
+impl Algorithm for Agglomerative {
+    type Params = AgglomerativeParams;
+    type Valid = AgglomerativeParams;
+
+    const INFO: AlgorithmInfo = AlgorithmInfo {
+        id: "agglomerative",
+        name: "Agglomerative",
+        family: Family::Hierarchical,
+        summary: "bottom-up merge tree (single, complete, average or Ward linkage), cut by a count or a height",
+        parameters: PARAMETERS,
+        // Single linkage is the density hierarchy with no core distances.
+        gpu_passes: crate::cluster::density::GPU_PASSES,
+        structures: &[StructureKind::Tree],
+    };
+
+    fn check(params: &Self::Params, n_rows: Option<usize>) -> Result<Self::Valid, ParamsError> {
+        match n_rows {
+            Some(n) => params.check(n)?,
+            // Before the data is read the size is unknown: no memory estimate yet.
+            None => {
+                crate::cluster::check_declared::<Agglomerative>(params)?;
+                params.cut.check(usize::MAX)?;
+            }
+        }
+        Ok(params.clone())
+    }
+
+    fn run(
+        valid: &Self::Valid,
+        input: &Input<'_>,
+        engine: &mut Engine,
+        context: &RunContext,
+    ) -> Result<Clustering, ClusterError> {
+        let result = fit(engine, input.points, valid, input.backend, context)?;
+        Ok(result.into_clustering())
     }
 }
 
@@ -174,6 +313,13 @@ pub struct HierarchyResult {
     pub n_clusters: usize,
     pub tree: Arc<Dendrogram>,
     pub diagnostics: RunDiagnostics,
+}
+
+impl HierarchyResult {
+    pub fn into_clustering(self) -> Clustering {
+        Clustering::new(self.labels, self.n_clusters, self.diagnostics)
+            .with(Structure::Tree(self.tree))
+    }
 }
 
 pub fn n_clusters_of(labels: &[u32]) -> usize {
@@ -227,10 +373,6 @@ pub fn fit(
             elapsed_ms: started.elapsed().as_secs_f64() * 1e3,
         },
     })
-}
-
-pub(crate) fn cpu_name() -> String {
-    format!("{} CPU threads", rayon::current_num_threads())
 }
 
 /// scipy's last step: a stable sort of the merges by height, then relabelling.

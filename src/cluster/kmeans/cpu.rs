@@ -1,11 +1,11 @@
-//! CPU twins of the k-means WGSL passes in `shaders/`, one function per pass with the same
+//! CPU twins of the k-means WGSL passes in `shaders/kmeans/`, one function per pass with the same
 //! name and the same order of floating-point operations, so GPU and CPU agree. They are also
 //! the CPU backend: `assign` is blocked like a GEMM (4 points × 16 centroids in registers,
 //! distance as ‖c‖² − 2x·c + ‖x‖²) and vectorised with AVX2/FMA when the CPU has it.
 
 use rayon::prelude::*;
 
-/// Points per reduction block. Keep in sync with `BLOCK_POINTS` in `shaders/kmeans_reduce.wgsl`.
+/// Points per reduction block. Keep in sync with `BLOCK_POINTS` in `shaders/kmeans/reduce.wgsl`.
 pub const BLOCK_POINTS: usize = 1024;
 /// Centroids per register tile of the AVX2 and portable kernels.
 const CENTROID_TILE: usize = 16;
@@ -77,7 +77,7 @@ fn squared_norm(row: &[f32]) -> f32 {
     sum
 }
 
-/// Twin of `kmeans_assign.wgsl`: nearest centroid (lowest index on ties) and its squared
+/// Twin of `kmeans/assign.wgsl`: nearest centroid (lowest index on ties) and its squared
 /// distance, clamped at 0, for every point.
 pub fn assign(
     points: &[f32],
@@ -348,7 +348,7 @@ fn assign_block_kernel<const FUSED: bool>(
     }
 }
 
-/// Twin of `kmeans_reduce.wgsl` for one block: per-cluster coordinate sums and counts,
+/// Twin of `kmeans/reduce.wgsl` for one block: per-cluster coordinate sums and counts,
 /// each summed over the block's points in order.
 pub fn reduce_block(
     rows: &[f32],
@@ -369,7 +369,7 @@ pub fn reduce_block(
     }
 }
 
-/// Twin of `kmeans_accumulate.wgsl`: adds block partials to the running totals in block order.
+/// Twin of `kmeans/accumulate.wgsl`: adds block partials to the running totals in block order.
 pub fn accumulate(
     partial_sums: &[f32],
     partial_counts: &[u32],
@@ -390,7 +390,7 @@ pub fn accumulate(
     }
 }
 
-/// Twin of `kmeans_finalize.wgsl`: moves each non-empty centroid to the mean of its points,
+/// Twin of `kmeans/finalize.wgsl`: moves each non-empty centroid to the mean of its points,
 /// records how far it moved (squared) and its new ‖c‖². Empty clusters stay where they were.
 pub fn finalize(
     sums: &[f32],

@@ -1,7 +1,9 @@
-//! k-means: k-means++ seeding, then Lloyd's iterations on the GPU or the CPU.
+//! k-means: k-means++ seeding, then Lloyd's iterations on the GPU (`gpu/`,
+//! `shaders/kmeans/`) or the CPU (`cpu.rs`, the passes' twins).
 
 pub mod cpu;
 mod cpu_steps;
+pub mod gpu;
 mod init;
 mod lloyd;
 mod params;
@@ -12,10 +14,59 @@ use std::time::Instant;
 pub use cpu::BLOCK_POINTS;
 pub use init::kmeans_plus_plus;
 pub(crate) use lloyd::LloydSteps;
-pub use params::{KMeansParams, KMeansParamsError, KMeansValidParams};
+pub use params::{KMeansParams, KMeansValidParams, PARAMETERS};
 
-use super::{Backend, BackendChoice, ClusterError, Engine, RunContext, RunDiagnostics};
+use super::{
+    Algorithm, AlgorithmInfo, Backend, BackendChoice, ClusterError, Clustering, Engine, Family,
+    Input, ParamsError, RunContext, RunDiagnostics, Structure, StructureKind,
+};
 use crate::matrix::Matrix;
+
+/// The registry's k-means.
+pub struct KMeans;
+
+impl Algorithm for KMeans {
+    type Params = KMeansParams;
+    type Valid = KMeansValidParams;
+
+    const INFO: AlgorithmInfo = AlgorithmInfo {
+        id: "kmeans",
+        name: "k-means",
+        family: Family::Centroid,
+        summary: "k centres, each row with its nearest; k-means++ seeding, Lloyd's iterations",
+        parameters: PARAMETERS,
+        gpu_passes: gpu::PASSES,
+        structures: &[StructureKind::Centres],
+    };
+
+    fn check(
+        params: &KMeansParams,
+        n_rows: Option<usize>,
+    ) -> Result<KMeansValidParams, ParamsError> {
+        params.check(n_rows.unwrap_or(usize::MAX))
+    }
+
+    fn run(
+        valid: &KMeansValidParams,
+        input: &Input<'_>,
+        engine: &mut Engine,
+        context: &RunContext,
+    ) -> Result<Clustering, ClusterError> {
+        let result = fit_valid(engine, input.points, valid, input.backend, context)?;
+        let gpu_labels = match result.diagnostics.backend {
+            Backend::Gpu => engine
+                .state_if_any::<gpu::GpuKMeansState>()
+                .and_then(|state| state.label_chunks()),
+            Backend::Cpu => None,
+        };
+        let mut clustering =
+            Clustering::new(result.labels, result.centroids.n_rows, result.diagnostics)
+                .with(Structure::Centres(Arc::new(result.centroids)))
+                .minimising("inertia", result.inertia);
+        clustering.gpu_labels = gpu_labels;
+        Ok(clustering)
+    }
+}
 
 /// A k-means clustering of the rows of a matrix.
 #[derive(Clone, Debug)]
@@ -48,11 +99,21 @@ pub fn fit(
     backend: BackendChoice,
     context: &RunContext,
 ) -> Result<KMeansResult, ClusterError> {
-    let started = Instant::now();
     let valid = params.check(points.n_rows)?;
+    fit_valid(engine, points, &valid, backend, context)
+}
+
+fn fit_valid(
+    engine: &mut Engine,
+    points: &Arc<Matrix>,
+    valid: &KMeansValidParams,
+    backend: BackendChoice,
+    context: &RunContext,
+) -> Result<KMeansResult, ClusterError> {
+    let started = Instant::now();
     let backend = engine.resolve(backend)?;
     let initial = kmeans_plus_plus(points, valid.n_clusters, valid.seed, context)?;
-    let mut result = fit_from(engine, points, &valid, &initial, backend, context)?;
+    let mut result = fit_from(engine, points, valid, &initial, backend, context)?;
     result.diagnostics.elapsed_ms = started.elapsed().as_secs_f64() * 1e3;
     Ok(result)
 }
@@ -71,18 +132,15 @@ pub fn fit_from(
         Backend::Cpu => {
             let mut steps = cpu_steps::CpuSteps::new(points, params.n_clusters);
             let outcome = lloyd::run_lloyd(&mut steps, points, params, initial, context)?;
-            (
-                outcome,
-                format!("{} CPU threads", rayon::current_num_threads()),
-            )
+            (outcome, super::cpu_name())
         }
         Backend::Gpu => {
-            let gpu = engine.gpu_kmeans()?;
-            let adapter = gpu.context().adapter_name();
-            let mut steps = gpu.prepare(points, params.n_clusters)?;
+            let gpu = engine.gpu()?;
+            let state = engine.state::<gpu::GpuKMeansState>();
+            let mut steps = state.prepare(&gpu, points, params.n_clusters)?;
             (
                 lloyd::run_lloyd(&mut steps, points, params, initial, context)?,
-                adapter,
+                gpu.adapter_name(),
             )
         }
     };

@@ -1,27 +1,33 @@
-//! k-means parameters: a serde-friendly builder, checked into [`KMeansValidParams`].
+//! k-means parameters: declared once, a serde-friendly builder, checked into
+//! [`KMeansValidParams`].
 
 use serde::{Deserialize, Serialize};
 
-/// One error per bad field; messages name the field as the command line spells it.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum KMeansParamsError {
-    #[error("k (n_clusters) cannot be 0")]
-    ZeroClusters,
-    #[error("k (n_clusters) = {n_clusters} exceeds the {n_rows} usable rows")]
-    TooManyClusters { n_clusters: usize, n_rows: usize },
-    #[error("tol (tolerance) must be a finite number >= 0, got {0}")]
-    InvalidTolerance(f64),
-    #[error("max-iter (max_iterations) cannot be 0")]
-    ZeroIterations,
-}
+use crate::cluster::params::{ParamSpec, ParamsError, RealRange, real};
+
+/// The declarations of [`KMeansParams`]' fields.
+pub const PARAMETERS: &[ParamSpec] = &[
+    ParamSpec::count("n_clusters", 5, "number of clusters")
+        .required()
+        .slider(2, 64),
+    ParamSpec::count("max_iterations", 300, "Lloyd iterations at most"),
+    ParamSpec::real(
+        "tolerance",
+        1e-4,
+        RealRange::NON_NEGATIVE,
+        "stop when the centres move less than this, relative to the mean feature variance (as scikit-learn)",
+    ),
+    ParamSpec::seed(),
+];
 
 /// What the user asks of k-means.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct KMeansParams {
     pub n_clusters: usize,
     pub max_iterations: usize,
     /// Relative to the mean feature variance, as in scikit-learn.
+    #[serde(with = "real")]
     pub tolerance: f64,
     pub seed: u64,
 }
@@ -61,21 +67,25 @@ impl KMeansParams {
     }
 
     /// Checks every field against `n_rows` usable rows.
-    pub fn check(&self, n_rows: usize) -> Result<KMeansValidParams, KMeansParamsError> {
-        if self.n_clusters == 0 {
-            return Err(KMeansParamsError::ZeroClusters);
+    pub fn check(&self, n_rows: usize) -> Result<KMeansValidParams, ParamsError> {
+        // Worded as the command line always has, before the declared rules.
+        for (field, value) in [
+            ("n_clusters", self.n_clusters),
+            ("max_iterations", self.max_iterations),
+        ] {
+            if value == 0 {
+                return Err(ParamsError::new(field, format!("{{{field}}} cannot be 0")));
+            }
         }
+        crate::cluster::check_declared::<super::KMeans>(self)?;
         if self.n_clusters > n_rows {
-            return Err(KMeansParamsError::TooManyClusters {
-                n_clusters: self.n_clusters,
-                n_rows,
-            });
-        }
-        if !(self.tolerance.is_finite() && self.tolerance >= 0.0) {
-            return Err(KMeansParamsError::InvalidTolerance(self.tolerance));
-        }
-        if self.max_iterations == 0 {
-            return Err(KMeansParamsError::ZeroIterations);
+            return Err(ParamsError::new(
+                "n_clusters",
+                format!(
+                    "{{n_clusters}} = {} exceeds the {n_rows} usable rows",
+                    self.n_clusters
+                ),
+            ));
         }
         Ok(KMeansValidParams(self.clone()))
     }
@@ -96,42 +106,48 @@ impl std::ops::Deref for KMeansValidParams {
 mod tests {
     use super::*;
 
+    fn field_of(params: KMeansParams, n_rows: usize) -> &'static str {
+        params.check(n_rows).unwrap_err().field
+    }
+
     #[test]
     fn zero_clusters_is_refused() {
-        assert_eq!(
-            KMeansParams::new(0).check(10),
-            Err(KMeansParamsError::ZeroClusters)
-        );
+        let error = KMeansParams::new(0).check(10).unwrap_err();
+        assert_eq!(error.field, "n_clusters");
+        assert_eq!(error.to_string(), "n_clusters cannot be 0");
     }
 
     #[test]
     fn more_clusters_than_rows_is_refused() {
+        let error = KMeansParams::new(11).check(10).unwrap_err();
+        assert_eq!(error.field, "n_clusters");
         assert_eq!(
-            KMeansParams::new(11).check(10),
-            Err(KMeansParamsError::TooManyClusters {
-                n_clusters: 11,
-                n_rows: 10
-            })
+            error.to_string(),
+            "n_clusters = 11 exceeds the 10 usable rows"
         );
     }
 
     #[test]
     fn negative_or_nan_tolerance_is_refused() {
         assert_eq!(
-            KMeansParams::new(2).tolerance(-1.0).check(10),
-            Err(KMeansParamsError::InvalidTolerance(-1.0))
+            field_of(KMeansParams::new(2).tolerance(-1.0), 10),
+            "tolerance"
         );
-        assert!(matches!(
-            KMeansParams::new(2).tolerance(f64::NAN).check(10),
-            Err(KMeansParamsError::InvalidTolerance(_))
-        ));
+        assert_eq!(
+            field_of(KMeansParams::new(2).tolerance(f64::NAN), 10),
+            "tolerance"
+        );
+        assert_eq!(
+            field_of(KMeansParams::new(2).tolerance(f64::INFINITY), 10),
+            "tolerance"
+        );
     }
 
     #[test]
     fn zero_iterations_is_refused() {
         assert_eq!(
-            KMeansParams::new(2).max_iterations(0).check(10),
-            Err(KMeansParamsError::ZeroIterations)
+            field_of(KMeansParams::new(2).max_iterations(0), 10),
+            "max_iterations"
         );
     }
 
@@ -144,5 +160,13 @@ mod tests {
             .unwrap();
         assert_eq!(valid.n_clusters, 3);
         assert_eq!(valid.seed, 7);
+    }
+
+    #[test]
+    fn params_round_trip_through_values() {
+        let params = KMeansParams::new(4).tolerance(0.5).seed(9);
+        let values = crate::cluster::params::to_values(&params);
+        let back: KMeansParams = crate::cluster::params::from_values("kmeans", &values).unwrap();
+        assert_eq!(back, params);
     }
 }

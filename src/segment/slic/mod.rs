@@ -5,10 +5,14 @@
 //! identical. Connectivity is enforced afterwards on the CPU (small fragments merged into
 //! a neighbour), as in the original.
 
+mod gpu;
+
 use rayon::prelude::*;
 
 use crate::cluster::{ClusterError, Progress, RunContext};
 use crate::matrix::Matrix;
+
+pub use gpu::GpuSlicSteps;
 
 /// Threads that share one centre's sums (GPU workgroup size; the CPU keeps as many
 /// partial sums so the additions happen in the same order).

@@ -2,6 +2,8 @@
 //! (fitted on the GPU from a tiled covariance, or on the CPU by linfa-reduction, the
 //! twin and test oracle) and the projection of every row onto any two of them.
 
+mod gpu;
+
 use linfa::prelude::*;
 use linfa_linalg::eigh::{EigSort, EighInto};
 use linfa_reduction::Pca as LinfaPca;
@@ -223,6 +225,24 @@ pub fn mean_and_covariance(points: &Matrix) -> (Vec<f64>, Vec<f64>) {
     }
     covariance.iter_mut().for_each(|c| *c /= n.max(1) as f64);
     (mean, covariance)
+}
+
+/// [x_min, y_min, x_max, y_max] over finite coordinates ([0, 0, 1, 1] when there are none).
+pub fn finite_bounds(coordinates: &[[f32; 2]]) -> [f64; 4] {
+    let mut bounds = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
+    for p in coordinates
+        .iter()
+        .filter(|p| p[0].is_finite() && p[1].is_finite())
+    {
+        bounds[0] = bounds[0].min(p[0] as f64);
+        bounds[1] = bounds[1].min(p[1] as f64);
+        bounds[2] = bounds[2].max(p[0] as f64);
+        bounds[3] = bounds[3].max(p[1] as f64);
+    }
+    if bounds[0] > bounds[2] {
+        return [0.0, 0.0, 1.0, 1.0];
+    }
+    bounds
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Structs shared with WGSL.
 
-/// Keep in sync with `Params` in `shaders/kmeans_common.wgsl`.
+/// Keep in sync with `Params` in `shaders/kmeans/common.wgsl`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct KMeansUniforms {

@@ -1,0 +1,71 @@
+//! What the window can be asked to do. Views record commands while they draw; they run
+//! after the UI pass (egui's `wrap_app` pattern), so no request, upload or dialog starts in
+//! the middle of drawing.
+
+use std::path::PathBuf;
+
+use super::{ClusterscopeApp, ImageExport};
+
+/// One request from the UI.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    /// Open a table or an image.
+    Open(PathBuf),
+    /// Show the open dialog.
+    PickOpen,
+    /// Rebuild the features (columns, scaling, subset or segmentation changed).
+    Prepare,
+    /// Re-cluster the features with the current parameters.
+    Cluster,
+    /// Stop the running clustering.
+    CancelClustering,
+    /// Recompute the scatter's coordinates (axes changed).
+    Project,
+    /// New labels from the shown structure, without a re-run (a cut moved in a view).
+    Recut(Vec<u32>),
+    /// Export labeled data (all rows or the selection).
+    Export { selection_only: bool },
+    /// Ask where to write an image export, suggesting `name`.
+    PickImageExport { kind: ImageExport, name: String },
+}
+
+impl ClusterscopeApp {
+    /// Records `command`; it runs after this frame's UI pass.
+    pub fn command(&mut self, command: Command) {
+        self.commands.push(command);
+    }
+
+    /// Runs the recorded commands in order. Preparing supersedes clustering (a new matrix
+    /// is clustered when it arrives), so a frame that asks for both prepares only.
+    pub(super) fn run_commands(&mut self) {
+        let commands = std::mem::take(&mut self.commands);
+        let prepares = commands.contains(&Command::Prepare);
+        for command in commands {
+            match command {
+                Command::Open(path) => self.open(path),
+                Command::PickOpen => self.jobs.pick_open(),
+                Command::Prepare => self.request_prepare(),
+                Command::Cluster if prepares => {}
+                Command::Cluster => self.request_clustering(),
+                Command::CancelClustering => self.cancel_clustering(),
+                Command::Project => self.request_projection(),
+                Command::Recut(raw) => self.recut(raw),
+                Command::Export { selection_only } => self.start_export(selection_only),
+                Command::PickImageExport { kind, name } => self.jobs.pick_image_export(kind, name),
+            }
+        }
+    }
+
+    /// Applies a new cut of the shown structure and sends its labels to the worker for
+    /// the point renderer.
+    fn recut(&mut self, raw: Vec<u32>) {
+        let Some(clustering) = &mut self.clustering else {
+            return;
+        };
+        clustering.relabel(&raw);
+        if self.render_device.is_some() {
+            self.jobs
+                .upload_labels(clustering.generation, clustering.revision, raw);
+        }
+    }
+}

@@ -1,0 +1,296 @@
+//! The algorithm picker and parameter widgets, generated from the registry's
+//! declarations: a slider or drag value per count, a drag value per real, radio buttons or
+//! a combo box per choice, a checkbox for optional parameters and alternatives. No
+//! algorithm is named here.
+
+use eframe::egui;
+use serde_json::Value;
+
+use super::ClusterscopeApp;
+use crate::cluster::params::{ParamKind, ParamSpec, ParamValues, ParamsError, Presence, real};
+use crate::cluster::{AlgorithmInfo, StructureKind, infos};
+
+/// How the window names a parameter: its field name in words, with the count of clusters
+/// called k as everywhere else in the window.
+pub fn label_of(name: &str) -> String {
+    match name {
+        "n_clusters" => "k (clusters)".into(),
+        other => other.replace('_', " "),
+    }
+}
+
+/// A parameter error in the window's words.
+pub fn render_error(error: &ParamsError) -> String {
+    error.render(|name, value, _| match value {
+        Some(value) => format!("{} = {value}", label_of(name)),
+        None => label_of(name),
+    })
+}
+
+/// What a view of `kind` lets the user do, under the parameters.
+fn structure_hint(kind: StructureKind) -> Option<&'static str> {
+    match kind {
+        StructureKind::Tree => Some("Or drag the cut line in the dendrogram below."),
+        StructureKind::KDistance => {
+            Some("Click the k-distance plot below to set eps. Moving eps re-cuts the same tree.")
+        }
+        StructureKind::Reachability => {
+            Some("Drag the threshold line on the reachability plot below.")
+        }
+        _ => None,
+    }
+}
+
+impl ClusterscopeApp {
+    /// A labelled picker of the clustering algorithm (tables and superpixels share the
+    /// setting); `skip` leaves one id out. True when the choice changed.
+    pub(super) fn algorithm_choice_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        id: &str,
+        label: &str,
+        skip: Option<&str>,
+    ) -> bool {
+        let mut changed = false;
+        let label = ui.label(label);
+        let current = self.settings.algorithm_info();
+        let combo = egui::ComboBox::from_id_salt(id)
+            .selected_text(current.name)
+            .show_ui(ui, |ui| {
+                let mut family = None;
+                for info in infos().filter(|i| Some(i.id) != skip) {
+                    if family.is_some_and(|f| f != info.family) {
+                        ui.separator();
+                    }
+                    family = Some(info.family);
+                    if ui
+                        .selectable_label(current.id == info.id, info.name)
+                        .on_hover_text(info.summary)
+                        .clicked()
+                        && current.id != info.id
+                    {
+                        self.settings.algorithm = info.id.to_string();
+                        changed = true;
+                    }
+                }
+            });
+        combo.response.labelled_by(label.id);
+        changed
+    }
+
+    /// The chosen algorithm's parameters; true when one changed. `structure_views`: the
+    /// bottom panel shows the algorithm's tree or plot (not for superpixels of an image).
+    pub(super) fn algorithm_params_ui(&mut self, ui: &mut egui::Ui, structure_views: bool) -> bool {
+        let info = self.settings.algorithm_info();
+        let mut values = self.settings.values(info.id);
+        let mut changed = false;
+        // Sliders first, full width, as the k slider always was; the rest in a grid.
+        for spec in info.parameters {
+            if let ParamKind::Count {
+                slider: Some(range),
+                ..
+            } = spec.kind
+                && !is_unset(&values, spec)
+            {
+                changed |= slider_ui(ui, spec, range, &mut values);
+            }
+        }
+        egui::Grid::new(("params", info.id))
+            .num_columns(2)
+            .show(ui, |ui| {
+                for spec in info.parameters {
+                    let slid = matches!(
+                        spec.kind,
+                        ParamKind::Count {
+                            slider: Some(_),
+                            ..
+                        }
+                    ) && !is_unset(&values, spec);
+                    if !slid {
+                        changed |= param_row_ui(ui, info, spec, &mut values);
+                    }
+                }
+            });
+        if changed {
+            *self.settings.values_mut(info.id) = values.clone();
+        }
+        let given: ParamValues = values.into_iter().filter(|(_, v)| !v.is_null()).collect();
+        let n_rows = self.prepared.as_ref().map(|p| p.points.n_rows);
+        if let Some(algorithm) = crate::cluster::find(info.id)
+            && let Err(error) = algorithm.prepare(&given, n_rows)
+        {
+            ui.colored_label(ui.visuals().error_fg_color, render_error(&error));
+        }
+        if structure_views {
+            for hint in info.structures.iter().filter_map(|k| structure_hint(*k)) {
+                ui.weak(hint);
+            }
+        }
+        changed
+    }
+}
+
+/// True when the parameter has no value (optional, or replaced by its alternative).
+fn is_unset(values: &ParamValues, spec: &ParamSpec) -> bool {
+    values.get(spec.name).is_none_or(Value::is_null)
+}
+
+/// Sets `spec` to `value`, clearing its alternatives (and restoring the one it replaced
+/// when it is cleared).
+pub(super) fn set(info: &AlgorithmInfo, values: &mut ParamValues, spec: &ParamSpec, value: Value) {
+    let clearing = value.is_null();
+    values.insert(spec.name.to_string(), value);
+    for other in info.parameters {
+        let alternative = other.replaces == Some(spec.name) || spec.replaces == Some(other.name);
+        if !alternative {
+            continue;
+        }
+        if clearing {
+            // Something must stand in for a cleared required parameter.
+            let needed = matches!(other.presence, Presence::Required(_) | Presence::Default(_))
+                || matches!(spec.presence, Presence::Required(_) | Presence::Default(_));
+            if needed && is_unset(values, other) {
+                values.insert(other.name.to_string(), other.start_value());
+            }
+        } else {
+            values.insert(other.name.to_string(), Value::Null);
+        }
+    }
+}
+
+fn slider_ui(
+    ui: &mut egui::Ui,
+    spec: &ParamSpec,
+    (low, high): (u64, u64),
+    values: &mut ParamValues,
+) -> bool {
+    let mut value = values.get(spec.name).and_then(Value::as_u64).unwrap_or(low);
+    value = value.clamp(low, high);
+    let changed = ui
+        .add(egui::Slider::new(&mut value, low..=high).text(label_of(spec.name)))
+        .on_hover_text(spec.help)
+        .changed();
+    if changed {
+        values.insert(spec.name.to_string(), Value::from(value));
+    }
+    changed
+}
+
+/// One grid row: the label (a checkbox for parameters that may be unset) and its widget.
+fn param_row_ui(
+    ui: &mut egui::Ui,
+    info: &AlgorithmInfo,
+    spec: &'static ParamSpec,
+    values: &mut ParamValues,
+) -> bool {
+    let mut changed = false;
+    let can_unset = matches!(spec.presence, Presence::Optional(_))
+        || info
+            .parameters
+            .iter()
+            .any(|p| p.replaces == Some(spec.name));
+    let label = if can_unset {
+        let mut on = !is_unset(values, spec);
+        let response = ui
+            .checkbox(&mut on, label_of(spec.name))
+            .on_hover_text(spec.help);
+        if response.changed() {
+            let value = if on { spec.start_value() } else { Value::Null };
+            set(info, values, spec, value);
+            changed = true;
+        }
+        response
+    } else {
+        ui.label(label_of(spec.name)).on_hover_text(spec.help)
+    };
+    if is_unset(values, spec) {
+        ui.weak(match spec.presence {
+            Presence::Optional(_) => "default",
+            _ => "—",
+        })
+        .on_hover_text(spec.help);
+        ui.end_row();
+        return changed;
+    }
+    let value = values.get(spec.name).cloned().unwrap_or(Value::Null);
+    let edited = match spec.kind {
+        ParamKind::Count { min, max, .. } => {
+            let mut v = value.as_u64().unwrap_or(min);
+            let response = ui
+                .add(
+                    egui::DragValue::new(&mut v)
+                        .range(min..=max.min(1 << 53))
+                        .speed(0.2),
+                )
+                .labelled_by(label.id);
+            response.changed().then(|| Value::from(v))
+        }
+        ParamKind::Seed => {
+            let mut v = value.as_u64().unwrap_or(0);
+            let response = ui
+                .add(egui::DragValue::new(&mut v).speed(1.0))
+                .labelled_by(label.id);
+            response.changed().then(|| Value::from(v))
+        }
+        ParamKind::Real { range } => {
+            let mut v = real::from_value(&value).unwrap_or(range.min);
+            let low = if range.min_inclusive {
+                range.min
+            } else {
+                range.min + f64::EPSILON.max(range.min.abs() * 1e-9).min(1e-6)
+            };
+            let high = if range.max.is_finite() {
+                range.max
+            } else {
+                1e12
+            };
+            let speed = (v.abs() * 0.01).max(1e-5);
+            let response = ui
+                .add(
+                    egui::DragValue::new(&mut v)
+                        .range(low..=high)
+                        .speed(speed)
+                        .max_decimals(6),
+                )
+                .labelled_by(label.id);
+            response.changed().then(|| real::to_value(v))
+        }
+        ParamKind::Choice { choices } => {
+            let mut chosen = value.as_str().unwrap_or_default().to_string();
+            let before = chosen.clone();
+            if choices.len() <= 4 {
+                ui.horizontal(|ui| {
+                    for choice in choices {
+                        ui.radio_value(&mut chosen, choice.value.to_string(), choice.value)
+                            .on_hover_text(choice.help);
+                    }
+                });
+            } else {
+                egui::ComboBox::from_id_salt((info.id, spec.name))
+                    .selected_text(chosen.clone())
+                    .show_ui(ui, |ui| {
+                        for choice in choices {
+                            ui.selectable_value(
+                                &mut chosen,
+                                choice.value.to_string(),
+                                choice.value,
+                            )
+                            .on_hover_text(choice.help);
+                        }
+                    });
+            }
+            (chosen != before).then(|| Value::from(chosen))
+        }
+        ParamKind::Switch => {
+            let mut on = value.as_bool().unwrap_or(false);
+            let response = ui.checkbox(&mut on, "").labelled_by(label.id);
+            response.changed().then(|| Value::from(on))
+        }
+    };
+    ui.end_row();
+    if let Some(value) = edited {
+        set(info, values, spec, value);
+        changed = true;
+    }
+    changed
+}

@@ -1,0 +1,101 @@
+//! Whole runs of the non-iterative algorithms (DBSCAN, HDBSCAN, agglomerative) on blobs
+//! or a file, each on a fresh engine so nothing is cached.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+
+use super::BenchData;
+use crate::cluster::density::dbscan::{Dbscan, DbscanParams};
+use crate::cluster::density::hdbscan::{Hdbscan, HdbscanParams};
+use crate::cluster::hierarchy::{Agglomerative, AgglomerativeParams, Cut, Linkage};
+use crate::cluster::{AlgorithmParams, Engine, RunContext};
+use crate::data::{self, Scaling};
+use crate::matrix::Matrix;
+use crate::synthetic;
+
+pub fn dbscan(data: &BenchData, eps: f64, min_points: usize) -> anyhow::Result<()> {
+    let params = AlgorithmParams::of::<Dbscan>(&DbscanParams::new(eps, min_points));
+    timed_run(data, "dbscan", &params)
+}
+
+pub fn hdbscan(
+    data: &BenchData,
+    min_cluster_size: usize,
+    min_samples: Option<usize>,
+) -> anyhow::Result<()> {
+    let params = AlgorithmParams::of::<Hdbscan>(
+        &HdbscanParams::new(min_cluster_size).min_samples(min_samples),
+    );
+    timed_run(data, "hdbscan", &params)
+}
+
+pub fn agglomerative(data: &BenchData, linkage: Linkage) -> anyhow::Result<()> {
+    let params = AlgorithmParams::of::<Agglomerative>(&AgglomerativeParams::new(
+        linkage,
+        Cut::Clusters(data.centers.max(1)),
+    ));
+    timed_run(data, &format!("agglomerative-{}", linkage.name()), &params)
+}
+
+/// Points for a benchmark: blobs (spread 0.5 in [-10, 10]^d) or a file's numeric columns.
+pub(super) fn bench_points(data: &BenchData) -> anyhow::Result<Arc<Matrix>> {
+    match &data.input {
+        Some(path) => {
+            let frame = data::read_table(path)?;
+            let columns = data::numeric_columns(&frame);
+            let features = data::extract_features(&frame, &columns, Scaling::None)
+                .with_context(|| format!("in {}", path.display()))?;
+            Ok(Arc::new(features.matrix))
+        }
+        None => {
+            if data.n == 0 || data.d == 0 {
+                bail!("--n and --d must be at least 1");
+            }
+            Ok(Arc::new(
+                synthetic::gaussian_blobs(data.n, data.d, data.centers.max(1), 0.5, data.seed)
+                    .points,
+            ))
+        }
+    }
+}
+
+/// Times one run of `params` (a fresh engine, so nothing is cached) and prints it as
+/// `name`.
+pub(super) fn timed_run(
+    data: &BenchData,
+    name: &str,
+    params: &AlgorithmParams,
+) -> anyhow::Result<()> {
+    let points = bench_points(data)?;
+    let mut engine = Engine::headless();
+    engine.resolve(data.backend)?;
+    let started = Instant::now();
+    let result = crate::cluster::run(
+        &mut engine,
+        &points,
+        params,
+        data.backend,
+        &RunContext::default(),
+    )
+    .map_err(crate::cli::cluster_error)?;
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "{name} backend={} adapter=\"{}\" n={} d={}",
+        result.diagnostics.backend.name(),
+        result.diagnostics.adapter,
+        points.n_rows,
+        points.n_cols
+    );
+    println!(
+        "clusters: {} noise: {}",
+        result.n_clusters,
+        result.n_noise()
+    );
+    if let Some(objective) = result.objective {
+        println!("{}: {:.6e}", objective.name, objective.value);
+    }
+    println!("seconds: {seconds:.4}");
+    Ok(())
+}

@@ -1,0 +1,230 @@
+//! `clusterscope cluster`: read a table, run any registered algorithm, write the table back
+//! with a cluster column.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use clap::Args;
+use clap::builder::PossibleValuesParser;
+use serde::Serialize;
+
+use super::flags::{ClusterFlags, GivenFlags, render_params_error};
+use crate::cluster::{
+    AlgorithmParams, Backend, BackendChoice, ClusterError, Clustering, Engine, RegisteredAlgorithm,
+    RunContext, find, infos,
+};
+use crate::data::{self, Scaling};
+
+/// Every registered algorithm id, for `--algo`.
+fn algorithm_ids() -> PossibleValuesParser {
+    PossibleValuesParser::new(infos().map(|i| i.id).collect::<Vec<_>>())
+}
+
+#[derive(Debug, Args)]
+pub struct ClusterArgs {
+    pub input: PathBuf,
+    /// The algorithm (`clusterscope algorithms` lists them with their parameters).
+    #[arg(long, default_value = "kmeans", value_parser = algorithm_ids())]
+    pub algo: String,
+    /// Also write one column per per-row score the algorithm leaves (HDBSCAN:
+    /// `<label-column>_probability`, `<label-column>_outlier_score`).
+    #[arg(long)]
+    pub scores: bool,
+    /// Feature columns, comma separated (default: every numeric column).
+    #[arg(long, value_delimiter = ',')]
+    pub columns: Option<Vec<String>>,
+    #[arg(long, value_enum, default_value = "none")]
+    pub scale: Scaling,
+    #[arg(long, value_enum, default_value = "auto")]
+    pub backend: BackendChoice,
+    /// Name of the added column.
+    #[arg(long = "label-column", default_value = "cluster")]
+    pub label_column: String,
+    /// Output file (.csv, .tsv or .parquet).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Print one JSON line describing the run on stdout.
+    #[arg(long = "summary-json")]
+    pub summary_json: bool,
+    /// The algorithm's parameters (each algorithm reads its own).
+    #[command(flatten)]
+    pub flags: ClusterFlags,
+}
+
+/// The `--summary-json` line.
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    pub algo: String,
+    pub backend: &'static str,
+    pub adapter: String,
+    pub n_rows: usize,
+    pub n_used: usize,
+    pub n_clusters: usize,
+    /// Points labelled noise (-1).
+    pub n_noise: usize,
+    pub iterations: usize,
+    pub converged: bool,
+    /// k-means only; null otherwise.
+    pub inertia: Option<f64>,
+    pub elapsed_ms: f64,
+    /// k-medoids family: the sum over used rows of the distance to the nearest medoid.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub loss: Option<f64>,
+    /// k-medoids family: each cluster's medoid as a 0-based row of the input table.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub medoids: Option<Vec<u32>>,
+}
+
+/// The algorithm's params from the flags; warns about flags it does not take.
+pub(super) fn algorithm_params(
+    algorithm: &'static dyn RegisteredAlgorithm,
+    flags: &GivenFlags,
+) -> anyhow::Result<AlgorithmParams> {
+    let info = algorithm.info();
+    let (values, unused) = flags.values_for(info)?;
+    if !unused.is_empty() {
+        eprintln!(
+            "warning: {} {} not a parameter of {}; ignored",
+            unused.join(", "),
+            if unused.len() == 1 { "is" } else { "are" },
+            info.id
+        );
+    }
+    Ok(AlgorithmParams::new(info.id, values))
+}
+
+/// A run's error in command-line terms (parameter names as flags).
+pub fn cli_error(error: ClusterError) -> anyhow::Error {
+    match error {
+        ClusterError::Params(error) => anyhow::anyhow!(render_params_error(&error)),
+        other => other.into(),
+    }
+}
+
+pub fn run(args: &ClusterArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    // Check what can be checked before reading a possibly large file.
+    data::output_format_for(&args.out)?;
+    data::ensure_output_is_not_input(&args.input, &args.out)?;
+    let algorithm =
+        find(&args.algo).ok_or_else(|| anyhow::anyhow!("unknown algorithm '{}'", args.algo))?;
+    let params = algorithm_params(algorithm, &args.flags.0)?;
+    algorithm
+        .prepare(&params.values, None)
+        .map_err(|e| anyhow::anyhow!(render_params_error(&e)))?;
+    if args.label_column.trim().is_empty() {
+        bail!("--label-column cannot be empty");
+    }
+    let frame = data::read_table(&args.input)?;
+    if frame.column(&args.label_column).is_ok() {
+        bail!(
+            "{} already has a column named '{}'; pass --label-column with another name",
+            args.input.display(),
+            args.label_column
+        );
+    }
+    let columns = match &args.columns {
+        Some(columns) => columns.iter().map(|c| c.trim().to_string()).collect(),
+        None => {
+            let numeric = data::numeric_columns(&frame);
+            if numeric.is_empty() {
+                return Err(data::DataError::NoNumericColumn {
+                    path: args.input.clone(),
+                }
+                .into());
+            }
+            numeric
+        }
+    };
+    let features = data::extract_features(&frame, &columns, args.scale)
+        .with_context(|| format!("in {}", args.input.display()))?;
+    if features.n_skipped() > 0 {
+        eprintln!(
+            "warning: {} of {} rows have a missing, NaN or infinite value in the chosen columns; \
+             they are left out and get a null '{}'",
+            features.n_skipped(),
+            features.n_table_rows,
+            args.label_column
+        );
+    }
+    let points = Arc::new(features.matrix.clone());
+    let mut engine = Engine::headless();
+    let result = crate::cluster::run(
+        &mut engine,
+        &points,
+        &params,
+        args.backend,
+        &RunContext::default(),
+    )
+    .map_err(cli_error)?;
+    if args.backend == BackendChoice::Gpu && result.diagnostics.backend == Backend::Cpu {
+        eprintln!(
+            "note: {} has no GPU pass for these settings; it ran on the CPU",
+            args.algo
+        );
+    }
+    let labels = features.labels_for_table(&result.labels);
+    let extra = score_columns(args, &result, &features);
+    data::export_labeled_with(
+        &frame,
+        &labels,
+        &args.label_column,
+        &extra,
+        &args.out,
+        Some(&args.input),
+    )?;
+    if args.summary_json {
+        let summary = Summary {
+            algo: args.algo.clone(),
+            backend: result.diagnostics.backend.name(),
+            adapter: result.diagnostics.adapter.clone(),
+            n_rows: features.n_table_rows,
+            n_used: points.n_rows,
+            n_clusters: result.n_clusters,
+            n_noise: result.n_noise(),
+            iterations: result.diagnostics.iterations,
+            converged: result.diagnostics.converged,
+            inertia: result.inertia(),
+            elapsed_ms: started.elapsed().as_secs_f64() * 1e3,
+            loss: result.objective_named("loss"),
+            medoids: result.medoids().map(|rows| {
+                rows.iter()
+                    .map(|&row| features.table_rows[row as usize])
+                    .collect()
+            }),
+        };
+        println!("{}", serde_json::to_string(&summary)?);
+    }
+    Ok(())
+}
+
+/// `--scores`: one column per per-row score of the result.
+fn score_columns(
+    args: &ClusterArgs,
+    result: &Clustering,
+    features: &data::FeatureMatrix,
+) -> Vec<(String, Vec<Option<f64>>)> {
+    if !args.scores {
+        return Vec::new();
+    }
+    let columns: Vec<(String, Vec<Option<f64>>)> = result
+        .structures
+        .iter()
+        .filter_map(|structure| match structure {
+            crate::cluster::Structure::RowScores { name, values } => Some((
+                format!("{}_{name}", args.label_column),
+                features.values_for_table(values),
+            )),
+            _ => None,
+        })
+        .collect();
+    if columns.is_empty() {
+        eprintln!(
+            "warning: --scores: {} leaves no per-row scores (hdbscan does); ignored",
+            args.algo
+        );
+    }
+    columns
+}

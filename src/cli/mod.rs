@@ -1,0 +1,89 @@
+//! The command line: the same engine as the window, no window. One file per subcommand;
+//! the algorithms' flags are generated from the registry's declarations (`flags.rs`).
+
+mod algorithms;
+mod bench;
+mod cluster;
+mod flags;
+mod info;
+mod segment;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+pub use cluster::{ClusterArgs, Summary, cli_error as cluster_error};
+pub use flags::{flag_of, render_params_error};
+pub use segment::{SegmentArgs, SegmentSummary};
+
+use crate::cluster::BackendChoice;
+
+/// Explore data by clustering it on the GPU.
+#[derive(Debug, Parser)]
+#[command(name = "clusterscope", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// A table to open in the window (CSV, TSV, Parquet, JSON/NDJSON, Arrow IPC, .npy).
+    pub path: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Cluster a table and write it back with a cluster column.
+    Cluster(ClusterArgs),
+    /// Segment an image by clustering its pixels; writes a label mask (and optionally an
+    /// overlay and a per-segment table).
+    Segment(SegmentArgs),
+    /// Print rows, columns, types and null counts of a table.
+    Info {
+        input: PathBuf,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List every algorithm with its parameters (name, flag, type, default, range or
+    /// choices, help) and its GPU passes.
+    Algorithms {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Score segmentations against human ones (reads ../shared/datasets/segmentation).
+    Eval {
+        #[command(subcommand)]
+        what: EvalKind,
+    },
+    /// Time an algorithm on seeded synthetic data.
+    Bench {
+        #[command(subcommand)]
+        algorithm: bench::BenchAlgorithm,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EvalKind {
+    /// Weizmann horses (best merged foreground IoU, k = 2..6) and BSDS500 (probabilistic
+    /// Rand index), printed as Markdown tables.
+    Segmentation {
+        /// The `segmentation/` folder with `weizmann_horse/` and `bsds500/`.
+        #[arg(long, default_value = "../shared/datasets/segmentation")]
+        data: PathBuf,
+        #[arg(long, value_enum, default_value = "cpu")]
+        backend: BackendChoice,
+    },
+}
+
+/// Runs a subcommand; errors come back for `main` to print.
+pub fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Cluster(args) => cluster::run(&args),
+        Command::Segment(args) => segment::run(&args),
+        Command::Info { input, json } => info::run(&input, json),
+        Command::Algorithms { json } => algorithms::run(json),
+        Command::Eval {
+            what: EvalKind::Segmentation { data, backend },
+        } => crate::segment::evaluate::run(&data, backend),
+        Command::Bench { algorithm } => bench::run(algorithm),
+    }
+}
