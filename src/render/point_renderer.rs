@@ -113,6 +113,7 @@ pub struct RenderStats {
     pub splat_passes: u64,
 }
 
+/// Keep in sync with `View` in `shaders/points/quads.wgsl`.
 #[repr(C)]
 #[derive(Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
 struct ViewUniform {
@@ -135,6 +136,9 @@ struct ViewUniform {
     _pad: u32,
 }
 
+const _: () = assert!(std::mem::size_of::<ViewUniform>() == 112);
+
+/// Keep in sync with `Batch` in `shaders/points/quads.wgsl`.
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
 struct BatchUniform {
@@ -142,6 +146,8 @@ struct BatchUniform {
     n_rows: u32,
     _pad: [u32; 2],
 }
+
+const _: () = assert!(std::mem::size_of::<BatchUniform>() == 16);
 
 struct ViewState {
     cloud: Option<Arc<PointCloud>>,
