@@ -37,7 +37,15 @@ fn src() -> PathBuf {
 
 #[test]
 fn the_gpu_layer_imports_nothing_above_it() {
-    let above = ["cluster", "segment", "app", "render", "cli", "data", "projection"];
+    let above = [
+        "cluster",
+        "segment",
+        "app",
+        "render",
+        "cli",
+        "data",
+        "projection",
+    ];
     let mut offending = Vec::new();
     for file in rust_files(&src().join("gpu")) {
         for line in code_lines(&file) {
@@ -48,7 +56,11 @@ fn the_gpu_layer_imports_nothing_above_it() {
             }
         }
     }
-    assert!(offending.is_empty(), "src/gpu looks up:\n{}", offending.join("\n"));
+    assert!(
+        offending.is_empty(),
+        "src/gpu looks up:\n{}",
+        offending.join("\n")
+    );
 }
 
 #[test]
@@ -56,14 +68,20 @@ fn at_most_one_file_of_the_window_touches_wgpu() {
     let touching: Vec<PathBuf> = rust_files(&src().join("app"))
         .into_iter()
         .filter(|file| {
-            code_lines(file)
-                .iter()
-                .any(|l| l.contains("wgpu::") || l.contains("egui_wgpu") || l.contains("wgpu_render_state"))
+            code_lines(file).iter().any(|l| {
+                l.contains("wgpu::") || l.contains("egui_wgpu") || l.contains("wgpu_render_state")
+            })
         })
         .collect();
-    assert!(touching.len() <= 1, "these window files touch wgpu: {touching:?}");
+    assert!(
+        touching.len() <= 1,
+        "these window files touch wgpu: {touching:?}"
+    );
     if let Some(file) = touching.first() {
-        assert!(file.ends_with("launch.rs"), "{file:?} is not the file that builds the engine");
+        assert!(
+            file.ends_with("launch.rs"),
+            "{file:?} is not the file that builds the engine"
+        );
     }
 }
 
@@ -81,7 +99,10 @@ fn every_shader_lives_in_a_folder_named_for_its_algorithm() {
     let shaders = Path::new(env!("CARGO_MANIFEST_DIR")).join("shaders");
     for entry in std::fs::read_dir(&shaders).unwrap() {
         let path = entry.unwrap().path();
-        assert!(path.is_dir(), "{path:?}: shaders go in shaders/<algorithm>/");
+        assert!(
+            path.is_dir(),
+            "{path:?}: shaders go in shaders/<algorithm>/"
+        );
     }
     // And each algorithm's GPU passes are named after it.
     for info in clusterscope::cluster::infos() {
