@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
-"""Reference outputs for the hierarchy and density tests (tests/reference_*.rs).
+"""Reference outputs for the tests against reference packages (tests/reference_*.rs,
+tests/kmedoids.rs).
 
 Writes small JSON fixtures to tests/fixtures/: points (float32-exact values) with the
 linkage matrices of scipy, DBSCAN labels of scikit-learn, HDBSCAN labels of the `hdbscan`
-library and OPTICS orderings of scikit-learn. Run from the repository root:
+library, OPTICS orderings of scikit-learn and k-medoids losses of the `kmedoids` package.
+Run from the repository root (names limit it to those fixtures):
 
-    python3 -m venv .venv && .venv/bin/pip install numpy scipy scikit-learn hdbscan
-    .venv/bin/python scripts/make_fixtures.py
+    python3 -m venv .venv && .venv/bin/pip install numpy scipy scikit-learn hdbscan kmedoids
+    .venv/bin/python scripts/make_fixtures.py [linkage dbscan hdbscan optics kmedoids]
 """
 import json
 import pathlib
+import sys
 
 import hdbscan
 import numpy as np
@@ -155,9 +158,49 @@ def optics_fixtures():
     write("optics", {"points": points_json(x), "cases": cases})
 
 
+def kmedoids_fixtures():
+    """FasterPAM, PAM and the alternating method with BUILD starts (the `kmedoids`
+    package, sequential: n_cpu=1) on blobs, on float32-exact points."""
+    import kmedoids
+    from sklearn.metrics import pairwise_distances
+
+    datasets = []
+    for seed, (n, d, centers, spread) in enumerate([(240, 2, 4, 1.0), (300, 5, 6, 1.5), (200, 3, 3, 3.0)]):
+        x, _ = make_blobs(n_samples=n, n_features=d, centers=centers, cluster_std=spread, random_state=11 + seed)
+        x = f32(x)
+        cases = []
+        for metric in ["euclidean", "manhattan", "cosine"]:
+            diss = pairwise_distances(x, metric=metric)
+            for k in [2, centers, centers + 3]:
+                for method in ["fasterpam", "pam", "alternate"]:
+                    if method == "fasterpam":
+                        r = kmedoids.fasterpam(diss, k, max_iter=100, init="build", n_cpu=1)
+                    elif method == "pam":
+                        r = kmedoids.pam(diss, k, max_iter=100, init="build")
+                    else:
+                        r = kmedoids.alternating(diss, k, max_iter=100, init="build")
+                    cases.append({
+                        "metric": metric,
+                        "k": k,
+                        "method": method,
+                        "loss": float(r.loss),
+                        "medoids": sorted(int(m) for m in r.medoids),
+                    })
+        datasets.append({"points": points_json(x), "cases": cases})
+    from importlib.metadata import version
+
+    write("kmedoids", {"datasets": datasets, "kmedoids": version("kmedoids")})
+
+
+FIXTURES = {
+    "linkage": linkage_fixtures,
+    "dbscan": dbscan_fixtures,
+    "hdbscan": hdbscan_fixtures,
+    "optics": optics_fixtures,
+    "kmedoids": kmedoids_fixtures,
+}
+
 if __name__ == "__main__":
     OUT.mkdir(parents=True, exist_ok=True)
-    linkage_fixtures()
-    dbscan_fixtures()
-    hdbscan_fixtures()
-    optics_fixtures()
+    for name in sys.argv[1:] or FIXTURES:
+        FIXTURES[name]()

@@ -14,6 +14,7 @@ mod run_context;
 pub mod density;
 pub mod hierarchy;
 pub mod kmeans;
+pub mod kmedoids;
 
 pub use algorithm::{
     Algorithm, AlgorithmInfo, Family, Input, PreparedRun, Registered, RegisteredAlgorithm,
@@ -37,6 +38,9 @@ pub static ALGORITHMS: &[&dyn RegisteredAlgorithm] = &[
     &Registered::<density::dbscan::Dbscan>::NEW,
     &Registered::<density::hdbscan::Hdbscan>::NEW,
     &Registered::<density::optics::Optics>::NEW,
+    &Registered::<kmedoids::KMedoids>::NEW,
+    &Registered::<kmedoids::Clara>::NEW,
+    &Registered::<kmedoids::Clarans>::NEW,
 ];
 
 /// The label of points that belong to no cluster (DBSCAN/HDBSCAN/OPTICS noise). Exports
