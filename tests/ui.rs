@@ -271,3 +271,44 @@ fn an_image_opens_segments_and_exports_its_mask() {
         &bands
     ));
 }
+
+#[test]
+fn the_algorithm_picker_and_widgets_come_from_the_registry() {
+    let mut harness = app_with(Settings::default());
+    run_until(&mut harness, "k-means", |app| {
+        app.clustering.is_some() && !app.clustering_pending
+    });
+    // Every registered algorithm is offered by name.
+    harness.get_by_label("Method").click();
+    harness.step();
+    harness.step();
+    for info in clusterscope::cluster::infos() {
+        assert!(
+            harness.query_all_by_label(info.name).next().is_some(),
+            "{} is not in the picker",
+            info.name
+        );
+    }
+    harness.get_by_label("k-medoids (FasterPAM, PAM)").click();
+    harness.step();
+    run_until(&mut harness, "k-medoids", |app| {
+        !app.clustering_pending
+            && app
+                .clustering
+                .as_ref()
+                .is_some_and(|c| c.result.medoids().is_some())
+    });
+    assert_eq!(harness.state().settings.algorithm, "kmedoids");
+    // Its declared parameters have widgets: the metric's choices as radio buttons.
+    harness.get_by_label("manhattan");
+    harness.get_by_label("fasterpam");
+    // The medoids are listed in the legend, one per cluster.
+    let n_medoids = harness.query_all_by_label_contains("medoid: row").count();
+    assert_eq!(n_medoids, 5);
+    // Choosing another metric re-runs with it.
+    harness.get_by_label("manhattan").click();
+    harness.step();
+    run_until(&mut harness, "the manhattan run", |app| {
+        !app.clustering_pending && app.settings.values("kmedoids")["metric"] == "manhattan"
+    });
+}

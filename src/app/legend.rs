@@ -27,6 +27,21 @@ impl ClusterscopeApp {
         // Ids follow the previous result's colours, so some may be unused.
         let sizes = clustering.sizes.clone();
         let noise = clustering.result.n_noise();
+        // Medoids by shown id (the algorithm numbers them by its raw labels).
+        let mut medoid_of = vec![None; sizes.len()];
+        if let Some(medoids) = clustering.result.medoids() {
+            for (raw, &row) in medoids.iter().enumerate() {
+                if let Some(&shown) = clustering.raw_to_shown.get(raw)
+                    && let Some(slot) = medoid_of.get_mut(shown as usize)
+                {
+                    *slot = Some(row);
+                }
+            }
+        }
+        let table_rows = self
+            .prepared
+            .as_ref()
+            .map(|p| p.features.table_rows.clone());
         ui.horizontal(|ui| {
             if ui.small_button("Pin for comparison").clicked() {
                 self.pin_clustering();
@@ -81,6 +96,21 @@ impl ClusterscopeApp {
                     "{size} ({:.1}%)",
                     100.0 * size as f64 / total.max(1) as f64
                 ));
+                if let Some(row) = medoid_of[index] {
+                    let table_row = table_rows
+                        .as_ref()
+                        .and_then(|rows| rows.get(row as usize).copied())
+                        .unwrap_or(row);
+                    if ui
+                        .small_button(format!("medoid: row {table_row}"))
+                        .on_hover_text(
+                            "This cluster's medoid (a row of the table); click to pin it",
+                        )
+                        .clicked()
+                    {
+                        self.pinned_row = Some(row);
+                    }
+                }
             });
         }
         if noise > 0 {

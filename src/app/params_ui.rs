@@ -294,3 +294,43 @@ fn param_row_ui(
     }
     changed
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every text the window shows from the declarations can be drawn by egui's fonts (a
+    /// missing glyph is a panic when the tooltip first opens).
+    #[test]
+    fn declared_texts_have_glyphs_in_the_window_font() {
+        let ctx = egui::Context::default();
+        let mut output = ctx.run_ui(Default::default(), |_| {});
+        output.textures_delta.clear();
+        let font = egui::FontId::proportional(14.0);
+        assert!(
+            !ctx.fonts_mut(|f| f.has_glyphs(&font, "◆")),
+            "the check sees missing glyphs"
+        );
+        for info in infos() {
+            let mut texts = vec![info.name.to_string(), info.summary.to_string()];
+            for spec in info.parameters {
+                texts.push(label_of(spec.name));
+                texts.push(spec.help.to_string());
+                if let ParamKind::Choice { choices } = spec.kind {
+                    for choice in choices {
+                        texts.push(choice.value.to_string());
+                        texts.push(choice.help.to_string());
+                    }
+                }
+            }
+            for text in texts {
+                let drawable = ctx.fonts_mut(|f| f.has_glyphs(&font, &text));
+                assert!(
+                    drawable,
+                    "{}: no glyph for some character of {text:?}",
+                    info.id
+                );
+            }
+        }
+    }
+}

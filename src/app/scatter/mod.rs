@@ -250,6 +250,32 @@ impl ClusterscopeApp {
             self.hovered = index.nearest([at.x, at.y], radius, visible);
         }
         let painter = ui.painter_at(frame);
+        // Medoids: a diamond in the cluster's colour, outlined so it shows over its points.
+        if let Some(clustering) = clustering
+            && let Some(medoids) = clustering.result.medoids()
+        {
+            for &row in medoids.iter() {
+                let (Some(p), Some(&label)) = (
+                    coordinates.get(row as usize),
+                    clustering.result.labels.get(row as usize),
+                ) else {
+                    continue;
+                };
+                let center = transform.position_from_point(&PlotPoint::new(p[0], p[1]));
+                let r = 7.0;
+                let diamond = vec![
+                    center + egui::vec2(0.0, -r),
+                    center + egui::vec2(r, 0.0),
+                    center + egui::vec2(0.0, r),
+                    center + egui::vec2(-r, 0.0),
+                ];
+                painter.add(egui::Shape::convex_polygon(
+                    diamond,
+                    self.styles.color(label),
+                    egui::Stroke::new(1.5, highlight),
+                ));
+            }
+        }
         for (row, width) in [(self.pinned_row, 2.5), (self.hovered, 1.5)] {
             if let Some(p) = row.and_then(|r| coordinates.get(r as usize)) {
                 let center = transform.position_from_point(&PlotPoint::new(p[0], p[1]));
