@@ -86,6 +86,23 @@ fn at_most_one_file_of_the_window_touches_wgpu() {
 }
 
 #[test]
+fn the_algorithms_know_nothing_of_tables_images_drawing_or_front_ends() {
+    for layer in ["cluster", "projection"] {
+        for file in rust_files(&src().join(layer)) {
+            for line in code_lines(&file) {
+                for above in ["data", "segment", "render", "app", "cli"] {
+                    assert!(
+                        !line.contains(&format!("crate::{above}")),
+                        "{}: {line}",
+                        file.display()
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
 fn the_render_layer_does_not_import_the_window() {
     for file in rust_files(&src().join("render")) {
         for line in code_lines(&file) {

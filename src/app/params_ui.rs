@@ -56,6 +56,8 @@ impl ClusterscopeApp {
         let current = self.settings.algorithm_info();
         let combo = egui::ComboBox::from_id_salt(id)
             .selected_text(current.name)
+            // Every algorithm in view at once, families separated.
+            .height(f32::INFINITY)
             .show_ui(ui, |ui| {
                 let mut family = None;
                 for info in infos().filter(|i| Some(i.id) != skip) {

@@ -18,7 +18,7 @@ use crate::cluster::{
 use crate::data::{self, Scaling};
 
 /// Every registered algorithm id, for `--algo`.
-fn algorithm_ids() -> PossibleValuesParser {
+pub(super) fn algorithm_ids() -> PossibleValuesParser {
     PossibleValuesParser::new(infos().map(|i| i.id).collect::<Vec<_>>())
 }
 

@@ -240,6 +240,13 @@ flags_type!(
     &["k", "seed", "max-iter", "tol"]
 );
 
+flags_type!(
+    /// `bench run`'s algorithm flags: all but `--seed`, which seeds the data and is passed
+    /// on.
+    BenchFlags,
+    &["seed"]
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

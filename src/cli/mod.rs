@@ -3,8 +3,8 @@
 
 mod algorithms;
 mod bench;
-mod cluster;
-mod flags;
+pub(crate) mod cluster;
+pub(crate) mod flags;
 mod info;
 mod segment;
 

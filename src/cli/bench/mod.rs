@@ -103,6 +103,16 @@ pub enum BenchAlgorithm {
         #[arg(long, value_enum, default_value = "ward")]
         linkage: Linkage,
     },
+    /// Seconds for one whole run of any registered algorithm (`--algo`, with its own
+    /// flags) on blobs, or on --input; `--seed` seeds both the blobs and the algorithm.
+    Run {
+        #[arg(long, value_parser = crate::cli::cluster::algorithm_ids())]
+        algo: String,
+        #[command(flatten)]
+        data: BenchData,
+        #[command(flatten)]
+        flags: crate::cli::flags::BenchFlags,
+    },
 }
 
 /// Data for a benchmark: seeded Gaussian blobs, or every numeric column of a file.
@@ -145,6 +155,7 @@ pub fn run(algorithm: BenchAlgorithm) -> anyhow::Result<()> {
             min_samples,
         } => runs::hdbscan(&data, min_cluster_size, min_samples),
         BenchAlgorithm::Agglomerative { data, linkage } => runs::agglomerative(&data, linkage),
+        BenchAlgorithm::Run { algo, data, flags } => runs::registered(&algo, &data, &flags.0),
         BenchAlgorithm::Render {
             n,
             frames,

@@ -7,6 +7,7 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 
 use super::BenchData;
+use crate::cli::flags::GivenFlags;
 use crate::cluster::density::dbscan::{Dbscan, DbscanParams};
 use crate::cluster::density::hdbscan::{Hdbscan, HdbscanParams};
 use crate::cluster::hierarchy::{Agglomerative, AgglomerativeParams, Cut, Linkage};
@@ -59,6 +60,19 @@ pub(super) fn bench_points(data: &BenchData) -> anyhow::Result<Arc<Matrix>> {
             ))
         }
     }
+}
+
+/// Any registered algorithm with its flags; the data's seed is the algorithm's too.
+pub fn registered(id: &str, data: &BenchData, flags: &GivenFlags) -> anyhow::Result<()> {
+    let algorithm =
+        crate::cluster::find(id).ok_or_else(|| anyhow::anyhow!("unknown algorithm '{id}'"))?;
+    let mut params = crate::cli::cluster::algorithm_params(algorithm, flags)?;
+    if algorithm.info().parameter("seed").is_some() {
+        params
+            .values
+            .insert("seed".into(), serde_json::Value::from(data.seed));
+    }
+    timed_run(data, id, &params)
 }
 
 /// Times one run of `params` (a fresh engine, so nothing is cached) and prints it as

@@ -75,7 +75,7 @@ fn local_search(
 ) -> Result<Searched, ClusterError> {
     let (n, k) = (steps.n_rows(), medoids.len());
     let mut nearest: Vec<Nearest> = steps.assign(&medoids)?;
-    steps.load_nearest(&nearest)?;
+    steps.load_nearest(&medoids, &nearest)?;
     let mut draws: VecDeque<(u32, u32)> = VecDeque::new();
     let (mut failures, mut swaps, mut tried) = (0usize, 0usize, 0usize);
     let start_batch = steps.batch();
@@ -112,7 +112,7 @@ fn local_search(
                 let [slot, row] = pairs[t];
                 medoids[slot as usize] = row;
                 nearest = steps.assign(&medoids)?;
-                steps.load_nearest(&nearest)?;
+                steps.load_nearest(&medoids, &nearest)?;
                 draws.drain(..=t);
                 failures = 0;
                 swaps += 1;

@@ -110,6 +110,49 @@ pub fn neighbor_gain(removed: u32, distances: &[f32], nearest: &[Nearest]) -> f3
     gain
 }
 
+/// [`neighbor_gain`] without the distances that cannot matter: a point whose nearest medoid
+/// m stays contributes only when the candidate j is nearer than m, and
+/// d(j, o) ≥ |d(j, m) − d(o, m)| (the triangle inequality) often rules that out; a point
+/// whose medoid goes contributes `second − near` when the bound exceeds its second. Every
+/// term kept is computed exactly as the twin does and every term skipped is one the twin
+/// adds nothing for (or the same `second − near`), so the sum is the twin's, bit for bit.
+/// The bound is taken with a margin far above the distances' rounding. Metrics only:
+/// cosine distance has no triangle inequality.
+#[allow(clippy::too_many_arguments)]
+fn neighbor_gain_pruned(
+    metric: Metric,
+    points: &Matrix,
+    row: &[f32],
+    removed: u32,
+    to_medoids: &[f32],
+    nearest: &[Nearest],
+) -> f32 {
+    const MARGIN: f32 = 1e-4;
+    let mut gain = 0.0f32;
+    for (o, rec) in nearest.iter().enumerate() {
+        // The bound less its worst rounding: both distances carry relative errors of a few
+        // f32 ulps, far under MARGIN.
+        let to_medoid = to_medoids[rec.near as usize];
+        let bound =
+            (to_medoid - rec.near_distance).abs() - MARGIN * (to_medoid + rec.near_distance);
+        if rec.near == removed {
+            if bound > rec.second_distance * (1.0 + MARGIN) {
+                gain += rec.second_distance - rec.near_distance;
+                continue;
+            }
+        } else if bound > rec.near_distance * (1.0 + MARGIN) {
+            continue;
+        }
+        let dist = metric.distance(row, points.row(o));
+        if rec.near == removed {
+            gain += dist.min(rec.second_distance) - rec.near_distance;
+        } else if dist < rec.near_distance {
+            gain += dist - rec.near_distance;
+        }
+    }
+    gain
+}
+
 /// The CPU backend.
 pub struct CpuSteps {
     points: Arc<Matrix>,
@@ -117,6 +160,8 @@ pub struct CpuSteps {
     matrix: Option<DistanceMatrix>,
     swap: Option<SwapState>,
     nearest: Vec<Nearest>,
+    /// The medoids `nearest` assigns to.
+    medoids: Vec<u32>,
 }
 
 impl CpuSteps {
@@ -128,6 +173,7 @@ impl CpuSteps {
             matrix,
             swap: None,
             nearest: Vec::new(),
+            medoids: Vec::new(),
         }
     }
 
@@ -232,13 +278,28 @@ impl MedoidSteps for CpuSteps {
         Ok(self.score(rows, |&j| j, |j, distances| build_gain(j, distances, near)))
     }
 
-    fn load_nearest(&mut self, nearest: &[Nearest]) -> Result<(), ClusterError> {
+    fn load_nearest(&mut self, medoids: &[u32], nearest: &[Nearest]) -> Result<(), ClusterError> {
         self.nearest = nearest.to_vec();
+        self.medoids = medoids.to_vec();
         Ok(())
     }
 
     fn neighbor_gains(&mut self, pairs: &[[u32; 2]]) -> Result<Vec<f32>, ClusterError> {
         let nearest = &self.nearest;
+        if self.matrix.is_none() && self.metric != Metric::Cosine {
+            let (points, metric, medoids) = (&self.points, self.metric, &self.medoids);
+            return Ok(pairs
+                .par_iter()
+                .map(|&[removed, j]| {
+                    let row = points.row(j as usize);
+                    let to_medoids: Vec<f32> = medoids
+                        .iter()
+                        .map(|&m| metric.distance(row, points.row(m as usize)))
+                        .collect();
+                    neighbor_gain_pruned(metric, points, row, removed, &to_medoids, nearest)
+                })
+                .collect());
+        }
         Ok(self.score(
             pairs.par_iter(),
             |pair| pair[1] as usize,

@@ -286,7 +286,7 @@ impl MedoidSteps for GpuSteps {
         Ok(self.read(&out, count)?)
     }
 
-    fn load_nearest(&mut self, nearest: &[Nearest]) -> Result<(), ClusterError> {
+    fn load_nearest(&mut self, _medoids: &[u32], nearest: &[Nearest]) -> Result<(), ClusterError> {
         self.nearest = Some(self.gpu.storage_init("kmedoids::nearest_in", nearest));
         Ok(())
     }

@@ -105,8 +105,9 @@ pub trait MedoidSteps {
         first: usize,
         count: usize,
     ) -> Result<Vec<f32>, ClusterError>;
-    /// Makes `nearest` the assignment the following [`Self::neighbor_gains`] calls use.
-    fn load_nearest(&mut self, nearest: &[Nearest]) -> Result<(), ClusterError>;
+    /// Makes `nearest`, the assignment to `medoids`, the one the following
+    /// [`Self::neighbor_gains`] calls use.
+    fn load_nearest(&mut self, medoids: &[u32], nearest: &[Nearest]) -> Result<(), ClusterError>;
     /// CLARANS: the loss change of each (slot, candidate row) swap.
     fn neighbor_gains(&mut self, pairs: &[[u32; 2]]) -> Result<Vec<f32>, ClusterError>;
 }
