@@ -17,7 +17,7 @@ fn offer(j: u32, dist: f32, own_core: f32) {
     }
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WORKGROUP)
 fn boruvka(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let i = query_index(gid);
     let has_query = i != NONE;

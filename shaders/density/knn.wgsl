@@ -22,7 +22,7 @@ fn offer(dist: f32) {
     }
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WORKGROUP)
 fn knn(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let i = query_index(gid);
     let has_query = i != NONE;

@@ -15,7 +15,7 @@ const DIM_CHUNK: u32 = 128u;
 
 var<workgroup> tile: array<f32, 4096>; // CENTROID_TILE * DIM_CHUNK
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn assign(
     @builtin(workgroup_id) group: vec3<u32>,
     @builtin(local_invocation_index) local: u32,

@@ -9,7 +9,7 @@
 @group(0) @binding(4) var<storage, read_write> centroid_norms: array<f32>;
 @group(0) @binding(5) var<storage, read_write> shift: array<f32>;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn finalize(
     @builtin(workgroup_id) group: vec3<u32>,
     @builtin(local_invocation_index) local: u32,

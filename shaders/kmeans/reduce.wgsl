@@ -14,7 +14,7 @@ const BLOCK_POINTS: u32 = 1024u;
 
 var<workgroup> block_labels: array<u32, 1024>;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn reduce(
     @builtin(workgroup_id) group: vec3<u32>,
     @builtin(local_invocation_index) local: u32,

@@ -18,7 +18,7 @@ fn medoid_distance(o: u32, m: u32) -> f32 {
     return finish(acc);
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WORKGROUP)
 fn assign(@builtin(global_invocation_id) gid: vec3<u32>) {
     let o = item_index(gid);
     if (o == NONE) {

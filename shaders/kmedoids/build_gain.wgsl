@@ -20,7 +20,7 @@ fn offer(j: u32, o: u32, dist: f32) {
     }
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WORKGROUP)
 fn build_gain(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let j = item_index(gid);
     let has_candidate = j != NONE;

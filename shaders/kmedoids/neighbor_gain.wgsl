@@ -22,7 +22,7 @@ fn offer(removed: u32, o: u32, dist: f32) {
     }
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WORKGROUP)
 fn neighbor_gain(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let p = item_index(gid);
     let has_pair = p != NONE;

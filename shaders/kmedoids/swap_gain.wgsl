@@ -74,7 +74,7 @@ fn load_sorted_tile(base: u32, lid: u32) -> u32 {
     return count;
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WORKGROUP)
 fn swap_gain(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let j = item_index(gid);
     let has_candidate = j != NONE;

@@ -26,7 +26,7 @@ fn tile(group: vec3<u32>) -> vec2<u32> {
     return vec2<u32>(start, end);
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WORKGROUP)
 fn column_sums(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) local: u32) {
     let g = group.y * params.groups_x + group.x;
     let rows = tile(group);
@@ -41,7 +41,7 @@ fn column_sums(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocatio
 }
 
 // Entry (i, j) of the upper triangle, i <= j, flattened as i * d + j.
-@compute @workgroup_size(64)
+@compute @workgroup_size(WORKGROUP)
 fn covariance(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_index) local: u32) {
     let g = group.y * params.groups_x + group.x;
     let rows = tile(group);
@@ -61,7 +61,7 @@ fn covariance(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation
     }
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WORKGROUP)
 fn project(@builtin(global_invocation_id) id: vec3<u32>) {
     let r = id.y * params.groups_x * WORKGROUP + id.x;
     if r >= params.n_rows {

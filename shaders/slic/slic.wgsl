@@ -47,7 +47,7 @@ fn window_end(c: u32, cells: u32, side: u32) -> u32 {
     return first_pixel(c + 2u, cells, side);
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(ASSIGN_GROUP)
 fn assign(@builtin(global_invocation_id) gid: vec3<u32>) {
     let p = gid.x + gid.y * params.groups_x * ASSIGN_GROUP;
     if (p >= params.width * params.height) {
@@ -82,7 +82,7 @@ var<workgroup> lane_counts: array<u32, 64>;
 
 // One workgroup per centre: lane t sums rows y0 + t, y0 + t + 64, ... of the centre's
 // window left to right; lane 0 then adds the 64 lane totals in lane order.
-@compute @workgroup_size(64)
+@compute @workgroup_size(LANES)
 fn centre_sums(
     @builtin(workgroup_id) wid: vec3<u32>,
     @builtin(local_invocation_index) lane: u32,

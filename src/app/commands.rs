@@ -25,6 +25,11 @@ pub enum Command {
     Recut(Vec<u32>),
     /// Export labeled data (all rows or the selection).
     Export { selection_only: bool },
+    /// Ask where to write labeled data, with its cluster column named `label_column`.
+    PickExport {
+        label_column: String,
+        selection_only: bool,
+    },
     /// Ask where to write an image export, suggesting `name`.
     PickImageExport { kind: ImageExport, name: String },
 }
@@ -51,6 +56,10 @@ impl ClusterscopeApp {
                 Command::Project => self.request_projection(),
                 Command::Recut(raw) => self.recut(raw),
                 Command::Export { selection_only } => self.start_export(selection_only),
+                Command::PickExport {
+                    label_column,
+                    selection_only,
+                } => self.pick_export_path(label_column, selection_only),
                 Command::PickImageExport { kind, name } => self.jobs.pick_image_export(kind, name),
             }
         }

@@ -85,7 +85,7 @@ impl ClusterscopeApp {
         }
     }
 
-    fn pick_export_path(&mut self, label_column: String, selection_only: bool) {
+    pub(super) fn pick_export_path(&mut self, label_column: String, selection_only: bool) {
         let stem = self
             .table
             .as_ref()
@@ -185,7 +185,10 @@ impl ClusterscopeApp {
             let selection_only = prompt.selection_only;
             self.export_prompt = None;
             if let Some(name) = choice {
-                self.pick_export_path(name, selection_only);
+                self.command(super::Command::PickExport {
+                    label_column: name,
+                    selection_only,
+                });
             }
         }
     }

@@ -107,6 +107,7 @@ pub(super) fn timed_run(
         result.n_clusters,
         result.n_noise()
     );
+    println!("iterations: {}", result.diagnostics.iterations);
     if let Some(objective) = result.objective {
         println!("{}: {:.6e}", objective.name, objective.value);
     }
