@@ -181,6 +181,43 @@ mod tests {
         }
     }
 
+    /// eframe keeps settings as RON: every algorithm's values (nulls and infinities
+    /// included) must come back as they went.
+    #[test]
+    fn settings_round_trip_through_the_window_storage() {
+        #[derive(Default)]
+        struct Memory(std::collections::HashMap<String, String>);
+        impl eframe::Storage for Memory {
+            fn get_string(&self, key: &str) -> Option<String> {
+                self.0.get(key).cloned()
+            }
+            fn set_string(&mut self, key: &str, value: String) {
+                self.0.insert(key.into(), value);
+            }
+            fn remove_string(&mut self, key: &str) {
+                self.0.remove(key);
+            }
+            fn flush(&mut self) {}
+        }
+        let mut settings = Settings::default();
+        for info in crate::cluster::infos() {
+            settings.values_mut(info.id);
+        }
+        settings.set_real("optics", "max_eps", f64::INFINITY);
+        settings.set_param("kmedoids", "metric", "cosine");
+        settings.algorithm = "kmedoids".into();
+        let mut storage = Memory::default();
+        eframe::set_value(&mut storage, eframe::APP_KEY, &settings);
+        let back: Settings = eframe::get_value(&storage, eframe::APP_KEY).unwrap();
+        assert_eq!(back.algorithm, "kmedoids");
+        assert_eq!(back.params, settings.params);
+        assert_eq!(back.real("optics", "max_eps"), Some(f64::INFINITY));
+        assert_eq!(
+            back.values("hdbscan")["min_samples"],
+            serde_json::Value::Null
+        );
+    }
+
     #[test]
     fn values_are_kept_per_algorithm_and_fill_new_parameters() {
         let mut settings = Settings::default();
