@@ -71,6 +71,46 @@ impl GpuContext {
         })
     }
 
+    /// Runs `shader` over `count` items, one invocation each in workgroups of `workgroup`,
+    /// in submissions of at most `per_submission` items (so no single submission runs for
+    /// seconds: drivers reset devices that hang), waiting for each. `uniform(first, part,
+    /// groups_x)` gives each part's uniform buffer (binding 0); `bindings` follow from
+    /// binding 1 on.
+    pub fn run_in_parts(
+        &self,
+        shader: &super::ShaderEntry,
+        count: usize,
+        per_submission: usize,
+        workgroup: u32,
+        uniform: impl Fn(usize, usize, u32) -> wgpu::Buffer,
+        bindings: &[&wgpu::Buffer],
+    ) -> Result<(), super::GpuError> {
+        let pipeline = self.pipeline(shader)?;
+        let per_submission = per_submission.max(workgroup as usize);
+        let mut first = 0usize;
+        while first < count {
+            let part = per_submission.min(count - first);
+            let (groups_x, groups_y) = super::dispatch_size((part as u32).div_ceil(workgroup));
+            let uniform = uniform(first, part, groups_x);
+            let mut entries = vec![(0, whole(&uniform))];
+            for (offset, buffer) in bindings.iter().enumerate() {
+                entries.push((1 + offset as u32, whole(buffer)));
+            }
+            let group = self.bind_group(shader.label, &pipeline, &entries);
+            let mut encoder = self.encoder(shader.label);
+            Self::dispatch(
+                &mut encoder,
+                shader.label,
+                &pipeline,
+                &group,
+                (groups_x, groups_y),
+            );
+            self.submit_and_wait(encoder)?;
+            first += part;
+        }
+        Ok(())
+    }
+
     /// Encodes one dispatch of `pipeline` with `group` into `encoder`.
     pub fn dispatch(
         encoder: &mut wgpu::CommandEncoder,

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::mst::{self, Candidate, Components, MstEdge};
 use crate::cluster::{ClusterError, RunContext};
-use crate::gpu::{GpuContext, GpuError, ShaderEntry, dispatch_size, read_buffer, wgpu, whole};
+use crate::gpu::{GpuContext, GpuError, ShaderEntry, read_buffer, wgpu};
 use crate::matrix::Matrix;
 
 const COMMON: &str = include_str!("../../../shaders/density/common.wgsl");
@@ -105,15 +105,11 @@ impl GpuDensity {
         radius_sq: f32,
         extra: &[&wgpu::Buffer],
     ) -> Result<(), GpuError> {
-        let pipeline = self.gpu.pipeline(shader)?;
         let (n, d) = (self.points.n_rows, self.points.n_cols);
         let per_submission = (PAIRS_PER_SUBMISSION / (n.max(1) as u64 * d.max(1) as u64))
-            .clamp(WORKGROUP as u64, u32::MAX as u64) as usize;
-        let mut first = 0usize;
-        while first < n {
-            let count = per_submission.min(n - first);
-            let (groups_x, groups_y) = dispatch_size((count as u32).div_ceil(WORKGROUP));
-            let uniform = self.gpu.uniform(
+            .min(u32::MAX as u64) as usize;
+        let uniform = |first: usize, count: usize, groups_x: u32| {
+            self.gpu.uniform(
                 "density::params",
                 &DensityUniforms {
                     n: n as u32,
@@ -125,24 +121,12 @@ impl GpuDensity {
                     count: count as u32,
                     _pad: 0,
                 },
-            );
-            let mut bindings = vec![(0, whole(&uniform)), (1, whole(&self.buffer))];
-            for (offset, buffer) in extra.iter().enumerate() {
-                bindings.push((2 + offset as u32, whole(buffer)));
-            }
-            let group = self.gpu.bind_group(shader.label, &pipeline, &bindings);
-            let mut encoder = self.gpu.encoder(shader.label);
-            GpuContext::dispatch(
-                &mut encoder,
-                shader.label,
-                &pipeline,
-                &group,
-                (groups_x, groups_y),
-            );
-            self.gpu.submit_and_wait(encoder)?;
-            first += count;
-        }
-        Ok(())
+            )
+        };
+        let mut bindings = vec![&self.buffer];
+        bindings.extend_from_slice(extra);
+        self.gpu
+            .run_in_parts(shader, n, per_submission, WORKGROUP, uniform, &bindings)
     }
 
     fn read<T: bytemuck::Pod>(

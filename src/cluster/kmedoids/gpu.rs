@@ -9,7 +9,7 @@ use std::sync::Arc;
 use super::distance::Metric;
 use super::steps::{MedoidSteps, Nearest, SwapGain, SwapState};
 use crate::cluster::ClusterError;
-use crate::gpu::{GpuContext, GpuError, ShaderEntry, dispatch_size, read_buffer, wgpu, whole};
+use crate::gpu::{GpuContext, GpuError, ShaderEntry, read_buffer, wgpu};
 use crate::matrix::Matrix;
 
 const COMMON: &str = include_str!("../../../shaders/kmedoids/common.wgsl");
@@ -137,15 +137,11 @@ impl GpuSteps {
         extra: &[&wgpu::Buffer],
         output: &wgpu::Buffer,
     ) -> Result<(), GpuError> {
-        let pipeline = self.gpu.pipeline(shader)?;
         let (n, d) = (self.points.n_rows, self.points.n_cols);
         let per_submission = (VISITS_PER_SUBMISSION / (n.max(1) as u64 * d.max(1) as u64))
-            .clamp(WORKGROUP as u64, u32::MAX as u64) as usize;
-        let mut done = 0usize;
-        while done < count {
-            let part = per_submission.min(count - done);
-            let (groups_x, groups_y) = dispatch_size((part as u32).div_ceil(WORKGROUP));
-            let uniform = self.gpu.uniform(
+            .min(u32::MAX as u64) as usize;
+        let uniform = |done: usize, part: usize, groups_x: u32| {
+            self.gpu.uniform(
                 "kmedoids::params",
                 &KMedoidsUniforms {
                     n: n as u32,
@@ -159,24 +155,13 @@ impl GpuSteps {
                     out_offset: done as u32,
                     _pad: [0; 3],
                 },
-            );
-            let mut bindings = vec![(0, whole(&uniform)), (1, whole(&self.buffer))];
-            for (offset, buffer) in extra.iter().chain([&output]).enumerate() {
-                bindings.push((2 + offset as u32, whole(buffer)));
-            }
-            let group = self.gpu.bind_group(shader.label, &pipeline, &bindings);
-            let mut encoder = self.gpu.encoder(shader.label);
-            GpuContext::dispatch(
-                &mut encoder,
-                shader.label,
-                &pipeline,
-                &group,
-                (groups_x, groups_y),
-            );
-            self.gpu.submit_and_wait(encoder)?;
-            done += part;
-        }
-        Ok(())
+            )
+        };
+        let mut bindings = vec![&self.buffer];
+        bindings.extend_from_slice(extra);
+        bindings.push(output);
+        self.gpu
+            .run_in_parts(shader, count, per_submission, WORKGROUP, uniform, &bindings)
     }
 
     fn read<T: bytemuck::Pod>(
