@@ -13,6 +13,7 @@ pub mod color;
 pub mod data;
 pub mod gpu;
 pub mod matrix;
+pub mod memory;
 pub mod metrics;
 pub mod palette;
 pub mod projection;

@@ -24,6 +24,11 @@ fn main() -> std::process::ExitCode {
         eprintln!("error: internal error{place}: {message}; please report it");
     }));
     let cli = Cli::parse();
+    // Ctrl+C or a kill during an export leaves no temporary file behind.
+    clusterscope::data::remove_temporaries_on_signals();
+    if cli.command.is_some() {
+        quiet_headless_vulkan();
+    }
     let outcome = match cli.command {
         Some(command) => cli::run(command),
         None => clusterscope::app::run_window(cli.path),
@@ -34,5 +39,17 @@ fn main() -> std::process::ExitCode {
             eprintln!("error: {error:#}");
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+/// With no display session (no XDG_RUNTIME_DIR), Mesa's device-select Vulkan layer tries
+/// Wayland anyway and prints "XDG_RUNTIME_DIR is invalid" on every adapter probe. The
+/// command line picks its adapter itself, so the layer is turned off there.
+fn quiet_headless_vulkan() {
+    if std::env::var_os("XDG_RUNTIME_DIR").is_none()
+        && std::env::var_os("NODEVICE_SELECT").is_none()
+    {
+        // SAFETY: called at the start of `main`, before any other thread exists.
+        unsafe { std::env::set_var("NODEVICE_SELECT", "1") };
     }
 }

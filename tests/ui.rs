@@ -167,10 +167,17 @@ fn dragging_the_cut_line_recuts_without_a_rerun() {
     );
     assert_eq!(clustering.generation, generation, "a cut, not a re-run");
     assert!(clustering.revision > 0);
-    // A lower cut only splits clusters: the larger part of each keeps its id (its colour),
-    // the new parts take the next ids.
+    // A lower cut only splits clusters: the larger part of each keeps its colour slot,
+    // the new parts take the next slots; ids stay 0..k−1 by size.
     assert_eq!(clustering.sizes.len(), clusters);
-    assert!(clustering.sizes[..3].iter().all(|&s| s > 0));
+    assert!(clustering.sizes.iter().all(|&s| s > 0));
+    assert!(
+        clustering.sizes.windows(2).all(|w| w[0] >= w[1]),
+        "ids by size"
+    );
+    let mut slots = clustering.slot_of.clone();
+    slots.sort_unstable();
+    assert_eq!(slots, (0..clusters as u32).collect::<Vec<_>>());
     assert_eq!(
         harness
             .state()
@@ -311,4 +318,147 @@ fn the_algorithm_picker_and_widgets_come_from_the_registry() {
     run_until(&mut harness, "the manhattan run", |app| {
         !app.clustering_pending && app.settings.values("kmedoids")["metric"] == "manhattan"
     });
+}
+
+/// Ids shown and exported are 0..k−1 (largest first) after any sequence of re-runs, cuts
+/// and method switches; colours follow the points through slots instead.
+#[test]
+fn cluster_ids_stay_contiguous_through_cuts_and_method_switches() {
+    use clusterscope::app::Command;
+    let mut settings = Settings::default();
+    settings.set_param("kmeans", "n_clusters", 20);
+    let mut harness = app_with(settings);
+    let contiguous = |harness: &Harness<'_, ClusterscopeApp>, what: &str| {
+        let clustering = harness.state().clustering.as_ref().unwrap();
+        let k = clustering.n_clusters();
+        let mut ids: Vec<u32> = clustering.result.labels.clone();
+        ids.retain(|&l| l != clusterscope::cluster::NOISE);
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids, (0..k as u32).collect::<Vec<_>>(), "{what}: ids 0..{k}");
+        assert!(
+            clustering.sizes.windows(2).all(|w| w[0] >= w[1]),
+            "{what}: by size"
+        );
+        for id in 0..k {
+            let name = format!("Cluster {id}");
+            assert!(
+                harness.query_all_by_label(&name).next().is_some(),
+                "{what}: {name} listed"
+            );
+        }
+        let past = format!("Cluster {k}");
+        assert!(
+            harness.query_all_by_label(&past).next().is_none(),
+            "{what}: no {past}"
+        );
+        k
+    };
+    let settle = |harness: &mut Harness<'_, ClusterscopeApp>, what: &str, k: usize| {
+        harness.state_mut().command(Command::Cluster);
+        run_until(harness, what, |app| {
+            !app.clustering_pending && app.clustering.as_ref().is_some_and(|c| c.n_clusters() == k)
+        });
+    };
+    run_until(&mut harness, "k = 20", |app| {
+        !app.clustering_pending
+            && app
+                .clustering
+                .as_ref()
+                .is_some_and(|c| c.n_clusters() == 20)
+    });
+    contiguous(&harness, "k = 20");
+    harness
+        .state_mut()
+        .settings
+        .set_param("kmeans", "n_clusters", 3);
+    settle(&mut harness, "k = 3", 3);
+    contiguous(&harness, "k = 20 then 3");
+    harness.state_mut().settings.algorithm = "agglomerative".into();
+    harness
+        .state_mut()
+        .settings
+        .set_param("agglomerative", "n_clusters", 6);
+    settle(&mut harness, "Ward, 6", 6);
+    contiguous(&harness, "Ward 6");
+    // A cut of the same tree: fewer clusters, no re-run.
+    let tree = match harness
+        .state()
+        .clustering
+        .as_ref()
+        .unwrap()
+        .result
+        .structure(clusterscope::cluster::StructureKind::Tree)
+    {
+        Some(clusterscope::cluster::Structure::Tree(tree)) => tree.clone(),
+        _ => panic!("agglomerative leaves a tree"),
+    };
+    harness
+        .state_mut()
+        .command(Command::Recut(tree.labels_for_k(2)));
+    harness.step();
+    assert_eq!(contiguous(&harness, "cut at 2"), 2);
+    // (The dendrogram view sets the count it cut at, as a drag would.)
+    harness
+        .state_mut()
+        .settings
+        .set_param("agglomerative", "n_clusters", 5);
+    harness
+        .state_mut()
+        .command(Command::Recut(tree.labels_for_k(5)));
+    harness.step();
+    assert_eq!(contiguous(&harness, "cut at 5"), 5);
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("labeled.csv");
+    harness
+        .state_mut()
+        .export_to(out.clone(), "cluster".into(), false);
+    run_until(&mut harness, "the export", |app| {
+        app.notices
+            .info
+            .as_deref()
+            .is_some_and(|i| i.starts_with("Exported"))
+    });
+    let text = std::fs::read_to_string(&out).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let column = header.iter().position(|h| *h == "cluster").unwrap();
+    let mut exported: Vec<u32> = lines
+        .filter_map(|l| l.split(',').nth(column).and_then(|v| v.parse().ok()))
+        .collect();
+    exported.sort_unstable();
+    exported.dedup();
+    assert_eq!(exported, vec![0, 1, 2, 3, 4], "exported ids");
+
+    // The export says how it was made, and the command line repeats it exactly.
+    let record: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("labeled.csv.clusterscope.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(record["made_by"], "window");
+    assert_eq!(record["algorithm"], "agglomerative");
+    assert_eq!(record["params"]["n_clusters"], 5, "{record:#}");
+    let again = dir.path().join("again.csv");
+    let output = common::clusterscope(&[
+        "rerun",
+        out.to_str().unwrap(),
+        "--out",
+        again.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let column = |path: &std::path::Path| -> Vec<String> {
+        let text = std::fs::read_to_string(path).unwrap();
+        let mut lines = text.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let index = header.iter().position(|h| *h == "cluster").unwrap();
+        lines
+            .map(|l| l.split(',').nth(index).unwrap_or("").to_string())
+            .collect()
+    };
+    assert_eq!(column(&out), column(&again), "rerun of the window's export");
 }

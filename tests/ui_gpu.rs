@@ -149,7 +149,7 @@ fn new_gpu_labels_recolour_the_view_without_readback_or_upload() {
     harness.state_mut().command(Command::Cluster);
     run_until(&mut harness, "k = 3", |app| ready(app, 3));
     let clustering = harness.state().clustering.as_ref().unwrap();
-    let raw_to_shown = clustering.raw_to_shown.clone();
+    let slot_of = clustering.slot_of.clone();
     let labels = clustering.render_labels.as_ref().unwrap();
     assert!(labels.shared_with_compute);
     assert_eq!(
@@ -159,10 +159,10 @@ fn new_gpu_labels_recolour_the_view_without_readback_or_upload() {
     let maps_before = readback_count();
     let second = harness.render().expect("render");
     assert_eq!(readback_count(), maps_before, "drawing mapped no buffer");
-    // k = 2 showed ids 0 and 1; the stable matching keeps those for two of the three
-    // new clusters and gives the third the fresh id 2, a colour k = 2 did not have.
+    // k = 2 showed colour slots 0 and 1; the stable matching keeps those for two of the
+    // three new clusters and gives the third the fresh slot 2, a colour k = 2 did not have.
     let new_id = 2u32;
-    assert!(raw_to_shown.contains(&new_id));
+    assert!(slot_of.contains(&new_id));
     let color = clusterscope::app::palette::cluster_color(new_id as usize);
     let (_, _, before) = color_blob(&first, color, 12);
     let (_, _, after) = color_blob(&second, color, 12);

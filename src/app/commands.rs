@@ -54,7 +54,7 @@ impl ClusterscopeApp {
                 Command::Cluster => self.request_clustering(),
                 Command::CancelClustering => self.cancel_clustering(),
                 Command::Project => self.request_projection(),
-                Command::Recut(raw) => self.recut(raw),
+                Command::Recut(labels) => self.recut(labels),
                 Command::Export { selection_only } => self.start_export(selection_only),
                 Command::PickExport {
                     label_column,
@@ -71,10 +71,16 @@ impl ClusterscopeApp {
         let Some(clustering) = &mut self.clustering else {
             return;
         };
-        clustering.relabel(&raw);
+        let labels = clustering.relabel(raw);
+        self.styles.follow(&clustering.slot_of);
+        // The view has set the parameter the cut steers; the record follows it.
+        let current = self.settings.algorithm_params();
+        if current.algorithm == clustering.params.algorithm {
+            clustering.params = current;
+        }
         if self.render_device.is_some() {
             self.jobs
-                .upload_labels(clustering.generation, clustering.revision, raw);
+                .upload_labels(clustering.generation, clustering.revision, labels);
         }
     }
 }

@@ -84,7 +84,12 @@ impl ClusterscopeApp {
                             }
                             features_changed = true;
                         }
-                        ui.weak(&column.dtype);
+                        match crate::data::label_like(&table.frame, &column.name) {
+                            Some(why) => ui
+                                .weak(format!("{} · label?", column.dtype))
+                                .on_hover_text(format!("Left out at first: {why}.")),
+                            None => ui.weak(&column.dtype),
+                        };
                         ui.end_row();
                     }
                 });

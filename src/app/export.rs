@@ -8,7 +8,7 @@ use std::sync::Arc;
 use eframe::egui;
 
 use super::{ClusterscopeApp, LoadedTable};
-use crate::data::{self, DataError, LabeledExport};
+use crate::data::{self, DataError, InputRecord, LabeledExport, Provenance};
 
 const DEFAULT_LABEL_COLUMN: &str = "cluster";
 
@@ -27,6 +27,8 @@ pub struct ExportRequest {
     /// Table rows to write (a selection), or all.
     pub rows: Option<Vec<u32>>,
     pub output: PathBuf,
+    /// How the labels were made; the input's size and hash are filled in on the worker.
+    pub provenance: Provenance,
 }
 
 impl ExportRequest {
@@ -36,6 +38,10 @@ impl ExportRequest {
             .iter()
             .map(|names| (format!("{}_name", self.label_column), names.clone()))
             .collect();
+        let provenance = Provenance {
+            input: InputRecord::of(&table.path)?,
+            ..self.provenance.clone()
+        };
         data::write_labeled(
             &table.frame,
             &LabeledExport {
@@ -44,6 +50,7 @@ impl ExportRequest {
                 numbers: &[],
                 texts: &texts,
                 rows: self.rows.as_deref(),
+                provenance: Some(&provenance),
             },
             &self.output,
             Some(&table.path),
@@ -123,6 +130,7 @@ impl ClusterscopeApp {
         };
         Some(ExportRequest {
             names: self.styles.names_for_export(&labels),
+            provenance: self.provenance(&label_column, rows.as_ref().map(Vec::len))?,
             labels,
             label_column,
             rows,
@@ -130,7 +138,45 @@ impl ClusterscopeApp {
         })
     }
 
-    pub(super) fn export_to(&mut self, path: PathBuf, label_column: String, selection_only: bool) {
+    /// The record of the shown clustering (input size and hash left for the worker).
+    fn provenance(&self, label_column: &str, rows_exported: Option<usize>) -> Option<Provenance> {
+        let table = self.table.as_ref()?;
+        let prepared = self.prepared.as_ref()?;
+        let clustering = self.clustering.as_ref()?;
+        let params = crate::cluster::find(&clustering.params.algorithm)?
+            .info()
+            .complete(&clustering.params.values)
+            .ok()?;
+        let diagnostics = &clustering.result.diagnostics;
+        Some(Provenance {
+            clusterscope: env!("CARGO_PKG_VERSION").into(),
+            made_by: "window".into(),
+            algorithm: clustering.params.algorithm.clone(),
+            seed: params.get("seed").and_then(|v| v.as_u64()),
+            params,
+            backend_choice: clustering.backend_choice,
+            backend: diagnostics.backend.name().into(),
+            adapter: diagnostics.adapter.clone(),
+            input: InputRecord {
+                file: String::new(),
+                path: table.path.clone(),
+                bytes: 0,
+                sha256: String::new(),
+            },
+            columns: prepared.features.columns.clone(),
+            scaling: prepared.scaling,
+            rows: prepared.features.n_table_rows,
+            rows_used: prepared.points.n_rows,
+            label_column: label_column.to_string(),
+            scores: false,
+            rows_exported,
+            clustered_rows: prepared.subset.as_ref().map(|rows| rows.to_vec()),
+            created: data::provenance::now_utc(),
+        })
+    }
+
+    /// Exports to `path` (what the save dialog ends in).
+    pub fn export_to(&mut self, path: PathBuf, label_column: String, selection_only: bool) {
         let request = self.export_request(path.clone(), label_column, selection_only);
         let (Some(table), Some(request)) = (self.table.clone(), request) else {
             self.notices.error = Some("Nothing to export: the clustering is not up to date".into());

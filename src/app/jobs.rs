@@ -5,7 +5,9 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
+use std::time::{Duration, Instant};
 
 use eframe::egui;
 use polars::prelude::DataFrame;
@@ -42,6 +44,10 @@ pub struct ImageRequest {
 pub struct PreparedFeatures {
     pub features: FeatureMatrix,
     pub points: Arc<Matrix>,
+    /// How the columns were scaled, and the table rows the matrix was limited to ("cluster
+    /// the selection only"), for an export's record.
+    pub scaling: Scaling,
+    pub subset: Option<Arc<Vec<u32>>>,
 }
 
 /// What the scatter should show.
@@ -114,6 +120,9 @@ pub struct RenderLabels {
     pub chunks: RowChunks,
     /// True when they are the GPU k-means buffers themselves (no copy was made).
     pub shared_with_compute: bool,
+    /// The cluster id of each value the buffers hold (GPU k-means keeps its own
+    /// numbering; uploaded copies hold the ids themselves).
+    pub to_id: Vec<u32>,
 }
 
 /// Results coming back to the UI thread.
@@ -133,6 +142,9 @@ pub enum Event {
     Clustered {
         generation: u64,
         points: Arc<Matrix>,
+        /// What was asked for (an export records it).
+        params: AlgorithmParams,
+        backend: BackendChoice,
         result: Result<Clustering, String>,
         render_labels: Option<RenderLabels>,
     },
@@ -170,6 +182,7 @@ pub enum ImageExport {
     Segments,
 }
 
+#[derive(Clone)]
 struct ClusterJob {
     generation: u64,
     points: Arc<Matrix>,
@@ -178,8 +191,12 @@ struct ClusterJob {
     image: Option<ImageRequest>,
     backend: BackendChoice,
     cancel: CancelToken,
+    /// Test seam: the worker first sleeps this long without looking at `cancel`, as a
+    /// phase that cannot be interrupted would.
+    stall: Option<Duration>,
 }
 
+#[derive(Clone)]
 struct ProjectJob {
     generation: u64,
     points: Arc<Matrix>,
@@ -188,6 +205,7 @@ struct ProjectJob {
 }
 
 /// Labels of a new cut to upload for the point renderer.
+#[derive(Clone)]
 struct UploadJob {
     generation: u64,
     revision: u64,
@@ -201,12 +219,39 @@ enum WorkerJob {
     Upload(UploadJob),
 }
 
+/// How long a superseded clustering may take to notice its cancellation before the
+/// worker running it is abandoned and the new request starts on a fresh one.
+const ABANDON_AFTER: Duration = Duration::from_millis(100);
+
+/// The thread that owns an engine, and what it is doing.
+struct WorkerHandle {
+    tx: Sender<WorkerJob>,
+    /// Generation of the clustering it is running, 0 when none.
+    running: Arc<AtomicU64>,
+    /// Set when abandoned: it stops after the job in hand, running nothing queued.
+    retired: Arc<AtomicBool>,
+}
+
 /// Handle the UI keeps on its background work.
 pub struct Jobs {
     ctx: egui::Context,
     events_tx: Sender<Event>,
     events_rx: Receiver<Event>,
-    worker_tx: Sender<WorkerJob>,
+    worker: WorkerHandle,
+    /// For a fresh worker: an engine on the same device, and the renderer's device.
+    engine_template: Engine,
+    render_device: Option<RenderDevice>,
+    /// The newest request of each kind, resent to a fresh worker.
+    last_cluster: Option<ClusterJob>,
+    last_project: Option<ProjectJob>,
+    last_upload: Option<UploadJob>,
+    /// When the newest clustering was sent while an older one was still running.
+    waiting_since: Option<Instant>,
+    /// Workers abandoned so far (a count for tests and the log).
+    pub abandoned_workers: usize,
+    /// Test seam: the next clustering stalls this long before it starts (see
+    /// [`ClusterJob::stall`]).
+    pub stall_next_clustering: Option<Duration>,
     pub load_generation: u64,
     pub project_generation: u64,
     pub prepare_generation: u64,
@@ -226,52 +271,27 @@ impl Jobs {
         render_device: Option<RenderDevice>,
     ) -> Self {
         let (events_tx, events_rx) = channel();
-        let (worker_tx, worker_rx) = channel::<WorkerJob>();
         let gpu_name = engine.gpu_context().map(|c| c.adapter_name());
-        let worker_events = events_tx.clone();
-        let worker_ctx = ctx.clone();
-        let spawned = std::thread::Builder::new()
-            .name("clusterscope-worker".into())
-            .spawn(move || {
-                let mut worker = Worker {
-                    engine,
-                    superpixels: Default::default(),
-                    render_device,
-                    events: worker_events,
-                    ctx: worker_ctx,
-                };
-                while let Ok(first) = worker_rx.recv() {
-                    // Only the newest request of each kind matters; uploads and
-                    // projections go first (they are quick and the view waits for them).
-                    let (mut cluster, mut project, mut upload) = (None, None, None);
-                    for job in std::iter::once(first).chain(worker_rx.try_iter()) {
-                        match job {
-                            WorkerJob::Cluster(job) => cluster = Some(job),
-                            WorkerJob::Project(job) => project = Some(job),
-                            WorkerJob::Upload(job) => upload = Some(job),
-                        }
-                    }
-                    if let Some(job) = upload {
-                        worker.upload(job);
-                    }
-                    if let Some(job) = project {
-                        worker.project(job);
-                    }
-                    if let Some(job) = cluster
-                        && !job.cancel.is_cancelled()
-                    {
-                        worker.cluster(job);
-                    }
-                }
-            });
-        if let Err(error) = spawned {
-            tracing::error!("cannot start the clustering worker: {error}");
-        }
+        let engine_template = engine.fresh();
+        let worker = start_worker(
+            engine,
+            render_device.clone(),
+            events_tx.clone(),
+            ctx.clone(),
+        );
         Self {
             ctx,
             events_tx,
             events_rx,
-            worker_tx,
+            worker,
+            engine_template,
+            render_device,
+            last_cluster: None,
+            last_project: None,
+            last_upload: None,
+            waiting_since: None,
+            abandoned_workers: 0,
+            stall_next_clustering: None,
             load_generation: 0,
             prepare_generation: 0,
             project_generation: 0,
@@ -281,8 +301,58 @@ impl Jobs {
         }
     }
 
+    fn send_to_worker(&self, job: WorkerJob) {
+        if self.worker.tx.send(job).is_err() {
+            tracing::error!("the clustering worker has stopped");
+        }
+    }
+
+    /// A superseded run that has not stopped within [`ABANDON_AFTER`] keeps its thread;
+    /// the newest requests go to a fresh worker with a fresh engine on the same device.
+    fn abandon_a_stuck_worker(&mut self) {
+        let Some(since) = self.waiting_since else {
+            return;
+        };
+        let running = self.worker.running.load(Ordering::Acquire);
+        if running == 0 || running >= self.cluster_generation {
+            self.waiting_since = None;
+            return;
+        }
+        if since.elapsed() < ABANDON_AFTER {
+            self.ctx
+                .request_repaint_after(ABANDON_AFTER - since.elapsed());
+            return;
+        }
+        tracing::warn!(
+            "clustering {running} did not stop within {} ms of its cancellation; \
+             starting the newest request on a fresh worker",
+            ABANDON_AFTER.as_millis()
+        );
+        self.worker.retired.store(true, Ordering::Release);
+        self.worker = start_worker(
+            self.engine_template.fresh(),
+            self.render_device.clone(),
+            self.events_tx.clone(),
+            self.ctx.clone(),
+        );
+        self.abandoned_workers += 1;
+        self.waiting_since = None;
+        if let Some(job) = self.last_upload.clone() {
+            self.send_to_worker(WorkerJob::Upload(job));
+        }
+        if let Some(job) = self.last_project.clone() {
+            self.send_to_worker(WorkerJob::Project(job));
+        }
+        if let Some(job) = self.last_cluster.clone()
+            && !job.cancel.is_cancelled()
+        {
+            self.send_to_worker(WorkerJob::Cluster(job));
+        }
+    }
+
     /// Events that arrived since the last call.
-    pub fn poll(&self) -> Vec<Event> {
+    pub fn poll(&mut self) -> Vec<Event> {
+        self.abandon_a_stuck_worker();
         self.events_rx.try_iter().collect()
     }
 
@@ -349,7 +419,12 @@ impl Jobs {
             };
             Some(Event::Prepared {
                 generation,
-                result: Ok(PreparedFeatures { features, points }),
+                result: Ok(PreparedFeatures {
+                    features,
+                    points,
+                    scaling: Scaling::None,
+                    subset: None,
+                }),
             })
         });
     }
@@ -399,7 +474,12 @@ impl Jobs {
             let result = features
                 .map(|features| {
                     let points = Arc::new(features.matrix.clone());
-                    PreparedFeatures { features, points }
+                    PreparedFeatures {
+                        features,
+                        points,
+                        scaling,
+                        subset: subset.clone(),
+                    }
                 })
                 .map_err(|e| e.to_string());
             Some(Event::Prepared { generation, result })
@@ -425,10 +505,14 @@ impl Jobs {
             image,
             backend,
             cancel,
+            stall: self.stall_next_clustering.take(),
         };
-        if self.worker_tx.send(WorkerJob::Cluster(job)).is_err() {
-            tracing::error!("the clustering worker has stopped");
+        self.last_cluster = Some(job.clone());
+        if self.worker.running.load(Ordering::Acquire) != 0 && self.waiting_since.is_none() {
+            self.waiting_since = Some(Instant::now());
+            self.ctx.request_repaint_after(ABANDON_AFTER);
         }
+        self.send_to_worker(WorkerJob::Cluster(job));
     }
 
     /// Computes the scatter coordinates of `points` (the newest request wins).
@@ -445,9 +529,8 @@ impl Jobs {
             request,
             backend,
         };
-        if self.worker_tx.send(WorkerJob::Project(job)).is_err() {
-            tracing::error!("the clustering worker has stopped");
-        }
+        self.last_project = Some(job.clone());
+        self.send_to_worker(WorkerJob::Project(job));
     }
 
     /// Uploads a new cut's labels for the point renderer (on the worker, off the UI
@@ -458,9 +541,8 @@ impl Jobs {
             revision,
             labels,
         };
-        if self.worker_tx.send(WorkerJob::Upload(job)).is_err() {
-            tracing::error!("the clustering worker has stopped");
-        }
+        self.last_upload = Some(job.clone());
+        self.send_to_worker(WorkerJob::Upload(job));
     }
 
     /// Stops the running clustering at its next iteration.
@@ -474,7 +556,10 @@ impl Jobs {
     pub fn pick_open(&self) {
         self.spawn("open-dialog", || {
             rfd::FileDialog::new()
-                .add_filter("Tables", data::SUPPORTED_EXTENSIONS)
+                .add_filter(
+                    "Tables",
+                    &[data::SUPPORTED_EXTENSIONS, data::COMPRESSED_EXTENSIONS].concat(),
+                )
                 .add_filter("Images", segment::image_io::IMAGE_EXTENSIONS)
                 .add_filter("All files", &["*"])
                 .pick_file()
@@ -553,6 +638,66 @@ impl Jobs {
 }
 
 /// The worker thread's state.
+/// Starts a thread that owns `engine` and runs the newest job of each kind sent to it.
+fn start_worker(
+    engine: Engine,
+    render_device: Option<RenderDevice>,
+    events: Sender<Event>,
+    ctx: egui::Context,
+) -> WorkerHandle {
+    let (tx, rx) = channel::<WorkerJob>();
+    let running = Arc::new(AtomicU64::new(0));
+    let retired = Arc::new(AtomicBool::new(false));
+    let handle = WorkerHandle {
+        tx,
+        running: Arc::clone(&running),
+        retired: Arc::clone(&retired),
+    };
+    let spawned = std::thread::Builder::new()
+        .name("clusterscope-worker".into())
+        .spawn(move || {
+            let mut worker = Worker {
+                engine,
+                superpixels: Default::default(),
+                render_device,
+                events,
+                ctx,
+            };
+            while let Ok(first) = rx.recv() {
+                if retired.load(Ordering::Acquire) {
+                    break;
+                }
+                // Only the newest request of each kind matters; uploads and projections
+                // go first (they are quick and the view waits for them).
+                let (mut cluster, mut project, mut upload) = (None, None, None);
+                for job in std::iter::once(first).chain(rx.try_iter()) {
+                    match job {
+                        WorkerJob::Cluster(job) => cluster = Some(job),
+                        WorkerJob::Project(job) => project = Some(job),
+                        WorkerJob::Upload(job) => upload = Some(job),
+                    }
+                }
+                if let Some(job) = upload {
+                    worker.upload(job);
+                }
+                if let Some(job) = project {
+                    worker.project(job);
+                }
+                if let Some(job) = cluster
+                    && !job.cancel.is_cancelled()
+                {
+                    running.store(job.generation, Ordering::Release);
+                    worker.cluster(job);
+                    running.store(0, Ordering::Release);
+                }
+            }
+        });
+    if let Err(error) = spawned {
+        tracing::error!("cannot start the clustering worker: {error}");
+    }
+    handle
+}
+
 struct Worker {
     engine: Engine,
     /// The newest superpixels, reused while only the algorithm clustering them changes.
@@ -585,6 +730,7 @@ impl Worker {
         let labels = RenderLabels {
             chunks: render.upload_labels(&job.labels),
             shared_with_compute: false,
+            to_id: identity(&job.labels),
         };
         self.send(Event::LabelsUploaded {
             generation: job.generation,
@@ -594,6 +740,9 @@ impl Worker {
     }
 
     fn cluster(&mut self, job: ClusterJob) {
+        if let Some(stall) = job.stall {
+            std::thread::sleep(stall);
+        }
         let progress_events = self.events.clone();
         let progress_ctx = self.ctx.clone();
         let generation = job.generation;
@@ -633,6 +782,8 @@ impl Worker {
         self.send(Event::Clustered {
             generation,
             points: job.points,
+            params: job.params,
+            backend: job.backend,
             result,
             render_labels,
         });
@@ -685,17 +836,19 @@ impl Worker {
     /// window's device, otherwise a copy uploaded once per result.
     fn render_labels(&mut self, clustering: &Clustering) -> Option<RenderLabels> {
         let device = self.render_device.clone()?;
-        if let Some(chunks) = &clustering.gpu_labels
+        if let Some(gpu) = &clustering.gpu_labels
             && self.shares_render_device()
         {
             return Some(RenderLabels {
-                chunks: chunks.clone(),
+                chunks: gpu.chunks.clone(),
                 shared_with_compute: true,
+                to_id: gpu.to_id.clone(),
             });
         }
         Some(RenderLabels {
             chunks: device.upload_labels(&clustering.labels),
             shared_with_compute: false,
+            to_id: identity(&clustering.labels),
         })
     }
 
@@ -784,4 +937,9 @@ fn column_pairs(
     let xs = values(x)?;
     let ys = values(y)?;
     Ok(xs.into_iter().zip(ys).map(|(a, b)| [a, b]).collect())
+}
+
+/// `0..=max id`: the map of labels that are already ids.
+fn identity(labels: &[u32]) -> Vec<u32> {
+    (0..super::stable_labels::n_ids(labels) as u32).collect()
 }

@@ -24,16 +24,13 @@ impl ClusterscopeApp {
         ui.heading(format!("Clusters: {}", clustering.n_clusters()));
         // Percentages of all clustered rows, noise included.
         let total: usize = clustering.result.labels.len();
-        // Ids follow the previous result's colours, so some may be unused.
+        // Ids are 0..k−1 by size; colours follow the previous result's (by slot).
         let sizes = clustering.sizes.clone();
         let noise = clustering.result.n_noise();
-        // Medoids by shown id (the algorithm numbers them by its raw labels).
         let mut medoid_of = vec![None; sizes.len()];
         if let Some(medoids) = clustering.result.medoids() {
-            for (raw, &row) in medoids.iter().enumerate() {
-                if let Some(&shown) = clustering.raw_to_shown.get(raw)
-                    && let Some(slot) = medoid_of.get_mut(shown as usize)
-                {
+            for (id, &row) in medoids.iter().enumerate() {
+                if let Some(slot) = medoid_of.get_mut(id) {
                     *slot = Some(row);
                 }
             }

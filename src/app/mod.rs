@@ -37,7 +37,7 @@ pub use launch::run_window;
 pub use scatter::{RendererChoice, ScatterTool};
 pub use settings::{Settings, ViewSettings};
 
-use crate::cluster::{self, Engine, NOISE};
+use crate::cluster::{self, Engine};
 use crate::matrix::Matrix;
 pub use crate::projection::finite_bounds;
 use crate::render::RenderDevice;
@@ -73,43 +73,95 @@ pub struct Clustering {
     pub points: Arc<Matrix>,
     pub result: cluster::Clustering,
     pub sizes: Vec<usize>,
-    /// The labels as computed ("raw") in the point renderer's buffers, with the raw →
-    /// shown map and the revision they belong to (a new cut's upload arrives a frame
-    /// later; until then the renderer keeps drawing the previous one consistently).
+    /// The labels in the point renderer's buffers, with the colour slot of each value they
+    /// hold and the revision they belong to (a new cut's upload arrives a frame later;
+    /// until then the renderer keeps drawing the previous one consistently).
     pub render_labels: Option<RenderLabels>,
-    pub render_raw_to_shown: Vec<u32>,
+    pub render_slots: Vec<u32>,
     pub render_revision: u64,
-    /// Raw label → shown id (the stable colour matching); `result.labels` holds shown ids.
-    pub raw_to_shown: Vec<u32>,
+    /// Cluster id → colour slot (the stable colour matching). `result.labels` holds ids
+    /// `0..k−1` numbered by size; colours, names and visibility belong to slots.
+    pub slot_of: Vec<u32>,
+    /// The parameters that give these labels (a cut updates the one it steers) and where
+    /// the run was asked to go: an export's record.
+    pub params: cluster::AlgorithmParams,
+    pub backend_choice: cluster::BackendChoice,
 }
 
 impl Clustering {
-    /// Replaces the labels (a new cut of the same structure); the caller uploads `raw`
-    /// for the renderer (on the worker).
-    pub fn relabel(&mut self, raw: &[u32]) {
-        self.raw_to_shown = stable_labels::matching(&self.result.labels, raw);
-        self.set_labels(stable_labels::apply(raw, &self.raw_to_shown));
-        self.revision += 1;
+    /// A new result; `previous` (same points) lends its colour slots.
+    fn new(
+        generation: u64,
+        points: Arc<Matrix>,
+        (params, backend_choice): (cluster::AlgorithmParams, cluster::BackendChoice),
+        result: cluster::Clustering,
+        render_labels: Option<RenderLabels>,
+        previous: Option<&Clustering>,
+    ) -> Self {
+        let slot_of = match previous {
+            Some(previous) => {
+                stable_labels::slots(&previous.result.labels, &previous.slot_of, &result.labels)
+            }
+            None => (0..result.n_clusters as u32).collect(),
+        };
+        let render_slots = render_labels
+            .as_ref()
+            .map(|r| render_slots(&r.to_id, &slot_of))
+            .unwrap_or_default();
+        let mut shown = Self {
+            generation,
+            revision: 0,
+            points,
+            sizes: Vec::new(),
+            render_labels,
+            render_slots,
+            render_revision: 0,
+            slot_of,
+            result,
+            params,
+            backend_choice,
+        };
+        shown.count_sizes();
+        shown
     }
 
-    /// Stores labels whose ids may have gaps (ids follow the previous colours): `sizes`
-    /// covers every id, `n_clusters` counts the clusters that have points.
-    fn set_labels(&mut self, labels: Vec<u32>) {
-        let mut sizes = vec![0; stable_labels::n_ids(&labels)];
-        for &label in &labels {
-            if label != NOISE {
-                sizes[label as usize] += 1;
-            }
-        }
-        self.result.n_clusters = sizes.iter().filter(|&&s| s > 0).count();
+    /// Replaces the labels (a new cut of the same structure), numbered by size, each
+    /// cluster keeping the colour of the cluster it overlaps best. Returns the labels for
+    /// the renderer's upload (on the worker).
+    pub fn relabel(&mut self, mut labels: Vec<u32>) -> Vec<u32> {
+        let n_clusters = cluster::renumber_by_size(&mut labels);
+        self.slot_of = stable_labels::slots(&self.result.labels, &self.slot_of, &labels);
         self.result.labels = labels;
-        self.sizes = sizes;
+        self.result.n_clusters = n_clusters;
+        self.count_sizes();
+        self.revision += 1;
+        self.result.labels.clone()
+    }
+
+    fn count_sizes(&mut self) {
+        self.sizes = self.result.cluster_sizes();
+    }
+
+    /// The colour slot of each value the renderer's labels hold at `revision`, once their
+    /// upload has arrived.
+    pub fn rendered(&mut self, revision: u64, labels: RenderLabels) {
+        self.render_slots = render_slots(&labels.to_id, &self.slot_of);
+        self.render_labels = Some(labels);
+        self.render_revision = revision;
     }
 
     /// Clusters that have points.
     pub fn n_clusters(&self) -> usize {
         self.result.n_clusters
     }
+}
+
+/// Slot per rendered label value: the label's id, then the id's slot.
+fn render_slots(to_id: &[u32], slot_of: &[u32]) -> Vec<u32> {
+    to_id
+        .iter()
+        .map(|&id| slot_of.get(id as usize).copied().unwrap_or(0))
+        .collect()
 }
 
 /// Points picked in one view, highlighted in all of them (matrix row indices, sorted).
@@ -153,6 +205,8 @@ pub enum BottomTab {
 #[derive(Default)]
 pub struct Notices {
     pub error: Option<String>,
+    /// About the shown result (fewer clusters than asked for).
+    pub warning: Option<String>,
     pub info: Option<String>,
 }
 
@@ -167,6 +221,9 @@ pub struct ClusterscopeApp {
     pub clustering: Option<Clustering>,
     /// Iteration progress of the running clustering, if one is running.
     pub running: Option<crate::cluster::Progress>,
+    /// When the pending clustering was asked for, and when its current phase began.
+    clustering_started: Option<std::time::Instant>,
+    phase_started: Option<(&'static str, std::time::Instant)>,
     pub clustering_pending: bool,
     pub loading: bool,
     pub axes: ScatterAxes,
@@ -196,6 +253,18 @@ pub struct ClusterscopeApp {
 }
 
 impl ClusterscopeApp {
+    /// Workers abandoned because a superseded run did not stop in time.
+    pub fn abandoned_workers(&self) -> usize {
+        self.jobs.abandoned_workers
+    }
+
+    /// Test seam: the next clustering ignores cancellation for `stall` before it starts,
+    /// as a phase that cannot be interrupted would.
+    #[doc(hidden)]
+    pub fn stall_next_clustering(&mut self, stall: std::time::Duration) {
+        self.jobs.stall_next_clustering = Some(stall);
+    }
+
     /// Builds the app around `engine`; `open` is loaded at once.
     pub fn new(
         ctx: egui::Context,
@@ -213,6 +282,8 @@ impl ClusterscopeApp {
             clustering: None,
             running: None,
             clustering_pending: false,
+            clustering_started: None,
+            phase_started: None,
             loading: false,
             axes: ScatterAxes::default(),
             projection: None,
@@ -338,6 +409,8 @@ impl ClusterscopeApp {
         };
         self.clustering_pending = true;
         self.running = None;
+        self.clustering_started = Some(std::time::Instant::now());
+        self.phase_started = None;
         let image = self.image().map(|image| jobs::ImageRequest {
             width: image.width,
             height: image.height,
@@ -369,10 +442,15 @@ impl ClusterscopeApp {
                     match result {
                         Ok(table) => {
                             self.settings.remember(&table.path);
-                            self.selected_columns = crate::data::numeric_columns(&table.frame);
+                            // Label- and id-like columns start unticked: they would leak
+                            // the answer into the clustering (unless nothing else is left).
+                            self.selected_columns = crate::data::feature_columns(&table.frame);
+                            if self.selected_columns.is_empty() {
+                                self.selected_columns = crate::data::numeric_columns(&table.frame);
+                            }
                             self.notices = Notices {
-                                error: None,
                                 info: Some(format!("Opened {}", table.path.display())),
+                                ..Notices::default()
                             };
                             self.axes = ScatterAxes::default();
                             self.table = Some(Arc::new(table));
@@ -422,6 +500,12 @@ impl ClusterscopeApp {
                     generation,
                     progress,
                 } if generation == self.jobs.cluster_generation => {
+                    if self
+                        .phase_started
+                        .is_none_or(|(phase, _)| phase != progress.phase)
+                    {
+                        self.phase_started = Some((progress.phase, std::time::Instant::now()));
+                    }
                     self.running = Some(progress);
                 }
                 Event::Projected { generation, result }
@@ -435,6 +519,8 @@ impl ClusterscopeApp {
                 Event::Clustered {
                     generation,
                     points,
+                    params,
+                    backend,
                     result,
                     render_labels,
                 } if generation == self.jobs.cluster_generation => {
@@ -448,28 +534,21 @@ impl ClusterscopeApp {
                             let previous = self
                                 .clustering
                                 .as_ref()
-                                .filter(|c| Arc::ptr_eq(&c.points, &points))
-                                .map(|c| c.result.labels.clone());
+                                .filter(|c| Arc::ptr_eq(&c.points, &points));
                             if previous.is_none() {
                                 self.selection = None;
                             }
-                            let raw_to_shown = match &previous {
-                                Some(previous) => stable_labels::matching(previous, &result.labels),
-                                None => (0..stable_labels::n_ids(&result.labels) as u32).collect(),
-                            };
-                            let labels = stable_labels::apply(&result.labels, &raw_to_shown);
-                            let mut shown = Clustering {
+                            self.notices.warning =
+                                (!result.warnings.is_empty()).then(|| result.warnings.join("; "));
+                            let shown = Clustering::new(
                                 generation,
-                                revision: 0,
                                 points,
+                                (params, backend),
                                 result,
-                                sizes: Vec::new(),
                                 render_labels,
-                                render_raw_to_shown: raw_to_shown.clone(),
-                                render_revision: 0,
-                                raw_to_shown,
-                            };
-                            shown.set_labels(labels);
+                                previous,
+                            );
+                            self.styles.follow(&shown.slot_of);
                             self.clustering = Some(shown);
                             self.structure_view.on_new_result();
                         }
@@ -485,9 +564,7 @@ impl ClusterscopeApp {
                         && clustering.generation == generation
                         && clustering.revision == revision
                     {
-                        clustering.render_labels = Some(labels);
-                        clustering.render_raw_to_shown = clustering.raw_to_shown.clone();
-                        clustering.render_revision = revision;
+                        clustering.rendered(revision, labels);
                     }
                 }
                 Event::OpenPicked(path) => self.open(path),

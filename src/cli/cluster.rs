@@ -103,50 +103,112 @@ pub fn cli_error(error: ClusterError) -> anyhow::Error {
     }
 }
 
+/// One clustering from a file to a file: what `cluster` asks for and what `rerun` reads
+/// back from an export's record.
+pub struct ClusterJob {
+    pub input: PathBuf,
+    pub params: AlgorithmParams,
+    /// None: every numeric column.
+    pub columns: Option<Vec<String>>,
+    pub scale: Scaling,
+    pub backend: BackendChoice,
+    pub label_column: String,
+    pub scores: bool,
+    pub out: PathBuf,
+    pub summary_json: bool,
+    /// `rerun`: the input must still be this file.
+    pub expected_input: Option<data::InputRecord>,
+}
+
 pub fn run(args: &ClusterArgs) -> anyhow::Result<()> {
-    let started = Instant::now();
     // Check what can be checked before reading a possibly large file.
     data::output_format_for(&args.out)?;
     data::ensure_output_is_not_input(&args.input, &args.out)?;
     let algorithm =
         find(&args.algo).ok_or_else(|| anyhow::anyhow!("unknown algorithm '{}'", args.algo))?;
     let params = algorithm_params(algorithm, &args.flags.0)?;
-    algorithm
-        .prepare(&params.values, None)
+    run_job(&ClusterJob {
+        input: args.input.clone(),
+        params,
+        columns: args.columns.clone(),
+        scale: args.scale,
+        backend: args.backend,
+        label_column: args.label_column.clone(),
+        scores: args.scores,
+        out: args.out.clone(),
+        summary_json: args.summary_json,
+        expected_input: None,
+    })
+}
+
+pub fn run_job(job: &ClusterJob) -> anyhow::Result<()> {
+    let started = Instant::now();
+    data::output_format_for(&job.out)?;
+    data::ensure_output_is_not_input(&job.input, &job.out)?;
+    let params = &job.params;
+    let algorithm = find(&params.algorithm)
+        .ok_or_else(|| anyhow::anyhow!("unknown algorithm '{}'", params.algorithm))?;
+    let full_params = algorithm
+        .info()
+        .complete(&params.values)
+        .and_then(|values| algorithm.prepare(&values, None).map(|_| values))
         .map_err(|e| anyhow::anyhow!(render_params_error(&e)))?;
-    if args.label_column.trim().is_empty() {
+    if job.label_column.trim().is_empty() {
         bail!("--label-column cannot be empty");
     }
-    let frame = data::read_table(&args.input)?;
-    if frame.column(&args.label_column).is_ok() {
+    let frame = data::read_table(&job.input)?;
+    // Hashed once the table has been read (which refuses what is not a regular file).
+    let input_record = data::InputRecord::of(&job.input)?;
+    if let Some(expected) = &job.expected_input
+        && (expected.sha256 != input_record.sha256 || expected.bytes != input_record.bytes)
+    {
         bail!(
-            "{} already has a column named '{}'; pass --label-column with another name",
-            args.input.display(),
-            args.label_column
+            "{} has changed since the export was made ({} bytes, sha256 {}; the record says \
+             {} bytes, sha256 {}); the labels could not be reproduced",
+            job.input.display(),
+            input_record.bytes,
+            input_record.sha256,
+            expected.bytes,
+            expected.sha256
         );
     }
-    let columns = match &args.columns {
+    if frame.column(&job.label_column).is_ok() {
+        bail!(
+            "{} already has a column named '{}'; pass --label-column with another name",
+            job.input.display(),
+            job.label_column
+        );
+    }
+    let columns = match &job.columns {
         Some(columns) => columns.iter().map(|c| c.trim().to_string()).collect(),
         None => {
             let numeric = data::numeric_columns(&frame);
             if numeric.is_empty() {
                 return Err(data::DataError::NoNumericColumn {
-                    path: args.input.clone(),
+                    path: job.input.clone(),
                 }
                 .into());
+            }
+            for name in &numeric {
+                if let Some(why) = data::label_like(&frame, name) {
+                    eprintln!(
+                        "warning: column '{name}' is used as a feature but {why}; pass \
+                         --columns to leave it out"
+                    );
+                }
             }
             numeric
         }
     };
-    let features = data::extract_features(&frame, &columns, args.scale)
-        .with_context(|| format!("in {}", args.input.display()))?;
+    let features = data::extract_features(&frame, &columns, job.scale)
+        .with_context(|| format!("in {}", job.input.display()))?;
     if features.n_skipped() > 0 {
         eprintln!(
             "warning: {} of {} rows have a missing, NaN or infinite value in the chosen columns; \
              they are left out and get a null '{}'",
             features.n_skipped(),
             features.n_table_rows,
-            args.label_column
+            job.label_column
         );
     }
     let points = Arc::new(features.matrix.clone());
@@ -154,30 +216,58 @@ pub fn run(args: &ClusterArgs) -> anyhow::Result<()> {
     let result = crate::cluster::run(
         &mut engine,
         &points,
-        &params,
-        args.backend,
+        params,
+        job.backend,
         &RunContext::default(),
     )
     .map_err(cli_error)?;
-    if args.backend == BackendChoice::Gpu && result.diagnostics.backend == Backend::Cpu {
+    if job.backend == BackendChoice::Gpu && result.diagnostics.backend == Backend::Cpu {
         eprintln!(
             "note: {} has no GPU pass for these settings; it ran on the CPU",
-            args.algo
+            params.algorithm
         );
     }
+    for warning in &result.warnings {
+        eprintln!("warning: {warning}");
+    }
     let labels = features.labels_for_table(&result.labels);
-    let extra = score_columns(args, &result, &features);
-    data::export_labeled_with(
+    let extra = score_columns(job, &result, &features);
+    let provenance = data::Provenance {
+        clusterscope: env!("CARGO_PKG_VERSION").into(),
+        made_by: "cluster".into(),
+        algorithm: params.algorithm.clone(),
+        seed: full_params.get("seed").and_then(|v| v.as_u64()),
+        params: full_params,
+        backend_choice: job.backend,
+        backend: result.diagnostics.backend.name().into(),
+        adapter: result.diagnostics.adapter.clone(),
+        input: input_record,
+        columns,
+        scaling: job.scale,
+        rows: features.n_table_rows,
+        rows_used: points.n_rows,
+        label_column: job.label_column.clone(),
+        scores: job.scores,
+        rows_exported: None,
+        clustered_rows: None,
+        created: data::provenance::now_utc(),
+    };
+    data::write_labeled(
         &frame,
-        &labels,
-        &args.label_column,
-        &extra,
-        &args.out,
-        Some(&args.input),
+        &data::LabeledExport {
+            labels: &labels,
+            label_column: &job.label_column,
+            numbers: &extra,
+            texts: &[],
+            rows: None,
+            provenance: Some(&provenance),
+        },
+        &job.out,
+        Some(&job.input),
     )?;
-    if args.summary_json {
+    if job.summary_json {
         let summary = Summary {
-            algo: args.algo.clone(),
+            algo: params.algorithm.clone(),
             backend: result.diagnostics.backend.name(),
             adapter: result.diagnostics.adapter.clone(),
             n_rows: features.n_table_rows,
@@ -202,7 +292,7 @@ pub fn run(args: &ClusterArgs) -> anyhow::Result<()> {
 
 /// `--scores`: one column per per-row score of the result.
 fn score_columns(
-    args: &ClusterArgs,
+    args: &ClusterJob,
     result: &Clustering,
     features: &data::FeatureMatrix,
 ) -> Vec<(String, Vec<Option<f64>>)> {
@@ -223,7 +313,7 @@ fn score_columns(
     if columns.is_empty() {
         eprintln!(
             "warning: --scores: {} leaves no per-row scores (hdbscan does); ignored",
-            args.algo
+            args.params.algorithm
         );
     }
     columns

@@ -61,14 +61,17 @@ impl Flag {
             return arg.action(ArgAction::Set).allow_negative_numbers(true);
         }
         match first.kind {
+            // Hyphenated values reach the parser, so `-3` and `-inf` get a message about the
+            // value rather than about an unknown flag.
             ParamKind::Count { .. } | ParamKind::Seed => arg
                 .action(ArgAction::Set)
                 .value_name("N")
+                .allow_hyphen_values(true)
                 .value_parser(clap::value_parser!(u64)),
             ParamKind::Real { .. } => arg
                 .action(ArgAction::Set)
                 .value_name("X")
-                .allow_negative_numbers(true)
+                .allow_hyphen_values(true)
                 .value_parser(clap::value_parser!(f64)),
             ParamKind::Choice { .. } => {
                 let mut values: Vec<&'static str> = Vec::new();

@@ -6,6 +6,7 @@ mod bench;
 pub(crate) mod cluster;
 pub(crate) mod flags;
 mod info;
+mod rerun;
 mod segment;
 
 use std::path::PathBuf;
@@ -32,6 +33,9 @@ pub struct Cli {
 pub enum Command {
     /// Cluster a table and write it back with a cluster column.
     Cluster(ClusterArgs),
+    /// Repeat the clustering an exported table records (its Parquet metadata or
+    /// `.clusterscope.json` sidecar) and write the table again.
+    Rerun(rerun::RerunArgs),
     /// Segment an image by clustering its pixels; writes a label mask (and optionally an
     /// overlay and a per-segment table).
     Segment(SegmentArgs),
@@ -78,6 +82,7 @@ pub enum EvalKind {
 pub fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Cluster(args) => cluster::run(&args),
+        Command::Rerun(args) => rerun::run(&args),
         Command::Segment(args) => segment::run(&args),
         Command::Info { input, json } => info::run(&input, json),
         Command::Algorithms { json } => algorithms::run(json),

@@ -152,6 +152,15 @@ pub fn run(args: &SegmentArgs) -> anyhow::Result<()> {
     .into_iter()
     .flatten()
     .collect();
+    // Every output is checked before the image is decoded: no mask written and then an
+    // overlay refused.
+    data::check_output(&args.out, &["png"])?;
+    if let Some(overlay) = &args.overlay {
+        data::check_output(overlay, &["png"])?;
+    }
+    if let Some(segments) = &args.segments {
+        data::check_output(segments, &["csv"])?;
+    }
     for (i, output) in outputs.iter().enumerate() {
         data::ensure_output_is_not_input(&args.image, output)?;
         if outputs[..i].iter().any(|earlier| earlier == output) {

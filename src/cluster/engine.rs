@@ -41,6 +41,16 @@ impl Engine {
         Self::from_slot(GpuSlot::Unavailable(reason.into()))
     }
 
+    /// A new engine on the same device (or lack of one) with none of this one's state:
+    /// for work that must not wait behind this engine's current run.
+    pub fn fresh(&self) -> Self {
+        Self::from_slot(match &self.gpu {
+            GpuSlot::NotTried => GpuSlot::NotTried,
+            GpuSlot::Ready(context) => GpuSlot::Ready(context.clone()),
+            GpuSlot::Unavailable(reason) => GpuSlot::Unavailable(reason.clone()),
+        })
+    }
+
     fn from_slot(gpu: GpuSlot) -> Self {
         Self {
             gpu,

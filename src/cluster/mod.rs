@@ -5,6 +5,7 @@
 
 mod algorithm;
 mod engine;
+mod numbering;
 pub mod params;
 mod registry;
 mod result;
@@ -21,9 +22,10 @@ pub use algorithm::{
     check_declared,
 };
 pub use engine::{AUTO_GPU_PAIRWISE_MAX_POINTS, Engine};
+pub use numbering::renumber_by_size;
 pub use params::{ParamSpec, ParamValues, ParamsError};
 pub use registry::{AlgorithmParams, find, infos};
-pub use result::{Clustering, Objective, Structure, StructureKind};
+pub use result::{Clustering, GpuLabels, Objective, Structure, StructureKind};
 pub use run::run;
 pub use run_context::{CancelToken, Progress, RunContext};
 

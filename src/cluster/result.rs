@@ -99,15 +99,26 @@ pub struct Objective {
 /// The outcome of any algorithm.
 #[derive(Clone)]
 pub struct Clustering {
-    /// Cluster per matrix row, `0..n_clusters`, or [`NOISE`].
+    /// Cluster per matrix row, `0..n_clusters`, or [`NOISE`]; numbered by size (0 the
+    /// largest) once the result leaves [`super::run`].
     pub labels: Vec<u32>,
     pub n_clusters: usize,
     pub structures: Vec<Structure>,
     pub objective: Option<Objective>,
     pub diagnostics: RunDiagnostics,
-    /// GPU k-means only: the device buffers holding `labels`, which the point renderer
+    /// GPU k-means only: the device buffers holding the labels, which the point renderer
     /// draws from. The next GPU k-means run on the same engine overwrites them.
-    pub gpu_labels: Option<crate::gpu::RowChunks>,
+    pub gpu_labels: Option<GpuLabels>,
+    /// What the user should know about this result (fewer clusters than asked for).
+    pub warnings: Vec<String>,
+}
+
+/// Labels left on the device by the algorithm, in its own numbering: `to_id` maps each to
+/// the id in [`Clustering::labels`].
+#[derive(Clone)]
+pub struct GpuLabels {
+    pub chunks: crate::gpu::RowChunks,
+    pub to_id: Vec<u32>,
 }
 
 impl Clustering {
@@ -120,6 +131,7 @@ impl Clustering {
             objective: None,
             diagnostics,
             gpu_labels: None,
+            warnings: Vec::new(),
         }
     }
 

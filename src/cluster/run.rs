@@ -20,7 +20,9 @@ pub fn run(
     let prepared = params
         .registered()?
         .prepare(&params.values, Some(points.n_rows))?;
-    let mut result = prepared.run(&Input { points, backend }, engine, context)?;
+    let mut result = prepared
+        .run(&Input { points, backend }, engine, context)?
+        .numbered_by_size();
     result.diagnostics.elapsed_ms = started.elapsed().as_secs_f64() * 1e3;
     Ok(result)
 }

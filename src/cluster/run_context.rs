@@ -24,6 +24,8 @@ impl CancelToken {
 /// Progress of an iterative algorithm.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Progress {
+    /// What the run is doing ("Lloyd iterations", "spanning tree (Borůvka rounds)").
+    pub phase: &'static str,
     pub iteration: usize,
     pub max_iterations: usize,
     /// Total squared centroid movement in the last iteration.

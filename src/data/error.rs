@@ -29,10 +29,23 @@ pub enum DataError {
     NoFeatures,
     #[error("every row has a missing, NaN or infinite value in the chosen columns ({columns})")]
     NoUsableRows { columns: String },
+    #[error(
+        "value {value:e} in column '{column}', row {row} (0-based) is too large: squared \
+         distances would overflow 32-bit floats (the largest usable magnitude here is \
+         {largest:.2e}); scale the features (standardize or min-max) or leave the column out"
+    )]
+    ValueTooLarge {
+        column: String,
+        row: usize,
+        value: f64,
+        largest: f64,
+    },
     #[error("the output would overwrite the input file: {path}")]
     WouldOverwriteInput { path: PathBuf },
     #[error("the table already has a column named '{column}'; choose another label column name")]
     LabelColumnExists { column: String },
+    #[error("no record of how {path} was made: {why}")]
+    NoProvenance { why: String, path: PathBuf },
     #[error("cannot write {path}: {message}")]
     Write { message: String, path: PathBuf },
 }

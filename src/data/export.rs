@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
-use super::DataError;
+use super::provenance::{self, METADATA_KEY, Provenance};
 use super::read::polars_message;
+use super::{DataError, temporaries};
 
 /// File formats labeled data can be written as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,6 +19,7 @@ pub enum OutputFormat {
 
 /// Picks the output format from the extension of `path`.
 pub fn output_format_for(path: &Path) -> Result<OutputFormat, DataError> {
+    check_output(path, &["csv", "tsv", "parquet", "pq"])?;
     let extension = path
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
@@ -65,6 +67,7 @@ pub fn export_labeled_with(
             numbers: extra,
             texts: &[],
             rows: None,
+            provenance: None,
         },
         output,
         input,
@@ -82,6 +85,8 @@ pub struct LabeledExport<'a> {
     pub texts: &'a [(String, Vec<Option<String>>)],
     /// Only these table rows, in this order (a selection); every row when None.
     pub rows: Option<&'a [u32]>,
+    /// How the labels were made: Parquet metadata, or a sidecar beside a CSV/TSV.
+    pub provenance: Option<&'a Provenance>,
 }
 
 /// Writes the table with its added columns to `output` atomically (temporary file in the
@@ -147,18 +152,44 @@ pub fn write_labeled(
             .map_err(|e| write_error(polars_message(&e)))?;
     }
 
-    write_atomically(output, None, |file| {
+    let record = export.provenance.map(Provenance::to_json);
+    let metadata = record
+        .clone()
+        .map(|json| KeyValueMetadata::from_static(vec![(METADATA_KEY.to_string(), json)]));
+    let table = Staged::write(output, |file| {
         match format {
             OutputFormat::Csv => CsvWriter::new(&mut *file).finish(&mut labeled),
             OutputFormat::Tsv => CsvWriter::new(&mut *file)
                 .with_separator(b'\t')
                 .finish(&mut labeled),
             OutputFormat::Parquet => ParquetWriter::new(&mut *file)
+                .with_key_value_metadata(metadata)
                 .finish(&mut labeled)
                 .map(|_| ()),
         }
         .map_err(|e| polars_message(&e))
-    })
+    })?;
+    // CSV and TSV carry the record in a file beside them, staged before either is renamed
+    // into place; a sidecar left from an earlier export would describe the wrong run.
+    let sidecar_path = provenance::sidecar_path(output);
+    let sidecar = match (&record, format) {
+        (Some(json), OutputFormat::Csv | OutputFormat::Tsv) => {
+            Some(Staged::write(&sidecar_path, |file| {
+                file.write_all(json.as_bytes()).map_err(|e| e.to_string())
+            })?)
+        }
+        _ => None,
+    };
+    table.commit()?;
+    match sidecar {
+        Some(sidecar) => sidecar.commit()?,
+        None => {
+            if sidecar_path.exists() {
+                let _ = std::fs::remove_file(&sidecar_path);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Writes `output` whole or not at all: `write` fills a temporary file in the same folder,
@@ -171,28 +202,132 @@ pub fn write_atomically(
     if let Some(input) = input {
         ensure_output_is_not_input(input, output)?;
     }
-    let write_error = |message: String| DataError::Write {
-        message,
-        path: output.to_path_buf(),
-    };
+    Staged::write(output, write)?.commit()
+}
+
+/// A file written and synced under a temporary name beside its destination, waiting to be
+/// renamed into place. Dropped uncommitted, it is removed; killed by SIGINT or SIGTERM,
+/// the signal handler removes it; killed harder, the next export to the folder does.
+pub struct Staged {
+    /// Taken by [`Staged::commit`].
+    temporary: Option<tempfile::NamedTempFile>,
+    output: PathBuf,
+}
+
+impl Staged {
+    pub fn write(
+        output: &Path,
+        write: impl FnOnce(&mut std::fs::File) -> Result<(), String>,
+    ) -> Result<Self, DataError> {
+        let write_error = |message: String| DataError::Write {
+            message,
+            path: output.to_path_buf(),
+        };
+        let folder = folder_of(output);
+        temporaries::remove_stale(&folder);
+        let mut builder = tempfile::Builder::new();
+        let prefix = temporaries::prefix();
+        builder.prefix(&prefix).suffix(temporaries::SUFFIX);
+        // Created 0666 less the umask, as any program's new file would be (tempfile's
+        // default, 0600, would survive the rename).
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        let mut temporary = builder
+            .tempfile_in(&folder)
+            .map_err(|e| write_error(e.to_string()))?;
+        temporaries::register(temporary.path());
+        let fill = || {
+            let file = temporary.as_file_mut();
+            write(file)?;
+            file.flush().map_err(|e| e.to_string())?;
+            file.sync_all().map_err(|e| e.to_string())?;
+            // A replaced file keeps its mode.
+            if let Ok(existing) = std::fs::metadata(output) {
+                std::fs::set_permissions(temporary.path(), existing.permissions())
+                    .map_err(|e| e.to_string())?;
+            }
+            Ok::<(), String>(())
+        };
+        if let Err(message) = fill() {
+            temporaries::unregister(temporary.path());
+            return Err(write_error(message));
+        }
+        Ok(Self {
+            temporary: Some(temporary),
+            output: output.to_path_buf(),
+        })
+    }
+
+    /// Renames the file into place.
+    pub fn commit(mut self) -> Result<(), DataError> {
+        let temporary = self.temporary.take().expect("committed once");
+        let temporary_path = temporary.path().to_path_buf();
+        let result = temporary
+            .persist(&self.output)
+            .map(|_| ())
+            .map_err(|e| DataError::Write {
+                message: e.error.to_string(),
+                path: self.output.clone(),
+            });
+        temporaries::unregister(&temporary_path);
+        result
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if let Some(temporary) = &self.temporary {
+            temporaries::unregister(temporary.path());
+        }
+    }
+}
+
+fn folder_of(output: &Path) -> PathBuf {
+    match output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Removes the temporary files of exports in flight when the process gets SIGINT or
+/// SIGTERM, then dies of the signal as it would have. Call once at start.
+pub fn remove_temporaries_on_signals() {
+    temporaries::on_signals();
+}
+
+/// Checks, before any work, that `output` can be written: its extension is one of
+/// `extensions` and its folder exists.
+pub fn check_output(output: &Path, extensions: &[&str]) -> Result<(), DataError> {
+    let extension = output
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    if !extensions.contains(&extension.as_str()) {
+        return Err(DataError::UnsupportedExtension {
+            extension,
+            supported: extensions.join(", "),
+            path: output.to_path_buf(),
+        });
+    }
     let folder = match output.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let mut temporary = tempfile::Builder::new()
-        .prefix(".clusterscope-export-")
-        .suffix(".tmp")
-        .tempfile_in(&folder)
-        .map_err(|e| write_error(e.to_string()))?;
-    {
-        let file = temporary.as_file_mut();
-        write(file).map_err(write_error)?;
-        file.flush().map_err(|e| write_error(e.to_string()))?;
-        file.sync_all().map_err(|e| write_error(e.to_string()))?;
+    if !folder.is_dir() {
+        return Err(DataError::Write {
+            message: format!("the folder {} does not exist", folder.display()),
+            path: output.to_path_buf(),
+        });
     }
-    temporary
-        .persist(output)
-        .map_err(|e| write_error(e.error.to_string()))?;
+    if output.is_dir() {
+        return Err(DataError::Write {
+            message: "it is a folder".into(),
+            path: output.to_path_buf(),
+        });
+    }
     Ok(())
 }
 

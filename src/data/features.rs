@@ -81,6 +81,51 @@ pub fn numeric_columns(frame: &DataFrame) -> Vec<String> {
         .collect()
 }
 
+/// Why a numeric column looks like an answer or an identifier rather than a feature, if it
+/// does: integer values that are all different (a row id), or few integer values under a
+/// name like `label`, `class`, `target`, `id` (a known grouping). Clustering on those leaks
+/// the answer into the result, so the window leaves them unticked.
+pub fn label_like(frame: &DataFrame, name: &str) -> Option<&'static str> {
+    const NAMES: &[&str] = &[
+        "label",
+        "labels",
+        "class",
+        "classes",
+        "target",
+        "y",
+        "id",
+        "cluster",
+        "group",
+        "category",
+        "truth",
+        "ground_truth",
+    ];
+    let column = frame.column(name).ok()?;
+    if !column.dtype().is_integer() {
+        return None;
+    }
+    let n = column.len();
+    let distinct = column.n_unique().ok()?;
+    let lower = name.to_lowercase();
+    let named =
+        NAMES.contains(&lower.as_str()) || lower.ends_with("_id") || lower.ends_with("_label");
+    if named && distinct <= (n / 10).max(20) {
+        return Some("its name and few values make it look like a label");
+    }
+    if n > 20 && distinct == n {
+        return Some("every row has its own value: it looks like a row id");
+    }
+    None
+}
+
+/// The numeric columns that look like features (not labels or ids).
+pub fn feature_columns(frame: &DataFrame) -> Vec<String> {
+    numeric_columns(frame)
+        .into_iter()
+        .filter(|name| label_like(frame, name).is_none())
+        .collect()
+}
+
 /// Builds the feature matrix from `columns` of `frame`. Rows with a null, NaN or infinite
 /// value in any chosen column are left out (and counted); the others are scaled.
 pub fn extract_features(
@@ -134,6 +179,9 @@ pub fn extract_features(
 
     let d = columns.len();
     let mut values = vec![0f32; table_rows.len() * d];
+    // Squared distances sum d terms of (2 · largest |value|)²: each column's largest value
+    // must leave that sum inside f32, or every distance becomes infinite.
+    let largest_safe = (f32::MAX as f64 / d as f64).sqrt() / 2.0;
     for (j, column) in per_column.iter().enumerate() {
         let used: Vec<f64> = table_rows
             .iter()
@@ -141,7 +189,16 @@ pub fn extract_features(
             .collect();
         let (offset, scale) = scaling_for(&used, scaling);
         for (r, v) in used.iter().enumerate() {
-            values[r * d + j] = ((v - offset) * scale) as f32;
+            let scaled = (v - offset) * scale;
+            if scaled.abs() > largest_safe {
+                return Err(DataError::ValueTooLarge {
+                    column: columns[j].clone(),
+                    row: table_rows[r] as usize,
+                    value: *v,
+                    largest: largest_safe,
+                });
+            }
+            values[r * d + j] = scaled as f32;
         }
     }
     Ok(FeatureMatrix {
@@ -213,6 +270,43 @@ mod tests {
         assert_eq!(standard.matrix.values, expected);
         let minmax = extract_features(&frame(), &["b".into()], Scaling::MinMax).unwrap();
         assert_eq!(minmax.matrix.values, vec![0.0, 0.25, 0.5, 0.75, 1.0]);
+    }
+
+    #[test]
+    fn values_whose_distances_overflow_f32_are_refused_with_column_and_row() {
+        let frame = polars::df!("a" => [1.0f64, 1e39, 3.0], "b" => [0.0f64, 1.0, 2.0]).unwrap();
+        let error = extract_features(&frame, &["a".into(), "b".into()], Scaling::None)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("'a'") && error.contains("row 1"), "{error}");
+        // 1e20 fits f32, its square does not.
+        let frame = polars::df!("a" => [1.0f64, 1e20, 3.0]).unwrap();
+        assert!(extract_features(&frame, &["a".into()], Scaling::None).is_err());
+        // Scaled, the same column is fine.
+        let scaled = extract_features(&frame, &["a".into()], Scaling::Standardize).unwrap();
+        assert!(scaled.matrix.values.iter().all(|v| v.is_finite()));
+    }
+
+    #[test]
+    fn labels_and_row_ids_are_not_features_by_default() {
+        let ids: Vec<i64> = (0..100).collect();
+        let classes: Vec<i64> = (0..100).map(|i| i % 3).collect();
+        let values: Vec<f64> = (0..100).map(|i| (i * 7 % 13) as f64).collect();
+        let counts: Vec<i64> = (0..100).map(|i| i % 40).collect();
+        let frame = polars::df!(
+            "row" => ids.clone(), "label" => classes.clone(), "x" => values, "visits" => counts,
+            "species_id" => classes
+        )
+        .unwrap();
+        assert!(label_like(&frame, "row").is_some_and(|why| why.contains("row id")));
+        assert!(label_like(&frame, "label").is_some());
+        assert!(label_like(&frame, "species_id").is_some());
+        assert_eq!(label_like(&frame, "x"), None);
+        assert_eq!(label_like(&frame, "visits"), None);
+        assert_eq!(
+            feature_columns(&frame),
+            vec!["x".to_string(), "visits".to_string()]
+        );
     }
 
     #[test]

@@ -1,17 +1,24 @@
 //! Tables in and out: reading any supported file into a polars `DataFrame`, turning chosen
 //! columns into a feature matrix, and writing labeled results atomically.
 
+mod decompress;
 mod error;
 mod export;
 mod features;
 mod info;
+pub mod provenance;
 mod read;
+mod temporaries;
 
 pub use error::DataError;
 pub use export::{
-    LabeledExport, OutputFormat, ensure_output_is_not_input, export_labeled, export_labeled_with,
-    output_format_for, write_atomically, write_labeled,
+    LabeledExport, OutputFormat, check_output, ensure_output_is_not_input, export_labeled,
+    export_labeled_with, output_format_for, remove_temporaries_on_signals, write_atomically,
+    write_labeled,
 };
-pub use features::{FeatureMatrix, Scaling, extract_features, numeric_columns};
+pub use features::{
+    FeatureMatrix, Scaling, extract_features, feature_columns, label_like, numeric_columns,
+};
 pub use info::{ColumnInfo, TableInfo, table_info};
-pub use read::{SUPPORTED_EXTENSIONS, read_table};
+pub use provenance::{InputRecord, Provenance};
+pub use read::{COMPRESSED_EXTENSIONS, SUPPORTED_EXTENSIONS, read_table};

@@ -14,12 +14,25 @@ pub const SUPPORTED_EXTENSIONS: &[&str] = &[
     "feather", "npy",
 ];
 
-/// Reads a table from `path`, choosing the reader by extension. Never modifies the file.
+/// Compression suffixes read as the format of the name before them (`table.csv.gz`).
+pub const COMPRESSED_EXTENSIONS: &[&str] = &["gz", "gzip", "zst", "zstd"];
+
+/// Reads a table from `path`, choosing the reader by extension (after a compression
+/// suffix: `.csv.gz`, `.tsv.zst`). Never modifies the file.
 pub fn read_table(path: &Path) -> Result<DataFrame, DataError> {
     let extension = path
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
         .unwrap_or_default();
+    if COMPRESSED_EXTENSIONS.contains(&extension.as_str()) {
+        return super::decompress::read_compressed(path, &extension);
+    }
+    read_as(path, &extension)
+}
+
+/// Reads `path` with the reader for `extension`.
+pub(super) fn read_as(path: &Path, extension: &str) -> Result<DataFrame, DataError> {
+    let extension = extension.to_string();
     let io_error = |source| DataError::Io {
         path: path.to_path_buf(),
         source,
@@ -32,10 +45,16 @@ pub fn read_table(path: &Path) -> Result<DataFrame, DataError> {
 
     // Open once up front so a missing file reads as "cannot read", whatever the extension.
     let metadata = std::fs::metadata(path).map_err(io_error)?;
-    if metadata.is_dir() {
+    if !metadata.is_file() {
+        // A directory, a FIFO (which would block forever), a device: not a table.
+        let what = if metadata.is_dir() {
+            "is a directory"
+        } else {
+            "is not a regular file"
+        };
         return Err(DataError::Io {
             path: path.to_path_buf(),
-            source: std::io::Error::other("is a directory"),
+            source: std::io::Error::other(what),
         });
     }
 
@@ -43,11 +62,17 @@ pub fn read_table(path: &Path) -> Result<DataFrame, DataError> {
         "csv" | "txt" => read_delimited(path, b',').map_err(parse_error)?,
         "tsv" | "tab" => read_delimited(path, b'\t').map_err(parse_error)?,
         "parquet" | "pq" => ParquetReader::new(file()?).finish().map_err(parse_error)?,
-        "json" => read_json(path, file()?)?,
-        "ndjson" | "jsonl" => JsonReader::new(file()?)
-            .with_json_format(JsonFormat::JsonLines)
-            .finish()
-            .map_err(parse_error)?,
+        "json" => {
+            check_json_depth(path)?;
+            read_json(path, file()?)?
+        }
+        "ndjson" | "jsonl" => {
+            check_json_depth(path)?;
+            JsonReader::new(file()?)
+                .with_json_format(JsonFormat::JsonLines)
+                .finish()
+                .map_err(parse_error)?
+        }
         "arrow" | "ipc" | "feather" => IpcReader::new(file()?).finish().map_err(parse_error)?,
         "npy" => read_npy(path, file()?)?,
         _ => {
@@ -66,7 +91,14 @@ pub fn read_table(path: &Path) -> Result<DataFrame, DataError> {
     Ok(frame)
 }
 
+/// Texts that stand for a missing value in delimited files, as pandas reads them.
+pub const MISSING_VALUE_TEXTS: &[&str] = &[
+    "", "NA", "N/A", "n/a", "na", "NaN", "nan", "NAN", "null", "NULL", "Null", "None", "-nan",
+    "#N/A",
+];
+
 fn read_delimited(path: &Path, separator: u8) -> PolarsResult<DataFrame> {
+    let missing: Vec<PlSmallStr> = MISSING_VALUE_TEXTS.iter().map(|t| (*t).into()).collect();
     CsvReadOptions::default()
         .with_has_header(true)
         .with_infer_schema_length(Some(10_000))
@@ -74,9 +106,63 @@ fn read_delimited(path: &Path, separator: u8) -> PolarsResult<DataFrame> {
             options
                 .with_separator(separator)
                 .with_try_parse_dates(false)
+                .with_null_values(Some(NullValues::AllColumns(missing.clone())))
         })
         .try_into_reader_with_file_path(Some(path.to_path_buf()))?
         .finish()
+}
+
+/// Deepest nesting a JSON table may have: tables nest a level or two; the parser recurses
+/// per level, so thousands of levels would overflow the stack.
+pub const MAX_JSON_DEPTH: usize = 256;
+
+/// Refuses JSON nested deeper than [`MAX_JSON_DEPTH`], reading it once (strings skipped).
+fn check_json_depth(path: &Path) -> Result<(), DataError> {
+    use std::io::Read;
+    let file = File::open(path).map_err(|source| DataError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut reader = BufReader::new(file);
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    let mut buffer = [0u8; 1 << 16];
+    loop {
+        let read = reader.read(&mut buffer).map_err(|source| DataError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        if read == 0 {
+            return Ok(());
+        }
+        for &byte in &buffer[..read] {
+            if in_string {
+                match (escaped, byte) {
+                    (true, _) => escaped = false,
+                    (false, b'\\') => escaped = true,
+                    (false, b'"') => in_string = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match byte {
+                b'"' => in_string = true,
+                b'[' | b'{' => {
+                    depth += 1;
+                    if depth > MAX_JSON_DEPTH {
+                        return Err(DataError::Parse {
+                            message: format!(
+                                "JSON nested deeper than {MAX_JSON_DEPTH} levels; a table is an \
+                                 array of flat objects"
+                            ),
+                            path: path.to_path_buf(),
+                        });
+                    }
+                }
+                b']' | b'}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+    }
 }
 
 /// A `.json` file is either one array of row objects or, as often in practice, NDJSON.
@@ -180,4 +266,23 @@ pub(crate) fn polars_message(error: &PolarsError) -> String {
         .next()
         .unwrap_or_default()
         .to_string()
+}
+
+/// The value of `key` in a Parquet file's key-value metadata, if it has one.
+pub(super) fn parquet_metadata(path: &Path, key: &str) -> Result<Option<String>, DataError> {
+    let file = File::open(path).map_err(|source| DataError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut reader = ParquetReader::new(file);
+    let metadata = reader.get_metadata().map_err(|e| DataError::Parse {
+        message: polars_message(&e),
+        path: path.to_path_buf(),
+    })?;
+    Ok(metadata
+        .key_value_metadata()
+        .iter()
+        .flatten()
+        .find(|kv| kv.key == key)
+        .and_then(|kv| kv.value.clone()))
 }

@@ -32,8 +32,25 @@ impl GpuContext {
     /// Creates a device of its own (command line, tests). Honours `WGPU_BACKEND`,
     /// `WGPU_ADAPTER_NAME` and `WGPU_POWER_PREF`; prefers a hardware adapter.
     pub fn new_headless() -> Result<Self, GpuError> {
-        let instance =
-            wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+        // Without WGPU_BACKEND, the native APIs first: probing OpenGL through EGL prints
+        // driver complaints (XDG_RUNTIME_DIR, DRI2) on machines with no display, so GL is
+        // asked only when nothing else answers.
+        let from_env = std::env::var_os("WGPU_BACKEND").is_some();
+        let first = if from_env {
+            wgpu::Backends::all()
+        } else {
+            wgpu::Backends::PRIMARY
+        };
+        match Self::headless_on(first) {
+            Err(GpuError::NoAdapter(_)) if !from_env => Self::headless_on(wgpu::Backends::GL),
+            other => other,
+        }
+    }
+
+    fn headless_on(backends: wgpu::Backends) -> Result<Self, GpuError> {
+        let mut descriptor = wgpu::InstanceDescriptor::new_without_display_handle_from_env();
+        descriptor.backends &= backends;
+        let instance = wgpu::Instance::new(descriptor);
         let adapter = pollster::block_on(async {
             if std::env::var_os("WGPU_ADAPTER_NAME").is_some() {
                 wgpu::util::initialize_adapter_from_env_or_default(&instance, None)

@@ -187,7 +187,7 @@ pub fn run(bench: &RenderBench) -> anyhow::Result<()> {
     )?;
     let clustered_ms = started.elapsed().as_secs_f64() * 1000.0;
     let labels = match &result.gpu_labels {
-        Some(shared) => shared.clone(),
+        Some(shared) => shared.chunks.clone(),
         None => upload_u32_rows(&device, "bench::labels", &result.labels),
     };
     request.cloud = PointCloud::new(&positions, Some(&labels)).map_err(anyhow::Error::msg)?;

@@ -256,12 +256,11 @@ pub fn segment_features(
                 .tolerance(params.tolerance)
                 .seed(params.seed);
             let result = kmeans::fit(engine, features, &kmeans_params, backend, context)?;
-            let (labels, n_segments) = compact_labels(&result.labels, params.k);
             Segmentation {
                 width,
                 height,
-                labels,
-                n_segments,
+                n_segments: result.centroids.n_rows,
+                labels: result.labels,
                 inertia: Some(result.inertia),
                 diagnostics: result.diagnostics,
             }
@@ -280,6 +279,9 @@ pub fn segment_features(
             superpixels::cluster_superpixels(engine, &superpixels, algorithm, backend, context)?
         }
     };
+    // Segment ids 0..k−1 by pixel count, as every clustering is numbered (superpixel
+    // clusters were numbered by superpixel count, which is not the same order).
+    segmentation.n_segments = crate::cluster::renumber_by_size(&mut segmentation.labels);
     segmentation.diagnostics.elapsed_ms = started.elapsed().as_secs_f64() * 1e3;
     Ok(segmentation)
 }
@@ -355,29 +357,6 @@ fn run_slic(
     })
 }
 
-/// Renumbers labels `0..k` so empty clusters leave no gaps (order kept).
-fn compact_labels(labels: &[u32], k: usize) -> (Vec<u32>, usize) {
-    let mut used = vec![false; k];
-    for &l in labels {
-        used[l as usize] = true;
-    }
-    let mut number = vec![0u32; k];
-    let mut next = 0;
-    for (old, &is_used) in used.iter().enumerate() {
-        if is_used {
-            number[old] = next;
-            next += 1;
-        }
-    }
-    if next as usize == k {
-        return (labels.to_vec(), k);
-    }
-    (
-        labels.iter().map(|&l| number[l as usize]).collect(),
-        next as usize,
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -420,8 +399,24 @@ mod tests {
     }
 
     #[test]
-    fn empty_clusters_leave_no_gaps() {
-        assert_eq!(compact_labels(&[0, 3, 3, 0], 4), (vec![0, 1, 1, 0], 2));
-        assert_eq!(compact_labels(&[1, 0], 2), (vec![1, 0], 2));
+    fn segments_are_numbered_by_pixel_count_without_gaps() {
+        // A 3 × 2 image of two flat colours, 4 pixels and 2, asked for 4 segments: two
+        // stay empty, so ids are 0 (the 4 pixels) and 1.
+        let (black, white) = ([0u8, 0, 0], [255u8, 255, 255]);
+        let image = PixelImage::from_rgb8(3, 2, &[black, black, white, black, black, white]);
+        let params = SegmentParams {
+            k: 4,
+            ..SegmentParams::default()
+        };
+        let segmentation = segment(
+            &mut Engine::cpu_only("test"),
+            &image,
+            &params,
+            BackendChoice::Cpu,
+            &RunContext::default(),
+        )
+        .unwrap();
+        assert_eq!(segmentation.n_segments, 2);
+        assert_eq!(segmentation.labels, vec![0, 0, 1, 0, 0, 1]);
     }
 }

@@ -83,9 +83,9 @@ impl GpuPoints {
             self.colors = Arc::new(
                 clustering
                     .map(|c| {
-                        c.render_raw_to_shown
+                        c.render_slots
                             .iter()
-                            .map(|&id| rgba(styles.color(id), styles.visible(id)))
+                            .map(|&slot| rgba(styles.slot_color(slot), styles.slot_visible(slot)))
                             .collect()
                     })
                     .unwrap_or_default(),

@@ -347,7 +347,7 @@ impl ClusterscopeApp {
             match &mut self.axes {
                 ScatterAxes::Columns { x, y } => {
                     for (axis, value) in [("X", x), ("Y", y)] {
-                        ui.label(format!("{axis}:"));
+                        let label = ui.label(format!("{axis}:"));
                         egui::ComboBox::from_id_salt(axis)
                             .selected_text(value.as_str())
                             .show_ui(ui, |ui| {
@@ -355,13 +355,15 @@ impl ClusterscopeApp {
                                     changed |=
                                         ui.selectable_value(value, name.clone(), name).changed();
                                 }
-                            });
+                            })
+                            .response
+                            .labelled_by(label.id);
                     }
                 }
                 ScatterAxes::Pca { x, y } => {
                     let n = pca_fit.as_ref().map_or(2, |p| p.components.len().max(1));
                     for (axis, value) in [("X", x), ("Y", y)] {
-                        ui.label(format!("{axis}:"));
+                        let label = ui.label(format!("{axis}:"));
                         egui::ComboBox::from_id_salt(format!("pc-{axis}"))
                             .selected_text(format!("PC{}", *value + 1))
                             .show_ui(ui, |ui| {
@@ -370,7 +372,9 @@ impl ClusterscopeApp {
                                         .selectable_value(value, c, format!("PC{}", c + 1))
                                         .changed();
                                 }
-                            });
+                            })
+                            .response
+                            .labelled_by(label.id);
                     }
                     if let Some(pca) = &pca_fit {
                         explained_variance_ui(ui, &pca.explained_ratio);
@@ -397,7 +401,7 @@ impl ClusterscopeApp {
             ui.selectable_value(tool, ScatterTool::Lasso, "Lasso select");
             ui.separator();
             let view = &mut self.settings.view;
-            ui.label("Renderer:");
+            let renderer_label = ui.label("Renderer:");
             egui::ComboBox::from_id_salt("renderer")
                 .selected_text(match view.renderer {
                     RendererChoice::Auto => "Auto",
@@ -410,23 +414,25 @@ impl ClusterscopeApp {
                     ui.add_enabled_ui(gpu_available, |ui| {
                         ui.selectable_value(&mut view.renderer, RendererChoice::Gpu, "GPU");
                     });
-                });
+                })
+                .response
+                .labelled_by(renderer_label.id);
             let gpu_drawing = self.scatter.last_drawn_with_gpu;
             // Drawing controls on a row of their own: a slider's width is only known once
             // drawn, so a wrapped row cannot break before one and the panel would clip it.
             ui.end_row();
             let why_disabled = "egui_plot draws this view (small data): choose the GPU \
                 renderer above to change point size, opacity or density";
-            ui.add_enabled(gpu_drawing, egui::Label::new("Point size"));
+            // The slider's own text names both its track and its number box (for screen
+            // readers and the UI tests' accessibility check).
             ui.add_enabled(
                 gpu_drawing,
-                egui::Slider::new(&mut view.point_size, 1.0..=12.0),
+                egui::Slider::new(&mut view.point_size, 1.0..=12.0).text("Point size"),
             )
             .on_disabled_hover_text(why_disabled);
-            ui.add_enabled(gpu_drawing, egui::Label::new("Opacity"));
             ui.add_enabled(
                 gpu_drawing,
-                egui::Slider::new(&mut view.opacity, 0.05..=1.0),
+                egui::Slider::new(&mut view.opacity, 0.05..=1.0).text("Opacity"),
             )
             .on_disabled_hover_text(why_disabled);
             ui.add_enabled(
@@ -436,8 +442,11 @@ impl ClusterscopeApp {
             .on_hover_text("Add overlapping points up and tone-map the counts (GPU renderer)")
             .on_disabled_hover_text(why_disabled);
             if view.density && gpu_drawing {
-                ui.label("Gain");
-                ui.add(egui::Slider::new(&mut view.density_gain, 0.005..=2.0).logarithmic(true));
+                ui.add(
+                    egui::Slider::new(&mut view.density_gain, 0.005..=2.0)
+                        .logarithmic(true)
+                        .text("Gain"),
+                );
             }
         });
     }

@@ -24,6 +24,11 @@ pub fn lloyd(
     if n == 0 || d == 0 {
         bail!("--n and --d must be at least 1");
     }
+    crate::memory::ensure_available(
+        (n as u64).saturating_mul(d as u64).saturating_mul(4),
+        &format!("--n {n} × --d {d} points"),
+    )
+    .map_err(anyhow::Error::msg)?;
     let points = Arc::new(synthetic::uniform(n, d, seed));
     let valid = KMeansParams::new(k)
         .max_iterations(iterations)
@@ -121,6 +126,12 @@ pub fn segment(
             if size == 0 {
                 bail!("--size must be at least 1");
             }
+            // 8 bytes of pixels and about 20 of features and labels per pixel.
+            crate::memory::ensure_available(
+                (size as u64).pow(2).saturating_mul(28),
+                &format!("a --size {size} image"),
+            )
+            .map_err(anyhow::Error::msg)?;
             synthetic::regions_image(size, size, 24, 10.0, seed).0
         }
     };

@@ -54,6 +54,13 @@ pub(super) fn bench_points(data: &BenchData) -> anyhow::Result<Arc<Matrix>> {
             if data.n == 0 || data.d == 0 {
                 bail!("--n and --d must be at least 1");
             }
+            crate::memory::ensure_available(
+                (data.n as u64)
+                    .saturating_mul(data.d as u64)
+                    .saturating_mul(8),
+                &format!("--n {} × --d {} points", data.n, data.d),
+            )
+            .map_err(anyhow::Error::msg)?;
             Ok(Arc::new(
                 synthetic::gaussian_blobs(data.n, data.d, data.centers.max(1), 0.5, data.seed)
                     .points,

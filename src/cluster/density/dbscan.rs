@@ -121,9 +121,18 @@ pub fn fit(
 ) -> Result<DbscanResult, ClusterError> {
     let started = Instant::now();
     params.check()?;
-    let backend = engine.resolve_pairwise(backend, points.n_rows)?;
-    let hierarchy = density_hierarchy(engine, points, params.min_points - 1, backend, context)?;
+    let n = points.n_rows;
+    // More points asked of a core than there are: no core point, every point noise (as
+    // scikit-learn); the k-distance curve still shows the farthest neighbour.
+    let neighbours = (params.min_points - 1).min(n.saturating_sub(1));
+    let backend = super::resolve(engine, backend, n, neighbours)?;
+    let hierarchy = density_hierarchy(engine, points, neighbours, backend, context)?;
     let mut result = cut(engine, &hierarchy, params.eps)?;
+    if params.min_points > n {
+        result.labels = vec![NOISE; n];
+        result.is_core = vec![false; n];
+        result.n_clusters = 0;
+    }
     result.diagnostics.elapsed_ms = started.elapsed().as_secs_f64() * 1e3;
     Ok(result)
 }

@@ -392,8 +392,8 @@ pub fn fit(
 ) -> Result<HdbscanResult, ClusterError> {
     let started = Instant::now();
     params.check()?;
-    let backend = engine.resolve_pairwise(backend, points.n_rows)?;
     let neighbours = params.neighbours(points.n_rows);
+    let backend = super::resolve(engine, backend, points.n_rows, neighbours)?;
     let hierarchy = density_hierarchy(engine, points, neighbours, backend, context)?;
     context.check_cancelled()?;
     let mut result = extract(&hierarchy, params);

@@ -117,7 +117,7 @@ pub fn density_hierarchy(
         Backend::Cpu => {
             let tree = KdTree::build(points);
             context.check_cancelled()?;
-            let core_sq = mst::core_distances_cpu(&tree, neighbours);
+            let core_sq = mst::core_distances_cpu(&tree, neighbours, context)?;
             context.check_cancelled()?;
             let edges = mst::boruvka_cpu(&tree, &core_sq, context)?;
             (
@@ -160,9 +160,10 @@ pub fn core_distances(
     tree: &KdTree,
     neighbours: usize,
     backend: Backend,
+    context: &RunContext,
 ) -> Result<Vec<f32>, ClusterError> {
     match backend {
-        Backend::Cpu => Ok(mst::core_distances_cpu(tree, neighbours)),
+        Backend::Cpu => mst::core_distances_cpu(tree, neighbours, context),
         Backend::Gpu => Ok(GpuDensity::new(&engine.gpu()?, points)?.core_distances(neighbours)?),
     }
 }

@@ -163,6 +163,9 @@ pub fn boruvka_cpu(
             .with_min_len(256)
             .map(|pos| {
                 let row = tree.index[pos] as usize;
+                if context.cancel.is_cancelled() {
+                    return (row, NO_CANDIDATE);
+                }
                 let candidate = nearest_other_component(
                     tree,
                     pos,
@@ -175,6 +178,7 @@ pub fn boruvka_cpu(
                 (row, candidate)
             })
             .collect();
+        context.check_cancelled()?;
         for (row, candidate) in found {
             candidates[row] = candidate;
         }
@@ -191,6 +195,7 @@ pub fn expected_rounds(n: usize) -> usize {
 /// Rounds done so far, as progress.
 pub fn report_round(context: &RunContext, round: usize, rounds: usize) {
     context.report(crate::cluster::Progress {
+        phase: "spanning tree (Borůvka rounds)",
         iteration: round,
         max_iterations: rounds,
         shift: 0.0,
@@ -272,10 +277,15 @@ fn nearest_other_component(
 }
 
 /// Squared distance to the `k`-th nearest other point of every row (0 when `k` is 0).
-pub fn core_distances_cpu(tree: &KdTree, k: usize) -> Vec<f32> {
+/// Stops within one row's search of a cancellation.
+pub fn core_distances_cpu(
+    tree: &KdTree,
+    k: usize,
+    context: &RunContext,
+) -> Result<Vec<f32>, ClusterError> {
     let n = tree.len();
     if k == 0 {
-        return vec![0.0; n];
+        return Ok(vec![0.0; n]);
     }
     let mut core = vec![0f32; n];
     let found: Vec<(usize, f32)> = (0..n)
@@ -283,13 +293,17 @@ pub fn core_distances_cpu(tree: &KdTree, k: usize) -> Vec<f32> {
         .with_min_len(256)
         .map(|pos| {
             let row = tree.index[pos] as usize;
+            if context.cancel.is_cancelled() {
+                return (row, 0.0);
+            }
             (row, tree.kth_neighbour_distance(row, k))
         })
         .collect();
+    context.check_cancelled()?;
     for (row, value) in found {
         core[row] = value;
     }
-    core
+    Ok(core)
 }
 
 #[cfg(test)]
@@ -329,7 +343,7 @@ mod tests {
         for (n, d, k) in [(400, 2, 0), (300, 3, 5), (250, 20, 3)] {
             let points = synthetic::uniform(n, d, 11);
             let tree = KdTree::build(&points);
-            let core = core_distances_cpu(&tree, k);
+            let core = core_distances_cpu(&tree, k, &RunContext::default()).unwrap();
             let edges = boruvka_cpu(&tree, &core, &RunContext::default()).unwrap();
             assert_eq!(edges.len(), n - 1);
             let total: f64 = edges.iter().map(MstEdge::weight).sum();
@@ -347,7 +361,7 @@ mod tests {
         let mut all = Vec::new();
         for leaf_size in [1, 7, 1000] {
             let tree = KdTree::build_with_leaf_size(&points, leaf_size);
-            let core = core_distances_cpu(&tree, 4);
+            let core = core_distances_cpu(&tree, 4, &RunContext::default()).unwrap();
             let mut edges = boruvka_cpu(&tree, &core, &RunContext::default()).unwrap();
             sort_edges(&mut edges);
             all.push(edges);

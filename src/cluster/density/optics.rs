@@ -158,8 +158,20 @@ impl Algorithm for Optics {
         structures: &[StructureKind::Reachability],
     };
 
-    fn check(params: &OpticsParams, _n_rows: Option<usize>) -> Result<OpticsParams, ParamsError> {
+    fn check(params: &OpticsParams, n_rows: Option<usize>) -> Result<OpticsParams, ParamsError> {
         params.check()?;
+        if let Some(n) = n_rows
+            && params.min_points > n
+        {
+            // As scikit-learn: a core point cannot need more points than there are.
+            return Err(ParamsError::new(
+                "min_points",
+                format!(
+                    "{{min_points}} = {} exceeds the {n} usable rows",
+                    params.min_points
+                ),
+            ));
+        }
         Ok(params.clone())
     }
 
@@ -213,9 +225,26 @@ pub fn fit(
 ) -> Result<OpticsResult, ClusterError> {
     let started = Instant::now();
     params.check()?;
-    let backend = engine.resolve_pairwise(backend, points.n_rows)?;
+    if params.min_points > points.n_rows {
+        return Err(ParamsError::new(
+            "min_points",
+            format!(
+                "{{min_points}} = {} exceeds the {} usable rows",
+                params.min_points, points.n_rows
+            ),
+        )
+        .into());
+    }
+    let backend = super::resolve(engine, backend, points.n_rows, params.min_points - 1)?;
     let tree = KdTree::build(points);
-    let core_sq = core_distances(engine, points, &tree, params.min_points - 1, backend)?;
+    let core_sq = core_distances(
+        engine,
+        points,
+        &tree,
+        params.min_points - 1,
+        backend,
+        context,
+    )?;
     context.check_cancelled()?;
     let ordering = Arc::new(order(points, &tree, &core_sq, params, context)?);
     let (labels, xi_clusters) = extract(&ordering, params);
@@ -316,6 +345,7 @@ fn order(
         if ordering.len() % 1024 == 0 {
             context.check_cancelled()?;
             context.report(crate::cluster::Progress {
+                phase: "ordering",
                 iteration: ordering.len(),
                 max_iterations: n,
                 shift: 0.0,

@@ -9,6 +9,7 @@ pub mod nn_chain;
 use std::sync::Arc;
 use std::time::Instant;
 
+pub use crate::memory::human_bytes;
 pub use dendrogram::{Dendrogram, Merge};
 
 use serde::{Deserialize, Serialize};
@@ -162,22 +163,6 @@ impl TryFrom<AgglomerativeValues> for AgglomerativeParams {
             cut: Cut::from_values(v.n_clusters, v.distance)?,
             matrix_budget: v.memory_budget_mb.saturating_mul(1 << 20),
         })
-    }
-}
-
-/// "1.5 GiB" style.
-pub fn human_bytes(bytes: u64) -> String {
-    let units = ["bytes", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < units.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} bytes")
-    } else {
-        format!("{value:.1} {}", units[unit])
     }
 }
 
@@ -352,6 +337,11 @@ pub fn fit(
             )
         }
         Linkage::Ward | Linkage::Complete | Linkage::Average => {
+            crate::memory::ensure_available(
+                nn_chain::condensed_matrix_bytes(points.n_rows),
+                &format!("the distance matrix of {} points", points.n_rows),
+            )
+            .map_err(|message| ParamsError::new("memory_budget_mb", message))?;
             let merges = nn_chain::on_condensed_matrix(points, params.linkage, context)?;
             (
                 tree_from_slot_merges(points.n_rows, merges),

@@ -215,6 +215,7 @@ impl WardCentroids {
 /// Merges done so far, as progress (the status bar shows it for long trees).
 fn report_merges(context: &RunContext, step: usize, n: usize) {
     context.report(crate::cluster::Progress {
+        phase: "merging (nearest-neighbour chain)",
         iteration: step,
         max_iterations: n.saturating_sub(1),
         shift: 0.0,

@@ -53,6 +53,7 @@ pub(crate) fn run_lloyd(
         let empty: Vec<usize> = (0..counts.len()).filter(|&c| counts[c] == 0).collect();
         let total_shift: f64 = shift.iter().map(|&s| s as f64).sum();
         context.report(Progress {
+            phase: "Lloyd iterations",
             iteration,
             max_iterations: params.max_iterations,
             shift: total_shift,

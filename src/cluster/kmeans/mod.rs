@@ -18,7 +18,7 @@ pub use params::{KMeansParams, KMeansValidParams, PARAMETERS};
 
 use super::{
     Algorithm, AlgorithmInfo, Backend, BackendChoice, ClusterError, Clustering, Engine, Family,
-    Input, ParamsError, RunContext, RunDiagnostics, Structure, StructureKind,
+    GpuLabels, Input, ParamsError, RunContext, RunDiagnostics, Structure, StructureKind,
 };
 use crate::matrix::Matrix;
 
@@ -56,7 +56,11 @@ impl Algorithm for KMeans {
         let gpu_labels = match result.diagnostics.backend {
             Backend::Gpu => engine
                 .state_if_any::<gpu::GpuKMeansState>()
-                .and_then(|state| state.label_chunks()),
+                .and_then(|state| state.label_chunks())
+                .map(|chunks| GpuLabels {
+                    chunks,
+                    to_id: (0..result.centroids.n_rows as u32).collect(),
+                }),
             Backend::Cpu => None,
         };
         let mut clustering =

@@ -112,6 +112,7 @@ pub fn fit(
         let nearest = all_rows.assign(&medoids)?;
         let total = loss(&nearest);
         context.report(Progress {
+            phase: "samples",
             iteration: s + 1,
             max_iterations: params.samples,
             shift: total,

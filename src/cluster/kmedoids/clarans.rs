@@ -180,6 +180,7 @@ pub fn fit(
             context,
         )?;
         context.report(Progress {
+            phase: "local searches",
             iteration: local + 1,
             max_iterations: params.num_local,
             shift: found.loss,

@@ -29,13 +29,13 @@ pub use params::{
 
 use self::search::Searched;
 use self::steps::MedoidSteps;
-use super::hierarchy::human_bytes;
 use super::{
     Algorithm, AlgorithmInfo, Backend, BackendChoice, ClusterError, Clustering, Engine, Family,
     Input, ParamsError, RunContext, RunDiagnostics, Structure, StructureKind, cpu_name,
 };
 use crate::gpu::GpuError;
 use crate::matrix::Matrix;
+use crate::memory::human_bytes;
 
 /// The registry's k-medoids.
 pub struct KMedoids;
@@ -186,6 +186,8 @@ pub(crate) fn steps_for(
                 )
                 .into());
             }
+            crate::memory::ensure_available(needed, &format!("the {n} × {n} distance matrix"))
+                .map_err(|message| ParamsError::new("memory_budget_mb", message))?;
             let built = DistanceMatrix::build(&prepared, metric, || context.cancel.is_cancelled());
             Some(built.ok_or(ClusterError::Cancelled)?)
         }

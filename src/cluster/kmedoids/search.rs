@@ -204,6 +204,7 @@ pub fn fasterpam(
             }
         }
         context.report(Progress {
+            phase: "swaps",
             iteration: iterations,
             max_iterations,
             shift: total,
@@ -257,6 +258,7 @@ pub fn pam(
             j += count;
         }
         context.report(Progress {
+            phase: "swaps",
             iteration: iterations,
             max_iterations,
             shift: total,
@@ -317,6 +319,7 @@ pub fn alternate(
             }
         }
         context.report(Progress {
+            phase: "alternating",
             iteration: iterations,
             max_iterations,
             shift: loss(&nearest),

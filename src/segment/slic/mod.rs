@@ -266,6 +266,7 @@ pub fn run_slic(
         let shift = move_centres(&mut centres, &sums, &counts, d);
         iterations = iteration;
         context.report(Progress {
+            phase: "SLIC iterations",
             iteration,
             max_iterations,
             shift,
