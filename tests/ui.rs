@@ -462,3 +462,194 @@ fn cluster_ids_stay_contiguous_through_cuts_and_method_switches() {
     };
     assert_eq!(column(&out), column(&again), "rerun of the window's export");
 }
+
+fn app_on(settings: Settings, path: std::path::PathBuf) -> Harness<'static, ClusterscopeApp> {
+    let app = ClusterscopeApp::new(
+        egui::Context::default(),
+        Engine::cpu_only("ui test"),
+        None,
+        settings,
+        Some(path),
+    );
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .build_ui_state(|ui, app: &mut ClusterscopeApp| app.show(ui), app)
+}
+
+fn settled_with(harness: &mut Harness<'_, ClusterscopeApp>, what: &str, k: usize) {
+    run_until(harness, what, |app| {
+        !app.clustering_pending && app.clustering.as_ref().is_some_and(|c| c.n_clusters() == k)
+    });
+}
+
+/// Save a session with renamed and recoloured clusters, a pinned comparison and changed
+/// parameters; open it in a fresh window with other settings: the same features, scaling,
+/// parameters, labels, names, colours and pin come back. Then undo and redo walk the
+/// parameter changes, and a changed input is reported when the session is opened again.
+#[test]
+fn a_session_round_trips_and_undo_walks_the_choices() {
+    use clusterscope::app::{Command, Session};
+    use clusterscope::data::{InputRecord, Scaling};
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("customers.csv");
+    std::fs::copy(demo_table_path(), &input).unwrap();
+    let mut settings = Settings {
+        scaling: Scaling::MinMax,
+        ..Settings::default()
+    };
+    settings.set_param("kmeans", "n_clusters", 4);
+    let mut harness = app_on(settings, input.clone());
+    settled_with(&mut harness, "k = 4", 4);
+    harness.state_mut().pin_clustering();
+    let pinned = harness.state().pinned.as_ref().unwrap().labels.clone();
+    harness
+        .state_mut()
+        .settings
+        .set_param("kmeans", "n_clusters", 6);
+    harness.state_mut().command(Command::Cluster);
+    settled_with(&mut harness, "k = 6", 6);
+    let first_columns = harness.state().selected_columns[0].clone();
+    harness.state_mut().selected_columns.remove(0);
+    // As the feature checkboxes do: the old matrix is gone until the new one is built.
+    harness.state_mut().prepared = None;
+    harness.state_mut().command(Command::Prepare);
+    run_until(&mut harness, "features without the first column", |app| {
+        !app.clustering_pending
+            && app.prepared.is_some()
+            && app
+                .clustering
+                .as_ref()
+                .is_some_and(|c| Some(&c.points) == app.prepared.as_ref().map(|p| &p.points))
+    });
+    let labels = harness
+        .state()
+        .clustering
+        .as_ref()
+        .unwrap()
+        .result
+        .labels
+        .clone();
+    harness.state_mut().styles.rename(0, "largest".into());
+    harness
+        .state_mut()
+        .styles
+        .recolor(1, egui::Color32::from_rgb(10, 20, 30));
+    harness.state_mut().styles.set_visible(2, false);
+    let columns = harness.state().selected_columns.clone();
+    assert!(!columns.contains(&first_columns));
+
+    let session_path = dir.path().join("analysis.clusterscope");
+    harness
+        .state_mut()
+        .command(Command::SaveSession(session_path.clone()));
+    run_until(&mut harness, "the session saved", |app| {
+        app.settings.last_session.as_ref() == Some(&session_path)
+    });
+    let saved = Session::read(&session_path).unwrap();
+    assert_eq!(saved.input.sha256, InputRecord::of(&input).unwrap().sha256);
+    assert_eq!(saved.algorithm, "kmeans");
+    assert_eq!(saved.params["n_clusters"], 6);
+    assert_eq!(saved.features, columns);
+    assert_eq!(saved.pinned.as_ref().unwrap().labels, pinned);
+
+    // A fresh window with other settings, on another table, opens the session.
+    let mut other = Settings::default();
+    other.set_param("kmeans", "n_clusters", 3);
+    let mut restored = app_on(other, demo_table_path());
+    settled_with(&mut restored, "the demo at k = 3", 3);
+    restored
+        .state_mut()
+        .command(Command::Open(session_path.clone()));
+    run_until(&mut restored, "the session restored", |app| {
+        app.notices
+            .info
+            .as_deref()
+            .is_some_and(|i| i.starts_with("Restored session"))
+    });
+    {
+        let app = restored.state();
+        assert_eq!(app.table.as_ref().unwrap().path, input);
+        assert_eq!(app.selected_columns, columns);
+        assert_eq!(app.settings.scaling, Scaling::MinMax);
+        assert_eq!(app.settings.count("kmeans", "n_clusters"), Some(6));
+        let back = &app.clustering.as_ref().unwrap().result.labels;
+        let differing = back.iter().zip(&labels).filter(|(a, b)| a != b).count();
+        assert_eq!(
+            (back.len(), differing),
+            (labels.len(), 0),
+            "restored labels: length and rows that differ"
+        );
+        assert_eq!(app.styles.name(0), "largest");
+        assert_eq!(app.styles.color(1), egui::Color32::from_rgb(10, 20, 30));
+        assert!(!app.styles.visible(2) && app.styles.visible(3));
+        assert_eq!(app.pinned.as_ref().unwrap().labels, pinned);
+        assert!(app.notices.warning.is_none(), "{:?}", app.notices.warning);
+    }
+    restored.step();
+    restored.get_by_label("largest");
+
+    // Undo and redo: k 6 → 7, undo back to 6 (same labels), redo to 7.
+    restored
+        .state_mut()
+        .settings
+        .set_param("kmeans", "n_clusters", 7);
+    restored.state_mut().command(Command::Cluster);
+    settled_with(&mut restored, "k = 7", 7);
+    restored.state_mut().command(Command::Undo);
+    settled_with(&mut restored, "undone to k = 6", 6);
+    let undone = &restored.state().clustering.as_ref().unwrap().result.labels;
+    assert!(*undone == labels, "undo gives the session's labels again");
+    restored.state_mut().command(Command::Redo);
+    settled_with(&mut restored, "redone to k = 7", 7);
+
+    // The input changes: the session still opens, and says so.
+    let mut text = std::fs::read_to_string(&input).unwrap();
+    let last = text.lines().last().unwrap().to_string();
+    text.push_str(&last);
+    text.push('\n');
+    std::fs::write(&input, text).unwrap();
+    restored.state_mut().command(Command::Open(session_path));
+    run_until(&mut restored, "the changed input reported", |app| {
+        !app.clustering_pending
+            && app
+                .notices
+                .warning
+                .as_deref()
+                .is_some_and(|w| w.contains("changed since the session was saved"))
+    });
+}
+
+/// On a new table DBSCAN's eps moves to the knee of the k-distance curve: the declared
+/// 0.5 leaves most of the standardised demo as noise; the knee leaves little.
+#[test]
+fn dbscan_eps_starts_at_the_knee_of_the_new_tables_curve() {
+    let settings = Settings {
+        algorithm: "dbscan".into(),
+        ..Settings::default()
+    };
+    let mut harness = app_with(settings);
+    run_until(&mut harness, "eps from the knee", |app| {
+        !app.clustering_pending
+            && app
+                .notices
+                .info
+                .as_deref()
+                .is_some_and(|i| i.starts_with("eps ="))
+            && app.clustering.as_ref().is_some_and(|c| {
+                c.params.values.get("eps").and_then(|e| e.as_f64())
+                    == app.settings.real("dbscan", "eps")
+            })
+    });
+    let app = harness.state();
+    let eps = app.settings.real("dbscan", "eps").unwrap();
+    let result = &app.clustering.as_ref().unwrap().result;
+    let noise = result.n_noise() as f64 / result.labels.len() as f64;
+    println!(
+        "knee eps {eps:.4}: {} clusters, {:.1} % noise",
+        result.n_clusters,
+        noise * 100.0
+    );
+    assert!((eps - 0.5).abs() > 1e-6, "eps moved from the declared 0.5");
+    assert!(noise < 0.2, "{:.1} % noise at the knee", noise * 100.0);
+    assert!(result.n_clusters >= 1);
+}

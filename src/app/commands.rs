@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use super::file_dialog::Purpose;
 use super::{ClusterscopeApp, ImageExport};
 
 /// One request from the UI.
@@ -24,14 +25,27 @@ pub enum Command {
     /// New labels from the shown structure, without a re-run (a cut moved in a view).
     Recut(Vec<u32>),
     /// Export labeled data (all rows or the selection).
-    Export { selection_only: bool },
+    Export {
+        selection_only: bool,
+    },
     /// Ask where to write labeled data, with its cluster column named `label_column`.
     PickExport {
         label_column: String,
         selection_only: bool,
     },
     /// Ask where to write an image export, suggesting `name`.
-    PickImageExport { kind: ImageExport, name: String },
+    PickImageExport {
+        kind: ImageExport,
+        name: String,
+    },
+    /// Ask where to save the session.
+    PickSaveSession,
+    /// Save the session to this file (File ▸ Open opens it again).
+    SaveSession(PathBuf),
+    Undo,
+    Redo,
+    /// Close the window (settings are saved on the way out).
+    Quit,
 }
 
 impl ClusterscopeApp {
@@ -48,7 +62,7 @@ impl ClusterscopeApp {
         for command in commands {
             match command {
                 Command::Open(path) => self.open(path),
-                Command::PickOpen => self.jobs.pick_open(),
+                Command::PickOpen => self.pick(Purpose::Open, self.beside_input("")),
                 Command::Prepare => self.request_prepare(),
                 Command::Cluster if prepares => {}
                 Command::Cluster => self.request_clustering(),
@@ -60,7 +74,17 @@ impl ClusterscopeApp {
                     label_column,
                     selection_only,
                 } => self.pick_export_path(label_column, selection_only),
-                Command::PickImageExport { kind, name } => self.jobs.pick_image_export(kind, name),
+                Command::PickImageExport { kind, name } => {
+                    self.pick(Purpose::ImageExport(kind), self.beside_input(&name))
+                }
+                Command::PickSaveSession => self.pick_session_save(),
+                Command::SaveSession(path) => self.save_session_to(path),
+                Command::Undo => self.undo(),
+                Command::Redo => self.redo(),
+                Command::Quit => self
+                    .jobs
+                    .ctx()
+                    .send_viewport_cmd(eframe::egui::ViewportCommand::Close),
             }
         }
     }

@@ -11,6 +11,7 @@ impl ClusterscopeApp {
         let mut features_changed = false;
         let mut params_changed = false;
 
+        self.resume_offer_ui(ui);
         ui.heading("Data");
         match &self.table {
             None if self.loading => {

@@ -103,8 +103,14 @@ impl ClusterscopeApp {
         } else {
             "clustered"
         };
-        self.jobs
-            .pick_export(format!("{stem}_{suffix}.csv"), label_column, selection_only);
+        let suggested = self.beside_input(&format!("{stem}_{suffix}.csv"));
+        self.pick(
+            super::file_dialog::Purpose::Export {
+                label_column,
+                selection_only,
+            },
+            suggested,
+        );
     }
 
     /// What an export to `output` would write now (None: nothing up to date to export).

@@ -169,6 +169,18 @@ pub enum Event {
         path: PathBuf,
         kind: ImageExport,
     },
+    /// Where to save the session.
+    SessionSavePicked(PathBuf),
+    SessionSaved(Result<PathBuf, String>),
+    SessionRead {
+        path: PathBuf,
+        result: Result<Box<super::session::Session>, String>,
+    },
+    /// An input's size and hash now (checked against an opened session's).
+    Fingerprinted {
+        path: PathBuf,
+        result: Result<data::InputRecord, String>,
+    },
 }
 
 /// What an image export writes.
@@ -351,6 +363,11 @@ impl Jobs {
     }
 
     /// Events that arrived since the last call.
+    /// The window's context (to ask it to close).
+    pub fn ctx(&self) -> &egui::Context {
+        &self.ctx
+    }
+
     pub fn poll(&mut self) -> Vec<Event> {
         self.abandon_a_stuck_worker();
         self.events_rx.try_iter().collect()
@@ -553,13 +570,14 @@ impl Jobs {
     }
 
     /// The native open dialog, off the UI thread.
-    pub fn pick_open(&self) {
-        self.spawn("open-dialog", || {
-            rfd::FileDialog::new()
+    pub fn pick_open(&self, folder: PathBuf) {
+        self.spawn("open-dialog", move || {
+            dialog_near(&folder)
                 .add_filter(
                     "Tables",
                     &[data::SUPPORTED_EXTENSIONS, data::COMPRESSED_EXTENSIONS].concat(),
                 )
+                .add_filter("Clusterscope sessions", &[super::session::EXTENSION])
                 .add_filter("Images", segment::image_io::IMAGE_EXTENSIONS)
                 .add_filter("All files", &["*"])
                 .pick_file()
@@ -568,13 +586,12 @@ impl Jobs {
     }
 
     /// The native save dialog, off the UI thread.
-    pub fn pick_export(&self, suggested_name: String, label_column: String, selection_only: bool) {
+    pub fn pick_export(&self, suggested: PathBuf, label_column: String, selection_only: bool) {
         self.spawn("export-dialog", move || {
-            rfd::FileDialog::new()
+            dialog_near(&suggested)
                 .add_filter("CSV", &["csv"])
                 .add_filter("Parquet", &["parquet"])
                 .add_filter("TSV", &["tsv"])
-                .set_file_name(suggested_name)
                 .save_file()
                 .map(|path| Event::ExportPicked {
                     path,
@@ -586,15 +603,14 @@ impl Jobs {
 
     /// Writes `request` atomically on a background thread.
     /// Asks where to write an image export (mask, overlay or segment table).
-    pub fn pick_image_export(&self, kind: ImageExport, suggested_name: String) {
+    pub fn pick_image_export(&self, kind: ImageExport, suggested: PathBuf) {
         self.spawn("export-dialog", move || {
             let (name, extension) = match kind {
                 ImageExport::Mask | ImageExport::Overlay => ("PNG", "png"),
                 ImageExport::Segments => ("CSV", "csv"),
             };
-            rfd::FileDialog::new()
+            dialog_near(&suggested)
                 .add_filter(name, &[extension])
-                .set_file_name(suggested_name)
                 .save_file()
                 .map(|path| Event::ImageExportPicked { path, kind })
         });
@@ -629,6 +645,51 @@ impl Jobs {
         });
     }
 
+    /// Asks where to save a session, suggesting `suggested` (beside the input).
+    pub fn pick_session_save(&self, suggested: PathBuf) {
+        self.spawn("session-dialog", move || {
+            dialog_near(&suggested)
+                .add_filter("Clusterscope session", &[super::session::EXTENSION])
+                .save_file()
+                .map(Event::SessionSavePicked)
+        });
+    }
+
+    /// Hashes the input and writes `session` to `path`, off the UI thread.
+    pub fn save_session(
+        &self,
+        mut session: super::session::Session,
+        input: PathBuf,
+        path: PathBuf,
+    ) {
+        self.spawn("session-save", move || {
+            let result = data::InputRecord::of(&input)
+                .map_err(|e| e.to_string())
+                .and_then(|record| {
+                    session.input = record;
+                    session.write(&path)
+                })
+                .map(|()| path);
+            Some(Event::SessionSaved(result))
+        });
+    }
+
+    /// Reads a session file off the UI thread.
+    pub fn read_session(&self, path: PathBuf) {
+        self.spawn("session-read", move || {
+            let result = super::session::Session::read(&path).map(Box::new);
+            Some(Event::SessionRead { path, result })
+        });
+    }
+
+    /// Hashes `path` off the UI thread.
+    pub fn fingerprint(&self, path: PathBuf) {
+        self.spawn("fingerprint", move || {
+            let result = data::InputRecord::of(&path).map_err(|e| e.to_string());
+            Some(Event::Fingerprinted { path, result })
+        });
+    }
+
     pub fn export(&self, table: Arc<LoadedTable>, request: super::export::ExportRequest) {
         self.spawn("export", move || {
             let result = request.write(&table).map_err(|e| e.to_string());
@@ -637,7 +698,23 @@ impl Jobs {
     }
 }
 
-/// The worker thread's state.
+/// A native dialog opening in `suggested`'s folder with its file name filled in (the
+/// folder alone when `suggested` is one).
+fn dialog_near(suggested: &std::path::Path) -> rfd::FileDialog {
+    let dialog = rfd::FileDialog::new();
+    if suggested.is_dir() {
+        return dialog.set_directory(suggested);
+    }
+    let dialog = match suggested.parent().filter(|p| p.is_dir()) {
+        Some(folder) => dialog.set_directory(std::path::absolute(folder).unwrap_or(folder.into())),
+        None => dialog,
+    };
+    match suggested.file_name() {
+        Some(name) => dialog.set_file_name(name.to_string_lossy()),
+        None => dialog,
+    }
+}
+
 /// Starts a thread that owns `engine` and runs the newest job of each kind sent to it.
 fn start_worker(
     engine: Engine,

@@ -21,6 +21,8 @@ pub fn run_window(path: Option<PathBuf>) -> anyhow::Result<()> {
             .with_drag_and_drop(true),
         ..Default::default()
     };
+    // Without a file: the demo table, with the last session offered.
+    let offer_last_session = path.is_none();
     let path = path.unwrap_or_else(demo_table_path);
     eframe::run_native(
         "Clusterscope",
@@ -42,13 +44,19 @@ pub fn run_window(path: Option<PathBuf>) -> anyhow::Result<()> {
                 }
                 None => (Engine::cpu_only("the window has no wgpu renderer"), None),
             };
-            Ok(Box::new(ClusterscopeApp::new(
+            let last_session = settings
+                .last_session
+                .clone()
+                .filter(|p| offer_last_session && p.is_file());
+            let mut app = ClusterscopeApp::new(
                 cc.egui_ctx.clone(),
                 engine,
                 render_device,
                 settings,
                 Some(path),
-            )))
+            );
+            app.offer_session = last_session;
+            Ok(Box::new(app))
         }),
     )
     .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))

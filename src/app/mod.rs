@@ -7,15 +7,20 @@ mod cluster_styles;
 mod commands;
 mod compare;
 mod controls;
+mod data_defaults;
 mod export;
+mod file_dialog;
+mod history;
 mod image_view;
 mod jobs;
 mod launch;
 mod legend;
+mod menu;
 mod params_ui;
 pub use crate::palette;
 mod scatter;
 mod selection_table;
+mod session;
 mod settings;
 mod stable_labels;
 mod status;
@@ -35,6 +40,7 @@ pub use jobs::{
 };
 pub use launch::run_window;
 pub use scatter::{RendererChoice, ScatterTool};
+pub use session::Session;
 pub use settings::{Settings, ViewSettings};
 
 use crate::cluster::{self, Engine};
@@ -50,7 +56,7 @@ pub fn demo_table_path() -> PathBuf {
 }
 
 /// Which two coordinates the scatter shows.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum ScatterAxes {
     /// Two principal components (0-based) of the scaled features.
     Pca { x: usize, y: usize },
@@ -250,6 +256,17 @@ pub struct ClusterscopeApp {
     image_view: image_view::ImageViewState,
     /// What the user asked for during this frame, run after the UI pass.
     commands: Vec<Command>,
+    /// A session being opened (its choices wait for the table, its styles for a result).
+    restoring: Option<session::Restoring>,
+    /// A session's input, hashed to check it is the file the session was saved on.
+    checking_input: Option<(PathBuf, crate::data::InputRecord)>,
+    /// The last session, offered on a start without a file.
+    pub offer_session: Option<PathBuf>,
+    /// The file dialog drawn in the window, when the desktop has none.
+    file_dialog: Option<file_dialog::InAppDialog>,
+    history: history::History,
+    /// DBSCAN's eps waits to be set from this table's first k-distance curve.
+    suggest_eps: bool,
 }
 
 impl ClusterscopeApp {
@@ -303,6 +320,12 @@ impl ClusterscopeApp {
             render_device,
             image_view: Default::default(),
             commands: Vec::new(),
+            restoring: None,
+            checking_input: None,
+            offer_session: None,
+            file_dialog: None,
+            history: Default::default(),
+            suggest_eps: false,
         };
         if let Some(path) = open {
             app.open(path);
@@ -326,6 +349,14 @@ impl ClusterscopeApp {
     }
 
     fn open(&mut self, path: PathBuf) {
+        if session::is_session_path(&path) {
+            self.open_session(path);
+            return;
+        }
+        // Opening another file by hand ends a restore in progress.
+        if self.restoring.as_ref().is_some_and(|r| r.input != path) {
+            self.restoring = None;
+        }
         self.loading = true;
         self.notices.info = Some(format!("Loading {}…", path.display()));
         self.jobs.load(path);
@@ -464,6 +495,12 @@ impl ClusterscopeApp {
                             self.pinned_row = None;
                             self.styles = ClusterStyles::default();
                             self.image_view = Default::default();
+                            self.history.clear();
+                            // A session brings its own eps.
+                            self.suggest_eps = self.restoring.is_none();
+                            if let Some(table) = self.table.clone() {
+                                self.apply_session_choices(&table);
+                            }
                             if self.image().is_some() {
                                 self.selected_columns.clear();
                                 self.request_prepare();
@@ -474,7 +511,10 @@ impl ClusterscopeApp {
                                 self.request_prepare();
                             }
                         }
-                        Err(error) => self.notices.error = Some(error),
+                        Err(error) => {
+                            self.restoring = None;
+                            self.notices.error = Some(error);
+                        }
                     }
                 }
                 Event::Prepared { generation, result }
@@ -551,8 +591,13 @@ impl ClusterscopeApp {
                             self.styles.follow(&shown.slot_of);
                             self.clustering = Some(shown);
                             self.structure_view.on_new_result();
+                            self.apply_session_styles();
+                            self.suggest_data_defaults();
                         }
-                        Err(error) => self.notices.error = Some(error),
+                        Err(error) => {
+                            self.restoring = None;
+                            self.notices.error = Some(error);
+                        }
                     }
                 }
                 Event::LabelsUploaded {
@@ -574,6 +619,10 @@ impl ClusterscopeApp {
                     selection_only,
                 } => self.export_to(path, label_column, selection_only),
                 Event::ImageExportPicked { path, kind } => self.export_image_to(path, kind),
+                Event::SessionSavePicked(path) => self.save_session_to(path),
+                Event::SessionSaved(result) => self.on_session_saved(result),
+                Event::SessionRead { path, result } => self.on_session_read(path, result),
+                Event::Fingerprinted { path, result } => self.on_fingerprint(path, result),
                 Event::Exported(result) => match result {
                     Ok(path) => self.notices.info = Some(format!("Exported {}", path.display())),
                     Err(error) => self.notices.error = Some(error),
@@ -604,6 +653,7 @@ impl ClusterscopeApp {
         let ctx = ui.ctx().clone();
         self.handle_events();
         self.handle_dropped_files(&ctx);
+        self.shortcuts(&ctx);
         self.run_commands();
         egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui));
         egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
@@ -641,68 +691,13 @@ impl ClusterscopeApp {
             }
         });
         self.export_prompt_ui(&ctx);
+        self.file_dialog_ui(&ctx);
         self.run_commands();
+        let pointer_held = ctx.input(|i| i.pointer.any_down());
+        self.record_history(pointer_held);
         if self.is_busy() {
             ctx.request_repaint_after(std::time::Duration::from_millis(100));
         }
-    }
-
-    fn menu_ui(&mut self, ui: &mut egui::Ui) {
-        egui::MenuBar::new().ui(ui, |ui| {
-            ui.menu_button("File", |ui| {
-                if ui.button("Open…").clicked() {
-                    self.command(Command::PickOpen);
-                    ui.close();
-                }
-                ui.menu_button("Open recent", |ui| {
-                    if self.settings.recent_files.is_empty() {
-                        ui.label("No recent files");
-                    }
-                    let mut chosen = None;
-                    for path in &self.settings.recent_files {
-                        if ui.button(path.display().to_string()).clicked() {
-                            chosen = Some(path.clone());
-                        }
-                    }
-                    if let Some(path) = chosen {
-                        self.command(Command::Open(path));
-                        ui.close();
-                    }
-                });
-                if ui.button("Open demo data").clicked() {
-                    self.command(Command::Open(demo_table_path()));
-                    ui.close();
-                }
-            });
-            ui.menu_button("Export", |ui| {
-                if self.image().is_some() {
-                    self.image_export_menu_ui(ui);
-                    ui.separator();
-                }
-                let ready = self.labels_for_export().is_some();
-                if ui
-                    .add_enabled(ready, egui::Button::new("Labeled data (CSV / Parquet)…"))
-                    .clicked()
-                {
-                    self.command(Command::Export {
-                        selection_only: false,
-                    });
-                    ui.close();
-                }
-                if ui
-                    .add_enabled(
-                        ready && self.selection.is_some(),
-                        egui::Button::new("Selected rows (CSV / Parquet)…"),
-                    )
-                    .clicked()
-                {
-                    self.command(Command::Export {
-                        selection_only: true,
-                    });
-                    ui.close();
-                }
-            });
-        });
     }
 }
 

@@ -168,8 +168,15 @@ fn slider_ui(
 ) -> bool {
     let mut value = values.get(spec.name).and_then(Value::as_u64).unwrap_or(low);
     value = value.clamp(low, high);
+    // Wide ranges on a log scale, so small counts (where each step matters) get most of
+    // the track; the value box beside it takes a typed number.
+    let logarithmic = high >= low.max(1).saturating_mul(20);
     let changed = ui
-        .add(egui::Slider::new(&mut value, low..=high).text(label_of(spec.name)))
+        .add(
+            egui::Slider::new(&mut value, low..=high)
+                .logarithmic(logarithmic)
+                .text(label_of(spec.name)),
+        )
         .on_hover_text(spec.help)
         .changed();
     if changed {
@@ -300,6 +307,65 @@ fn param_row_ui(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The non-ASCII characters inside string literals of the window's source (comments
+    /// skipped): each must have a glyph, or showing that text panics.
+    fn literal_characters() -> std::collections::BTreeMap<char, String> {
+        let mut found = std::collections::BTreeMap::new();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/app");
+        let mut folders = vec![root];
+        while let Some(folder) = folders.pop() {
+            for entry in std::fs::read_dir(&folder).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    folders.push(path);
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                for (number, line) in text.lines().enumerate() {
+                    let code = line.trim_start();
+                    if code.starts_with("//") || code.starts_with("#[") {
+                        continue;
+                    }
+                    let mut inside = false;
+                    let mut previous = ' ';
+                    for c in line.chars() {
+                        if c == '"' && previous != '\\' {
+                            inside = !inside;
+                        } else if inside && !c.is_ascii() {
+                            found
+                                .entry(c)
+                                .or_insert_with(|| format!("{}:{}", path.display(), number + 1));
+                        }
+                        previous = c;
+                    }
+                }
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn every_character_the_window_writes_has_a_glyph() {
+        let ctx = egui::Context::default();
+        let mut output = ctx.run_ui(Default::default(), |_| {});
+        output.textures_delta.clear();
+        let characters = literal_characters();
+        assert!(characters.contains_key(&'…'), "the scan finds literals");
+        for font in [
+            egui::FontId::proportional(14.0),
+            egui::FontId::monospace(14.0),
+        ] {
+            for (c, place) in &characters {
+                // The glyph check itself names a missing glyph on purpose.
+                if *c == '◆' {
+                    continue;
+                }
+                let drawable = ctx.fonts_mut(|f| f.has_glyphs(&font, &c.to_string()));
+                assert!(drawable, "no glyph for {c:?} (first used at {place})");
+            }
+        }
+    }
 
     /// Every text the window shows from the declarations can be drawn by egui's fonts (a
     /// missing glyph is a panic when the tooltip first opens).

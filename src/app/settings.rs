@@ -52,6 +52,10 @@ pub struct Settings {
     /// Segmentation of opened images.
     pub segment: crate::segment::SegmentParams,
     pub image_view: ImageViewSettings,
+    /// The session saved or opened last (offered on a start without a file).
+    pub last_session: Option<PathBuf>,
+    /// Pick files in the window's own dialog even where the desktop has one.
+    pub builtin_file_dialog: bool,
 }
 
 /// How the image view draws a segmentation.
@@ -83,6 +87,8 @@ impl Default for Settings {
             view: ViewSettings::default(),
             segment: crate::segment::SegmentParams::default(),
             image_view: ImageViewSettings::default(),
+            last_session: None,
+            builtin_file_dialog: false,
         }
     }
 }

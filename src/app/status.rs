@@ -86,7 +86,7 @@ impl ClusterscopeApp {
                 ui.colored_label(ui.visuals().error_fg_color, error);
             } else if let Some(warning) = &self.notices.warning {
                 ui.separator();
-                ui.colored_label(ui.visuals().warn_fg_color, format!("⚠ {warning}"));
+                ui.colored_label(ui.visuals().warn_fg_color, format!("Warning: {warning}"));
             } else if let Some(info) = &self.notices.info {
                 ui.separator();
                 ui.weak(info);

@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::flags::{ClusterFlags, GivenFlags, render_params_error};
 use crate::cluster::{
     AlgorithmParams, Backend, BackendChoice, ClusterError, Clustering, Engine, RegisteredAlgorithm,
-    RunContext, find, infos,
+    find, infos,
 };
 use crate::data::{self, Scaling};
 
@@ -156,6 +156,8 @@ pub fn run_job(job: &ClusterJob) -> anyhow::Result<()> {
     if job.label_column.trim().is_empty() {
         bail!("--label-column cannot be empty");
     }
+    let progress =
+        super::progress::TerminalProgress::start(&format!("reading {}", job.input.display()));
     let frame = data::read_table(&job.input)?;
     // Hashed once the table has been read (which refuses what is not a regular file).
     let input_record = data::InputRecord::of(&job.input)?;
@@ -212,15 +214,21 @@ pub fn run_job(job: &ClusterJob) -> anyhow::Result<()> {
         );
     }
     let points = Arc::new(features.matrix.clone());
+    progress.phase(&format!(
+        "{} on {} rows",
+        algorithm.info().name,
+        points.n_rows
+    ));
     let mut engine = Engine::headless();
     let result = crate::cluster::run(
         &mut engine,
         &points,
         params,
         job.backend,
-        &RunContext::default(),
+        &progress.context(),
     )
     .map_err(cli_error)?;
+    progress.phase(&format!("writing {}", job.out.display()));
     if job.backend == BackendChoice::Gpu && result.diagnostics.backend == Backend::Cpu {
         eprintln!(
             "note: {} has no GPU pass for these settings; it ran on the CPU",

@@ -6,6 +6,7 @@ mod bench;
 pub(crate) mod cluster;
 pub(crate) mod flags;
 mod info;
+mod progress;
 mod rerun;
 mod segment;
 
@@ -25,7 +26,8 @@ use crate::cluster::BackendChoice;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
-    /// A table to open in the window (CSV, TSV, Parquet, JSON/NDJSON, Arrow IPC, .npy).
+    /// A table (CSV, TSV, Parquet, JSON/NDJSON, Arrow IPC, .npy), an image or a saved
+    /// session (.clusterscope) to open in the window.
     pub path: Option<PathBuf>,
 }
 

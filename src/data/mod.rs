@@ -21,4 +21,4 @@ pub use features::{
 };
 pub use info::{ColumnInfo, TableInfo, table_info};
 pub use provenance::{InputRecord, Provenance};
-pub use read::{COMPRESSED_EXTENSIONS, SUPPORTED_EXTENSIONS, read_table};
+pub use read::{COMPRESSED_EXTENSIONS, SUPPORTED_EXTENSIONS, read_table, reader_panics_contained};

@@ -24,10 +24,45 @@ pub fn read_table(path: &Path) -> Result<DataFrame, DataError> {
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
         .unwrap_or_default();
-    if COMPRESSED_EXTENSIONS.contains(&extension.as_str()) {
-        return super::decompress::read_compressed(path, &extension);
-    }
-    read_as(path, &extension)
+    contain_reader_panics(path, || {
+        if COMPRESSED_EXTENSIONS.contains(&extension.as_str()) {
+            return super::decompress::read_compressed(path, &extension);
+        }
+        read_as(path, &extension)
+    })
+}
+
+/// Readers being run under [`contain_reader_panics`] (on any thread).
+static CONTAINED_READERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// True while a reader's panics are being turned into errors: the process's panic hook
+/// stays quiet then (the error reaches the user instead).
+pub fn reader_panics_contained() -> bool {
+    CONTAINED_READERS.load(std::sync::atomic::Ordering::Relaxed) > 0
+}
+
+/// Runs a reader, turning a panic inside it into a parse error naming the file. The
+/// Parquet, Arrow IPC and JSON readers panic on some damaged files (out-of-range offsets,
+/// malformed thrift, unsupported types): found by `tests/fuzz.rs`.
+fn contain_reader_panics(
+    path: &Path,
+    read: impl FnOnce() -> Result<DataFrame, DataError>,
+) -> Result<DataFrame, DataError> {
+    use std::sync::atomic::Ordering;
+    CONTAINED_READERS.fetch_add(1, Ordering::Relaxed);
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read));
+    CONTAINED_READERS.fetch_sub(1, Ordering::Relaxed);
+    outcome.unwrap_or_else(|payload| {
+        let detail = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(DataError::Parse {
+            message: format!("the file is damaged or not what its extension says ({detail})"),
+            path: path.to_path_buf(),
+        })
+    })
 }
 
 /// Reads `path` with the reader for `extension`.
