@@ -217,9 +217,14 @@ fn bad_inputs_are_clear_errors() {
             "'zzz'",
         ),
         (
+            write(d, "data.docx", "a,b\n1,2\n"),
+            vec![],
+            "unsupported file type '.docx'",
+        ),
+        (
             write(d, "data.xlsx", "a,b\n1,2\n"),
             vec![],
-            "unsupported file type '.xlsx'",
+            "not a readable workbook",
         ),
         (
             write(d, "few.csv", "a,b\n1,2\n3,4\n"),
@@ -407,4 +412,87 @@ fn bench_prints_seconds_per_iteration() {
         .unwrap();
     let seconds: f64 = line.rsplit(' ').next().unwrap().parse().unwrap();
     assert!(seconds > 0.0, "{line}");
+}
+
+fn ok(args: &[&str]) -> String {
+    let output = clusterscope(args);
+    assert!(
+        output.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).to_string()
+}
+
+/// Excel and OpenDocument workbooks (fixtures from scripts/make_workbooks.py): the first
+/// sheet with rows is read unless `--sheet` names one; numbers are numbers, "NA" and empty
+/// cells are missing; the export records the sheet and `rerun` reads it again.
+#[test]
+fn workbooks_are_read_sheet_by_sheet() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let dir = tempfile::tempdir().unwrap();
+    for book in ["book.xlsx", "book.ods"] {
+        let input = fixtures.join(book).display().to_string();
+        let info = ok(&["info", &input]);
+        assert!(
+            info.contains("sheet: customers (sheets: notes, customers, other)"),
+            "{book}: {info}"
+        );
+        assert!(info.contains("rows: 12"), "{book}: {info}");
+        let out = dir.path().join(format!("{book}.csv")).display().to_string();
+        ok(&[
+            "cluster",
+            &input,
+            "--k",
+            "2",
+            "--columns",
+            "x,y",
+            "--out",
+            &out,
+        ]);
+        let text = std::fs::read_to_string(&out).unwrap();
+        let labels: Vec<&str> = text
+            .lines()
+            .skip(1)
+            .map(|l| l.rsplit(',').next().unwrap())
+            .collect();
+        // Rows 6 (no x) and 12 ("NA" y) are left out; the two groups split.
+        assert_eq!(labels[5], "", "{book}");
+        assert_eq!(labels[11], "", "{book}");
+        let first: Vec<&str> = labels[..5].to_vec();
+        let second: Vec<&str> = labels[6..11].to_vec();
+        assert!(first.iter().all(|l| *l == first[0]), "{book}: {labels:?}");
+        assert!(second.iter().all(|l| *l == second[0]), "{book}: {labels:?}");
+        assert_ne!(first[0], second[0], "{book}");
+
+        let other = dir
+            .path()
+            .join(format!("{book}.other.csv"))
+            .display()
+            .to_string();
+        ok(&[
+            "cluster", &input, "--sheet", "other", "--k", "2", "--out", &other,
+        ]);
+        let again = dir
+            .path()
+            .join(format!("{book}.again.csv"))
+            .display()
+            .to_string();
+        ok(&["rerun", &other, "--out", &again]);
+        assert_eq!(
+            std::fs::read_to_string(&other).unwrap(),
+            std::fs::read_to_string(&again).unwrap(),
+            "{book}: rerun reads the recorded sheet"
+        );
+        let sidecar = std::fs::read_to_string(format!("{other}.clusterscope.json")).unwrap();
+        assert!(sidecar.contains("\"sheet\": \"other\""), "{sidecar}");
+
+        let stderr = expect_error(&["info", &input, "--sheet", "missing"]);
+        assert!(
+            stderr.contains("no sheet named 'missing' (sheets: notes, customers, other)"),
+            "{stderr}"
+        );
+    }
+    let stderr = expect_error(&["info", &demo(), "--sheet", "x"]);
+    assert!(stderr.contains("only workbooks"), "{stderr}");
 }

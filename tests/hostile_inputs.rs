@@ -478,3 +478,43 @@ fn more_clusters_than_distinct_points_warns_and_numbers_what_is_there() {
         }
     }
 }
+
+/// A delimited file ending inside a quoted field: polars 0.55 reads past its buffer when the
+/// last byte opens a field (found by tests/fuzz.rs) and drops the last row when a longer
+/// quoted field runs to the end. Both are refused with the line, before polars sees them;
+/// gzip'd files are checked after decompression.
+#[test]
+fn files_ending_inside_a_quoted_field_are_refused_with_the_line() {
+    let dir = Dir::new();
+    for (name, contents, line) in [
+        ("lone.csv", &b"a,b\n1,2\n3,4\n\""[..], 4),
+        ("last.csv", b"a,b\n1,2\n3,\"", 3),
+        ("row.csv", b"a,b\n1,2\n3,\"4", 3),
+        ("early.tsv", b"a\tb\n\"1\t2\n3\t4\n", 2),
+    ] {
+        let input = dir.file(name, contents);
+        refused(
+            &dir,
+            &input,
+            &["--k", "2"],
+            &format!("the quoted field opened on line {line} is never closed"),
+        );
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, b"a,b\n1,2\n\"").unwrap();
+    let input = dir.file("lone.csv.gz", &gz.finish().unwrap());
+    refused(&dir, &input, &["--k", "2"], "never closed");
+    // Quoted fields that close, with escaped quotes or empty, still read.
+    let input = dir.file(
+        "fine.csv",
+        b"a,b,name\n1,2,\"x, \"\"y\"\"\"\n3,4,plain\n5,6,\"\"\n",
+    );
+    let out = dir.path("fine_out.csv");
+    let output = clusterscope(&["cluster", &input, "--k", "2", "--out", &out]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 4);
+}

@@ -14,6 +14,8 @@ pub enum Command {
     Open(PathBuf),
     /// Show the open dialog.
     PickOpen,
+    /// Read this sheet of the open workbook.
+    OpenSheet(String),
     /// Rebuild the features (columns, scaling, subset or segmentation changed).
     Prepare,
     /// Re-cluster the features with the current parameters.
@@ -62,6 +64,7 @@ impl ClusterscopeApp {
         for command in commands {
             match command {
                 Command::Open(path) => self.open(path),
+                Command::OpenSheet(sheet) => self.open_sheet(sheet),
                 Command::PickOpen => self.pick(Purpose::Open, self.beside_input("")),
                 Command::Prepare => self.request_prepare(),
                 Command::Cluster if prepares => {}

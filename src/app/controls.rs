@@ -13,6 +13,7 @@ impl ClusterscopeApp {
 
         self.resume_offer_ui(ui);
         ui.heading("Data");
+        let mut sheet_choice = None;
         match &self.table {
             None if self.loading => {
                 ui.horizontal(|ui| {
@@ -35,6 +36,24 @@ impl ClusterscopeApp {
                     "{} rows × {} columns",
                     table.info.n_rows, table.info.n_columns
                 ));
+                if let Some(sheet) = &table.sheet {
+                    let mut chosen = sheet.clone();
+                    ui.horizontal(|ui| {
+                        let label = ui.label("Sheet");
+                        egui::ComboBox::from_id_salt("sheet")
+                            .selected_text(sheet.as_str())
+                            .show_ui(ui, |ui| {
+                                for name in &table.sheets {
+                                    ui.selectable_value(&mut chosen, name.clone(), name);
+                                }
+                            })
+                            .response
+                            .labelled_by(label.id);
+                    });
+                    if chosen != *sheet {
+                        sheet_choice = Some(chosen);
+                    }
+                }
                 if let Some(prepared) = &self.prepared {
                     let skipped = prepared.features.n_skipped();
                     if skipped > 0 {
@@ -48,6 +67,10 @@ impl ClusterscopeApp {
                     }
                 }
             }
+        }
+
+        if let Some(sheet) = sheet_choice {
+            self.command(Command::OpenSheet(sheet));
         }
 
         if self.image().is_some() {

@@ -170,6 +170,7 @@ impl ClusterscopeApp {
                 sha256: String::new(),
             },
             columns: prepared.features.columns.clone(),
+            sheet: table.sheet.clone(),
             scaling: prepared.scaling,
             rows: prepared.features.n_table_rows,
             rows_used: prepared.points.n_rows,

@@ -30,6 +30,9 @@ pub struct LoadedTable {
     pub frame: DataFrame,
     pub info: TableInfo,
     pub image: Option<Arc<PixelImage>>,
+    /// For a workbook: the sheet read and every sheet's name.
+    pub sheet: Option<String>,
+    pub sheets: Vec<String>,
 }
 
 /// The segmentation a clustering request stands for, when the table is an image.
@@ -97,6 +100,8 @@ fn load_image_table(path: PathBuf) -> Result<LoadedTable, String> {
         frame,
         path,
         image: Some(Arc::new(image)),
+        sheet: None,
+        sheets: Vec::new(),
     })
 }
 
@@ -390,19 +395,28 @@ impl Jobs {
         }
     }
 
-    pub fn load(&mut self, path: PathBuf) {
+    /// Reads `path` (for a workbook, `sheet`, or its first sheet with cells).
+    pub fn load(&mut self, path: PathBuf, sheet: Option<String>) {
         self.load_generation += 1;
         let generation = self.load_generation;
         self.spawn("load", move || {
             let result = if segment::image_io::is_image_path(&path) {
                 load_image_table(path)
             } else {
-                data::read_table(&path)
-                    .map(|frame| LoadedTable {
-                        info: data::table_info(&frame),
-                        frame,
-                        path,
-                        image: None,
+                data::read_table_sheet(&path, sheet.as_deref())
+                    .and_then(|(frame, sheet)| {
+                        let sheets = match sheet {
+                            Some(_) => data::spreadsheet::sheet_names(&path)?,
+                            None => Vec::new(),
+                        };
+                        Ok(LoadedTable {
+                            info: data::table_info(&frame),
+                            frame,
+                            path,
+                            image: None,
+                            sheet,
+                            sheets,
+                        })
                     })
                     .map_err(|e| e.to_string())
             };

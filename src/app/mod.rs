@@ -290,6 +290,8 @@ impl ClusterscopeApp {
         settings: Settings,
         open: Option<PathBuf>,
     ) -> Self {
+        // Panel edges grab from 7 points either side (egui's 3 is hard to hit).
+        ctx.all_styles_mut(|style| style.interaction.resize_grab_radius_side = 7.0);
         let mut app = Self {
             settings,
             jobs: Jobs::new(ctx, engine, render_device.clone()),
@@ -357,9 +359,25 @@ impl ClusterscopeApp {
         if self.restoring.as_ref().is_some_and(|r| r.input != path) {
             self.restoring = None;
         }
+        let sheet = self
+            .restoring
+            .as_ref()
+            .and_then(|r| r.session.sheet.clone());
+        self.load(path, sheet);
+    }
+
+    fn load(&mut self, path: PathBuf, sheet: Option<String>) {
         self.loading = true;
         self.notices.info = Some(format!("Loading {}…", path.display()));
-        self.jobs.load(path);
+        self.jobs.load(path, sheet);
+    }
+
+    /// Reads another sheet of the open workbook.
+    fn open_sheet(&mut self, sheet: String) {
+        if let Some(table) = &self.table {
+            let path = table.path.clone();
+            self.load(path, Some(sheet));
+        }
     }
 
     /// True when the scatter draws with the GPU point renderer for `n_points` points.

@@ -35,6 +35,10 @@ pub struct ClusterArgs {
     /// Feature columns, comma separated (default: every numeric column).
     #[arg(long, value_delimiter = ',')]
     pub columns: Option<Vec<String>>,
+    /// The sheet of a workbook (.xlsx, .xlsm, .xlsb, .xls, .ods) to read; default: the
+    /// first sheet with cells.
+    #[arg(long)]
+    pub sheet: Option<String>,
     #[arg(long, value_enum, default_value = "none")]
     pub scale: Scaling,
     #[arg(long, value_enum, default_value = "auto")]
@@ -110,6 +114,8 @@ pub struct ClusterJob {
     pub params: AlgorithmParams,
     /// None: every numeric column.
     pub columns: Option<Vec<String>>,
+    /// A workbook's sheet (None: the first with cells).
+    pub sheet: Option<String>,
     pub scale: Scaling,
     pub backend: BackendChoice,
     pub label_column: String,
@@ -131,6 +137,7 @@ pub fn run(args: &ClusterArgs) -> anyhow::Result<()> {
         input: args.input.clone(),
         params,
         columns: args.columns.clone(),
+        sheet: args.sheet.clone(),
         scale: args.scale,
         backend: args.backend,
         label_column: args.label_column.clone(),
@@ -158,7 +165,7 @@ pub fn run_job(job: &ClusterJob) -> anyhow::Result<()> {
     }
     let progress =
         super::progress::TerminalProgress::start(&format!("reading {}", job.input.display()));
-    let frame = data::read_table(&job.input)?;
+    let (frame, sheet) = data::read_table_sheet(&job.input, job.sheet.as_deref())?;
     // Hashed once the table has been read (which refuses what is not a regular file).
     let input_record = data::InputRecord::of(&job.input)?;
     if let Some(expected) = &job.expected_input
@@ -251,6 +258,7 @@ pub fn run_job(job: &ClusterJob) -> anyhow::Result<()> {
         adapter: result.diagnostics.adapter.clone(),
         input: input_record,
         columns,
+        sheet,
         scaling: job.scale,
         rows: features.n_table_rows,
         rows_used: points.n_rows,

@@ -44,6 +44,10 @@ pub enum Command {
     /// Print rows, columns, types and null counts of a table.
     Info {
         input: PathBuf,
+        /// The sheet of a workbook to describe (default: the first with cells); the
+        /// workbook's sheets are listed.
+        #[arg(long)]
+        sheet: Option<String>,
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
@@ -86,7 +90,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Cluster(args) => cluster::run(&args),
         Command::Rerun(args) => rerun::run(&args),
         Command::Segment(args) => segment::run(&args),
-        Command::Info { input, json } => info::run(&input, json),
+        Command::Info { input, sheet, json } => info::run(&input, sheet.as_deref(), json),
         Command::Algorithms { json } => algorithms::run(json),
         Command::Eval {
             what: EvalKind::Segmentation { data, backend },

@@ -63,6 +63,7 @@ pub fn run(args: &RerunArgs) -> anyhow::Result<()> {
         input,
         params: AlgorithmParams::new(&record.algorithm, record.params.clone()),
         columns: Some(record.columns.clone()),
+        sheet: record.sheet.clone(),
         scale: record.scaling,
         backend: record.backend_choice,
         label_column: record.label_column.clone(),

@@ -7,7 +7,9 @@ mod export;
 mod features;
 mod info;
 pub mod provenance;
+mod quotes;
 mod read;
+pub mod spreadsheet;
 mod temporaries;
 
 pub use error::DataError;
@@ -21,4 +23,7 @@ pub use features::{
 };
 pub use info::{ColumnInfo, TableInfo, table_info};
 pub use provenance::{InputRecord, Provenance};
-pub use read::{COMPRESSED_EXTENSIONS, SUPPORTED_EXTENSIONS, read_table, reader_panics_contained};
+pub use read::{
+    COMPRESSED_EXTENSIONS, SUPPORTED_EXTENSIONS, read_table, read_table_sheet,
+    reader_panics_contained,
+};

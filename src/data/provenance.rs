@@ -35,6 +35,9 @@ pub struct Provenance {
     pub input: InputRecord,
     /// Feature columns, in order.
     pub columns: Vec<String>,
+    /// The workbook sheet read, for workbooks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
     pub scaling: Scaling,
     /// Rows in the input table and rows clustered (complete in the chosen columns).
     pub rows: usize,

@@ -1,4 +1,5 @@
-//! Reads CSV, TSV, Parquet, JSON / NDJSON, Arrow IPC and NumPy `.npy` files into a `DataFrame`.
+//! Reads CSV, TSV, Parquet, JSON / NDJSON, Arrow IPC, NumPy `.npy` files and workbooks
+//! (`spreadsheet.rs`) into a `DataFrame`.
 
 use std::fs::File;
 use std::io::BufReader;
@@ -11,7 +12,7 @@ use super::DataError;
 /// File extensions `read_table` understands (lower case).
 pub const SUPPORTED_EXTENSIONS: &[&str] = &[
     "csv", "tsv", "tab", "txt", "parquet", "pq", "json", "ndjson", "jsonl", "arrow", "ipc",
-    "feather", "npy",
+    "feather", "npy", "xlsx", "xlsm", "xlsb", "xls", "ods",
 ];
 
 /// Compression suffixes read as the format of the name before them (`table.csv.gz`).
@@ -20,6 +21,34 @@ pub const COMPRESSED_EXTENSIONS: &[&str] = &["gz", "gzip", "zst", "zstd"];
 /// Reads a table from `path`, choosing the reader by extension (after a compression
 /// suffix: `.csv.gz`, `.tsv.zst`). Never modifies the file.
 pub fn read_table(path: &Path) -> Result<DataFrame, DataError> {
+    read_table_sheet(path, None).map(|(frame, _)| frame)
+}
+
+/// [`read_table`], choosing a workbook's sheet (None: its first sheet with cells); returns
+/// the sheet read (None for files that are not workbooks, where `sheet` must be None).
+pub fn read_table_sheet(
+    path: &Path,
+    sheet: Option<&str>,
+) -> Result<(DataFrame, Option<String>), DataError> {
+    if super::spreadsheet::is_workbook(path) {
+        check_regular(path)?;
+        return contain_reader_panics(path, || {
+            super::spreadsheet::read_sheet(path, sheet).map(|(frame, name)| (frame, Some(name)))
+        });
+    }
+    if let Some(sheet) = sheet {
+        return Err(DataError::Parse {
+            message: format!(
+                "a sheet ('{sheet}') is chosen, but only workbooks ({}) have sheets",
+                super::spreadsheet::WORKBOOK_EXTENSIONS.join(", ")
+            ),
+            path: path.to_path_buf(),
+        });
+    }
+    read_delimited_or_binary(path).map(|frame| (frame, None))
+}
+
+fn read_delimited_or_binary(path: &Path) -> Result<DataFrame, DataError> {
     let extension = path
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
@@ -44,10 +73,10 @@ pub fn reader_panics_contained() -> bool {
 /// Runs a reader, turning a panic inside it into a parse error naming the file. The
 /// Parquet, Arrow IPC and JSON readers panic on some damaged files (out-of-range offsets,
 /// malformed thrift, unsupported types): found by `tests/fuzz.rs`.
-fn contain_reader_panics(
+fn contain_reader_panics<T>(
     path: &Path,
-    read: impl FnOnce() -> Result<DataFrame, DataError>,
-) -> Result<DataFrame, DataError> {
+    read: impl FnOnce() -> Result<T, DataError>,
+) -> Result<T, DataError> {
     use std::sync::atomic::Ordering;
     CONTAINED_READERS.fetch_add(1, Ordering::Relaxed);
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read));
@@ -78,24 +107,17 @@ pub(super) fn read_as(path: &Path, extension: &str) -> Result<DataFrame, DataErr
     };
     let file = || File::open(path).map_err(io_error);
 
-    // Open once up front so a missing file reads as "cannot read", whatever the extension.
-    let metadata = std::fs::metadata(path).map_err(io_error)?;
-    if !metadata.is_file() {
-        // A directory, a FIFO (which would block forever), a device: not a table.
-        let what = if metadata.is_dir() {
-            "is a directory"
-        } else {
-            "is not a regular file"
-        };
-        return Err(DataError::Io {
-            path: path.to_path_buf(),
-            source: std::io::Error::other(what),
-        });
-    }
+    check_regular(path)?;
 
     let frame = match extension.as_str() {
-        "csv" | "txt" => read_delimited(path, b',').map_err(parse_error)?,
-        "tsv" | "tab" => read_delimited(path, b'\t').map_err(parse_error)?,
+        "csv" | "txt" => {
+            super::quotes::check_quotes(path, b',')?;
+            read_delimited(path, b',').map_err(parse_error)?
+        }
+        "tsv" | "tab" => {
+            super::quotes::check_quotes(path, b'\t')?;
+            read_delimited(path, b'\t').map_err(parse_error)?
+        }
         "parquet" | "pq" => ParquetReader::new(file()?).finish().map_err(parse_error)?,
         "json" => {
             check_json_depth(path)?;
@@ -110,6 +132,7 @@ pub(super) fn read_as(path: &Path, extension: &str) -> Result<DataFrame, DataErr
         }
         "arrow" | "ipc" | "feather" => IpcReader::new(file()?).finish().map_err(parse_error)?,
         "npy" => read_npy(path, file()?)?,
+        "xlsx" | "xlsm" | "xlsb" | "xls" | "ods" => super::spreadsheet::read_sheet(path, None)?.0,
         _ => {
             return Err(DataError::UnsupportedExtension {
                 extension,
@@ -124,6 +147,25 @@ pub(super) fn read_as(path: &Path, extension: &str) -> Result<DataFrame, DataErr
         });
     }
     Ok(frame)
+}
+
+/// Refuses what is not a regular file (a directory, a FIFO that would block forever, a
+/// device), and a missing file as "cannot read", whatever the extension.
+fn check_regular(path: &Path) -> Result<(), DataError> {
+    let io_error = |source| DataError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let metadata = std::fs::metadata(path).map_err(io_error)?;
+    if metadata.is_file() {
+        return Ok(());
+    }
+    let what = if metadata.is_dir() {
+        "is a directory"
+    } else {
+        "is not a regular file"
+    };
+    Err(io_error(std::io::Error::other(what)))
 }
 
 /// Texts that stand for a missing value in delimited files, as pandas reads them.

@@ -36,6 +36,9 @@ pub struct Session {
     pub saved: String,
     /// The input as it was when the session was saved.
     pub input: InputRecord,
+    /// The workbook sheet read (workbooks only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
     /// Feature columns, in table order.
     pub features: Vec<String>,
     pub scaling: Scaling,
@@ -166,6 +169,7 @@ mod tests {
                 bytes: 10,
                 sha256: "ab".into(),
             },
+            sheet: None,
             features: vec!["a".into(), "b".into()],
             scaling: Scaling::MinMax,
             subset: Some(vec![1, 3]),

@@ -58,6 +58,7 @@ impl ClusterscopeApp {
                 bytes: 0,
                 sha256: String::new(),
             },
+            sheet: table.sheet.clone(),
             features: self.selected_columns.clone(),
             scaling: self.settings.scaling,
             subset: self.subset.as_ref().map(|rows| rows.to_vec()),
