@@ -353,3 +353,71 @@ fn other_algorithms_segment_through_superpixels() {
     ]);
     assert!(stderr.contains("--superpixels"), "{stderr}");
 }
+
+/// Every segmentation output says how it was made: the PNGs carry the record in an iTXt
+/// chunk, the segment table in a `.clusterscope.json` beside it.
+#[test]
+fn segmentation_outputs_carry_their_record() {
+    use clusterscope::segment::provenance::SegmentRecord;
+    let dir = tempfile::tempdir().unwrap();
+    let input = bands(dir.path());
+    let (mask, overlay, table) = (
+        dir.path().join("mask.png"),
+        dir.path().join("overlay.png"),
+        dir.path().join("segments.csv"),
+    );
+    let output = clusterscope(&[
+        "segment",
+        path(&input),
+        "--algo",
+        "slic",
+        "--k",
+        "12",
+        "--seed",
+        "7",
+        "--out",
+        path(&mask),
+        "--overlay",
+        path(&overlay),
+        "--segments",
+        path(&table),
+        "--backend",
+        "cpu",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let sha256 = {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(std::fs::read(&input).unwrap());
+        digest
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    let mask_record = SegmentRecord::of_png(&mask)
+        .unwrap()
+        .expect("a record in the mask");
+    assert_eq!(mask_record.output, "mask");
+    assert_eq!(mask_record.made_by, "segment");
+    assert_eq!(mask_record.input.sha256, sha256);
+    assert_eq!(mask_record.input.file, "bands.png");
+    assert_eq!(mask_record.params.k, 12);
+    assert_eq!(mask_record.params.seed, 7);
+    assert_eq!((mask_record.width, mask_record.height), (90, 60));
+    assert_eq!(mask_record.backend, "cpu");
+    // The mask still decodes as before.
+    assert_eq!(image::open(&mask).unwrap().color(), image::ColorType::L8);
+    let overlay_record = SegmentRecord::of_png(&overlay).unwrap().unwrap();
+    assert_eq!(overlay_record.output, "overlay");
+    assert_eq!(overlay_record.n_segments, mask_record.n_segments);
+    let sidecar = dir.path().join("segments.csv.clusterscope.json");
+    let table_record: SegmentRecord =
+        serde_json::from_str(&std::fs::read_to_string(sidecar).unwrap()).unwrap();
+    assert_eq!(table_record.output, "segments");
+    assert_eq!(table_record.input, mask_record.input);
+    // An image from elsewhere has no record.
+    assert_eq!(SegmentRecord::of_png(&input).unwrap(), None);
+}

@@ -653,3 +653,52 @@ fn dbscan_eps_starts_at_the_knee_of_the_new_tables_curve() {
     assert!(noise < 0.2, "{:.1} % noise at the knee", noise * 100.0);
     assert!(result.n_clusters >= 1);
 }
+
+/// Work estimated above the threshold waits for "Run anyway"; once agreed, runs of about
+/// the same cost go ahead, and a costlier algorithm asks again.
+#[test]
+fn long_runs_wait_for_a_yes_and_similar_ones_then_go_ahead() {
+    let mut settings = Settings::default();
+    settings.set_param("kmeans", "n_clusters", 5);
+    // Every run is "long" at this threshold.
+    settings.ask_above_seconds = 1e-9;
+    let mut harness = app_with(settings);
+    run_until(&mut harness, "the question", |app| app.held_run.is_some());
+    assert!(harness.state().clustering.is_none(), "nothing ran yet");
+    assert!(!harness.state().clustering_pending);
+    harness.get_by_label_contains("is estimated to take");
+    harness.get_by_label("Run anyway").click();
+    harness.step();
+    run_until(&mut harness, "the agreed run", |app| {
+        app.clustering.is_some() && !app.clustering_pending
+    });
+    harness.get_by_label("Clusters: 5");
+
+    // k = 6 costs 6/5 as much: no question.
+    harness
+        .state_mut()
+        .settings
+        .set_param("kmeans", "n_clusters", 6);
+    harness
+        .state_mut()
+        .command(clusterscope::app::Command::Cluster);
+    run_until(&mut harness, "k = 6", |app| {
+        !app.clustering_pending && app.clustering.as_ref().is_some_and(|c| c.n_clusters() == 6)
+    });
+    assert!(harness.state().held_run.is_none());
+
+    // Another algorithm asks again; "Don't run" leaves the shown result alone.
+    harness.state_mut().settings.algorithm = "agglomerative".into();
+    harness
+        .state_mut()
+        .command(clusterscope::app::Command::Cluster);
+    run_until(&mut harness, "the second question", |app| {
+        app.held_run.is_some()
+    });
+    harness.get_by_label("Don't run").click();
+    harness.step();
+    harness.step();
+    assert!(harness.state().held_run.is_none());
+    assert!(!harness.state().clustering_pending);
+    assert_eq!(harness.state().clustering.as_ref().unwrap().n_clusters(), 6);
+}

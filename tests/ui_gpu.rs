@@ -171,3 +171,55 @@ fn new_gpu_labels_recolour_the_view_without_readback_or_upload() {
         "colour of cluster {new_id}: {before} pixels before, {after} after"
     );
 }
+
+/// Colouring by a column draws through both renderers alike: the blob whose `z` is lowest
+/// in viridis' purple, the highest in its yellow, wherever each renderer puts them.
+#[test]
+fn both_renderers_colour_by_a_column_on_the_continuous_map() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("blobs_z.csv");
+    let (_blobs_dir, blobs) = blobs_csv();
+    let text = std::fs::read_to_string(&blobs).unwrap();
+    let mut out = String::from("x,y,z\n");
+    for (i, line) in text.lines().skip(1).enumerate() {
+        // Many distinct values: a continuous column.
+        out.push_str(&format!(
+            "{line},{}\n",
+            (i % 3) as f64 * 10.0 + (i % 7) as f64 * 0.01
+        ));
+    }
+    std::fs::write(&path, out).unwrap();
+    let low = clusterscope::app::colour_by::viridis(0.5 / 64.0);
+    let high = clusterscope::app::colour_by::viridis(63.5 / 64.0);
+    let mut centroids = Vec::new();
+    for renderer in [RendererChoice::Plot, RendererChoice::Gpu] {
+        let mut settings = settings(renderer, BackendChoice::Cpu, 3);
+        settings.set_param("kmeans", "n_clusters", 3);
+        let mut harness = harness(settings, path.clone());
+        run_until(&mut harness, "the table", |app| app.table.is_some());
+        // Features: x and y only; z colours.
+        harness.state_mut().selected_columns = vec!["x".into(), "y".into()];
+        harness.state_mut().command(Command::Prepare);
+        harness.state_mut().colour_by = clusterscope::app::ColourBy::Column("z".into());
+        run_until(&mut harness, "clustering", |app| ready(app, 3));
+        run_until(&mut harness, "the colour codes", |app| {
+            renderer == RendererChoice::Plot || app.colour_codes_on_gpu()
+        });
+        let image = harness.render().expect("render");
+        let (lx, ly, ln) = color_blob(&image, low, 10);
+        let (hx, hy, hn) = color_blob(&image, high, 10);
+        assert!(
+            ln > 40 && hn > 40,
+            "{renderer:?}: {ln} purple and {hn} yellow pixels"
+        );
+        centroids.push([lx, ly, hx, hy]);
+    }
+    for i in 0..4 {
+        assert!(
+            (centroids[0][i] - centroids[1][i]).abs() < 3.0,
+            "egui_plot {:?} vs GPU {:?}",
+            centroids[0],
+            centroids[1]
+        );
+    }
+}

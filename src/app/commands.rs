@@ -40,12 +40,19 @@ pub enum Command {
         kind: ImageExport,
         name: String,
     },
+    /// Ask where to write a picture of a view, suggesting `name` beside the input.
+    PickViewExport {
+        kind: super::view_export::ViewExport,
+        name: String,
+    },
     /// Ask where to save the session.
     PickSaveSession,
     /// Save the session to this file (File ▸ Open opens it again).
     SaveSession(PathBuf),
     Undo,
     Redo,
+    /// Put every pane back where a new window has it.
+    ResetLayout,
     /// Close the window (settings are saved on the way out).
     Quit,
 }
@@ -80,10 +87,14 @@ impl ClusterscopeApp {
                 Command::PickImageExport { kind, name } => {
                     self.pick(Purpose::ImageExport(kind), self.beside_input(&name))
                 }
+                Command::PickViewExport { kind, name } => {
+                    self.pick(Purpose::ViewExport(kind), self.beside_input(&name))
+                }
                 Command::PickSaveSession => self.pick_session_save(),
                 Command::SaveSession(path) => self.save_session_to(path),
                 Command::Undo => self.undo(),
                 Command::Redo => self.redo(),
+                Command::ResetLayout => self.reset_layout(),
                 Command::Quit => self
                     .jobs
                     .ctx()

@@ -18,6 +18,7 @@ pub enum Purpose {
         selection_only: bool,
     },
     ImageExport(ImageExport),
+    ViewExport(super::view_export::ViewExport),
     SaveSession,
 }
 
@@ -69,6 +70,7 @@ impl InAppDialog {
             Purpose::Open => "Open a table, image or session",
             Purpose::Export { .. } => "Export labeled data",
             Purpose::ImageExport(_) => "Export the segmentation",
+            Purpose::ViewExport(_) => "Export the view as a picture",
             Purpose::SaveSession => "Save the session",
         });
         if purpose != Purpose::Open
@@ -98,6 +100,7 @@ impl ClusterscopeApp {
                 .jobs
                 .pick_export(suggested, label_column, selection_only),
             Purpose::ImageExport(kind) => self.jobs.pick_image_export(kind, suggested),
+            Purpose::ViewExport(kind) => self.jobs.pick_view_export(kind, suggested),
             Purpose::SaveSession => self.jobs.pick_session_save(suggested),
         }
     }
@@ -138,6 +141,7 @@ impl ClusterscopeApp {
                 selection_only,
             } => self.export_to(path, label_column, selection_only),
             Purpose::ImageExport(kind) => self.export_image_to(path, kind),
+            Purpose::ViewExport(kind) => self.export_view_to(path, kind),
             Purpose::SaveSession => self.save_session_to(path),
         }
     }

@@ -423,8 +423,19 @@ impl ClusterscopeApp {
             colours: self.segment_colours(segmentation.n_segments),
         };
         self.notices.info = Some(format!("Exporting {}…", path.display()));
-        self.jobs
-            .export_image(kind, path, image, Arc::new(segmentation), style);
+        let params = crate::segment::SegmentParams {
+            cluster: Some(self.settings.algorithm_params())
+                .filter(|_| self.settings.segment.algorithm == SegmentAlgorithm::Superpixels),
+            ..self.settings.segment.clone()
+        };
+        self.jobs.export_image(
+            kind,
+            path,
+            image,
+            Arc::new(segmentation),
+            style,
+            (params, self.settings.backend),
+        );
     }
 
     /// The left panel's segmentation controls for an image.

@@ -163,6 +163,11 @@ pub enum Event {
         revision: u64,
         labels: RenderLabels,
     },
+    /// A column colouring's codes, uploaded for the point renderer.
+    ColourCodesUploaded {
+        key: u64,
+        chunks: RowChunks,
+    },
     OpenPicked(PathBuf),
     ExportPicked {
         path: PathBuf,
@@ -173,6 +178,10 @@ pub enum Event {
     ImageExportPicked {
         path: PathBuf,
         kind: ImageExport,
+    },
+    ViewExportPicked {
+        path: PathBuf,
+        kind: super::view_export::ViewExport,
     },
     /// Where to save the session.
     SessionSavePicked(PathBuf),
@@ -576,6 +585,25 @@ impl Jobs {
         self.send_to_worker(WorkerJob::Upload(job));
     }
 
+    /// Uploads a column colouring's codes for the point renderer on a thread of its own
+    /// (a running clustering holds the worker); an [`Event::ColourCodesUploaded`] follows.
+    pub fn upload_colour_codes(&mut self, key: u64, codes: Vec<u32>) {
+        let Some(render) = self.render_device.clone() else {
+            return;
+        };
+        let (events, ctx) = (self.events_tx.clone(), self.ctx.clone());
+        let spawned = std::thread::Builder::new()
+            .name("colour upload".into())
+            .spawn(move || {
+                let chunks = render.upload_labels(&codes);
+                let _ = events.send(Event::ColourCodesUploaded { key, chunks });
+                ctx.request_repaint();
+            });
+        if let Err(error) = spawned {
+            tracing::error!("cannot start the colour upload: {error}");
+        }
+    }
+
     /// Stops the running clustering at its next iteration.
     pub fn cancel_clustering(&mut self) {
         if let Some(cancel) = self.running_cancel.take() {
@@ -638,24 +666,96 @@ impl Jobs {
         image: Arc<PixelImage>,
         segmentation: Arc<segment::Segmentation>,
         style: segment::export::OverlayStyle,
+        (params, backend): (SegmentParams, BackendChoice),
     ) {
         self.spawn("export", move || {
             let source = image.path.clone();
             let source = source.as_deref();
-            let result = match kind {
-                ImageExport::Mask => segment::export::write_mask(&segmentation, &path, source),
-                ImageExport::Overlay => {
-                    segment::export::write_overlay(&image, &segmentation, &style, &path, source)
-                }
-                ImageExport::Segments => segment::stats::write_segments_csv(
-                    &segment::stats::segment_stats(&image, &segmentation),
-                    &path,
+            // The record hashes the image here, off the UI thread.
+            let record = match source {
+                Some(source) => segment::provenance::SegmentRecord::new(
+                    "window",
+                    &params,
+                    backend,
+                    &segmentation,
                     source,
-                ),
+                )
+                .map(Some),
+                None => Ok(None),
             };
+            let result = record.and_then(|record| {
+                let record = record.as_ref();
+                match kind {
+                    ImageExport::Mask => {
+                        segment::export::write_mask(&segmentation, &path, source, record)
+                    }
+                    ImageExport::Overlay => segment::export::write_overlay(
+                        &image,
+                        &segmentation,
+                        &style,
+                        &path,
+                        source,
+                        record,
+                    ),
+                    ImageExport::Segments => segment::stats::write_segments_csv(
+                        &segment::stats::segment_stats(&image, &segmentation),
+                        &path,
+                        source,
+                        record,
+                    ),
+                }
+            });
             Some(Event::Exported(
                 result.map(|()| path).map_err(|e| e.to_string()),
             ))
+        });
+    }
+
+    /// Asks where to write a picture of a view.
+    pub fn pick_view_export(&self, kind: super::view_export::ViewExport, suggested: PathBuf) {
+        self.spawn("export-dialog", move || {
+            let extension = kind.extension();
+            dialog_near(&suggested)
+                .add_filter(extension.to_uppercase(), &[extension])
+                .save_file()
+                .map(|path| Event::ViewExportPicked { path, kind })
+        });
+    }
+
+    /// Asks the renderer for the next frame's pixels and writes the part under `rect`
+    /// (points) as PNG on a background thread.
+    pub fn screenshot_to_png(&self, rect: egui::Rect, path: PathBuf, input: Option<PathBuf>) {
+        let (events, ctx) = (self.events_tx.clone(), self.ctx.clone());
+        let pixels_per_point = self.ctx.pixels_per_point();
+        let callback = egui::ScreenshotCallback::new(move |image| {
+            let cropped = super::view_export::crop(&image, rect, pixels_per_point);
+            let spawned = std::thread::Builder::new()
+                .name("export".into())
+                .spawn(move || {
+                    let result = super::view_export::write_png(&cropped, &path, input.as_deref())
+                        .map(|()| path);
+                    let _ = events.send(Event::Exported(result));
+                    ctx.request_repaint();
+                });
+            if let Err(error) = spawned {
+                tracing::error!("cannot start the export: {error}");
+            }
+        });
+        self.ctx
+            .send_viewport_cmd(egui::ViewportCommand::Screenshot(callback));
+        self.ctx.request_repaint();
+    }
+
+    /// Writes `text` to `path` atomically on a background thread.
+    pub fn write_text(&self, path: PathBuf, input: Option<PathBuf>, text: String) {
+        self.spawn("export", move || {
+            let result = data::write_atomically(&path, input.as_deref(), |file| {
+                use std::io::Write;
+                file.write_all(text.as_bytes()).map_err(|e| e.to_string())
+            })
+            .map(|()| path)
+            .map_err(|e| e.to_string());
+            Some(Event::Exported(result))
         });
     }
 

@@ -32,6 +32,9 @@ pub fn run_window(path: Option<PathBuf>) -> anyhow::Result<()> {
                 .storage
                 .and_then(|s| eframe::get_value(s, eframe::APP_KEY))
                 .unwrap_or_default();
+            let layout = cc
+                .storage
+                .and_then(|s| eframe::get_value(s, super::LAYOUT_KEY));
             let (engine, render_device) = match &cc.wgpu_render_state {
                 Some(render_state) => {
                     crate::render::install(render_state);
@@ -56,6 +59,9 @@ pub fn run_window(path: Option<PathBuf>) -> anyhow::Result<()> {
                 Some(path),
             );
             app.offer_session = last_session;
+            if let Some(layout) = layout {
+                app.set_layout(layout);
+            }
             Ok(Box::new(app))
         }),
     )

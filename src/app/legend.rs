@@ -12,6 +12,7 @@ pub struct Renaming(pub Option<(u32, String)>);
 
 impl ClusterscopeApp {
     pub(super) fn legend_ui(&mut self, ui: &mut egui::Ui) {
+        self.colour_key_ui(ui);
         let Some(clustering) = &self.clustering else {
             ui.heading("Clusters");
             ui.weak(if self.clustering_pending {
@@ -42,7 +43,7 @@ impl ClusterscopeApp {
         ui.horizontal(|ui| {
             if ui.small_button("Pin for comparison").clicked() {
                 self.pin_clustering();
-                self.bottom_tab = super::BottomTab::Compare;
+                self.front_pane = Some(super::Pane::Compare);
             }
         });
         for (index, &size) in sizes.iter().enumerate().filter(|(_, s)| **s > 0) {

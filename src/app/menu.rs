@@ -131,11 +131,23 @@ impl ClusterscopeApp {
                     ui.close();
                 }
             });
+            ui.menu_button("View", |ui| {
+                if ui
+                    .button("Reset layout")
+                    .on_hover_text("Put every pane back where a new window has it.")
+                    .clicked()
+                {
+                    self.command(Command::ResetLayout);
+                    ui.close();
+                }
+            });
             ui.menu_button("Export", |ui| {
                 if self.image().is_some() {
                     self.image_export_menu_ui(ui);
                     ui.separator();
                 }
+                self.view_export_menu_ui(ui);
+                ui.separator();
                 let ready = self.labels_for_export().is_some();
                 if ui
                     .add_enabled(

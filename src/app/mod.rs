@@ -4,16 +4,19 @@
 //! window holds render handles, never wgpu objects (only `launch.rs` sees eframe's device).
 
 mod cluster_styles;
+pub mod colour_by;
 mod commands;
 mod compare;
 mod controls;
 mod data_defaults;
 mod export;
 mod file_dialog;
+mod heavy_run;
 mod history;
 mod image_view;
 mod jobs;
 mod launch;
+mod layout;
 mod legend;
 mod menu;
 mod params_ui;
@@ -25,6 +28,7 @@ mod settings;
 mod stable_labels;
 mod status;
 mod structure;
+mod view_export;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -32,6 +36,7 @@ use std::sync::Arc;
 use eframe::egui;
 
 pub use cluster_styles::ClusterStyles;
+pub use colour_by::{ColourBy, ColourKey, ColumnColours};
 pub use commands::Command;
 pub use compare::PinnedClustering;
 pub use jobs::{
@@ -39,6 +44,7 @@ pub use jobs::{
     RenderLabels,
 };
 pub use launch::run_window;
+pub use layout::Pane;
 pub use scatter::{RendererChoice, ScatterTool};
 pub use session::Session;
 pub use settings::{Settings, ViewSettings};
@@ -47,6 +53,9 @@ use crate::cluster::{self, Engine};
 use crate::matrix::Matrix;
 pub use crate::projection::finite_bounds;
 use crate::render::RenderDevice;
+
+/// Where the window keeps its pane layout in eframe's storage.
+pub const LAYOUT_KEY: &str = "layout";
 
 /// The demo table opened when no file is given.
 pub fn demo_table_path() -> PathBuf {
@@ -198,15 +207,6 @@ impl Selection {
     }
 }
 
-/// Which tab the bottom panel shows.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum BottomTab {
-    #[default]
-    Structure,
-    Selection,
-    Compare,
-}
-
 /// Messages for the user, shown until replaced.
 #[derive(Default)]
 pub struct Notices {
@@ -246,7 +246,16 @@ pub struct ClusterscopeApp {
     structure_view: structure::StructureView,
     pub styles: ClusterStyles,
     pub pinned: Option<PinnedClustering>,
-    pub bottom_tab: BottomTab,
+    /// A clustering request waiting for "Run anyway" (see [`heavy_run`]).
+    pub held_run: Option<heavy_run::HeldRun>,
+    agreed_run: Option<heavy_run::Agreed>,
+    /// What the scatter's points are coloured by.
+    pub colour_by: ColourBy,
+    colour_by_state: colour_by::ColourByState,
+    /// The dockable panes (see [`layout`]).
+    layout: egui_tiles::Tree<Pane>,
+    /// A pane to bring to the front of its tabs before the next frame's panes are drawn.
+    front_pane: Option<Pane>,
     /// "Cluster the selection only": the table rows the features are limited to.
     pub subset: Option<Arc<Vec<u32>>>,
     selection_table: selection_table::SelectionTableState,
@@ -315,7 +324,12 @@ impl ClusterscopeApp {
             structure_view: Default::default(),
             styles: ClusterStyles::default(),
             pinned: None,
-            bottom_tab: BottomTab::default(),
+            held_run: None,
+            agreed_run: None,
+            colour_by: ColourBy::Cluster,
+            colour_by_state: Default::default(),
+            layout: layout::default_tree(),
+            front_pane: None,
             subset: None,
             selection_table: Default::default(),
             renaming: Default::default(),
@@ -446,13 +460,25 @@ impl ClusterscopeApp {
     /// Makes `selection` the one every view shows.
     pub fn set_selection(&mut self, selection: Option<Selection>) {
         self.selection = selection;
-        if self.selection.is_some() && self.bottom_tab != BottomTab::Selection {
-            self.bottom_tab = BottomTab::Selection;
+        if self.selection.is_some() {
+            self.front_pane = Some(Pane::Selection);
         }
     }
 
     /// Re-clusters the current features with the current parameters.
     fn request_clustering(&mut self) {
+        if self.prepared.is_none() {
+            return;
+        }
+        // Long or memory-hungry work waits for a yes; what runs now is stopped, as any
+        // newer request stops it.
+        self.held_run = self.needs_asking();
+        if self.held_run.is_some() {
+            self.jobs.cancel_clustering();
+            self.clustering_pending = false;
+            self.running = None;
+            return;
+        }
         let Some(prepared) = &self.prepared else {
             return;
         };
@@ -502,6 +528,12 @@ impl ClusterscopeApp {
                                 ..Notices::default()
                             };
                             self.axes = ScatterAxes::default();
+                            // A column of the same name goes on colouring the new table.
+                            if let ColourBy::Column(name) = &self.colour_by
+                                && table.frame.column(name).is_err()
+                            {
+                                self.colour_by = ColourBy::Cluster;
+                            }
                             self.table = Some(Arc::new(table));
                             self.prepared = None;
                             self.projection = None;
@@ -630,6 +662,9 @@ impl ClusterscopeApp {
                         clustering.rendered(revision, labels);
                     }
                 }
+                Event::ColourCodesUploaded { key, chunks } => {
+                    self.colour_codes_uploaded(key, chunks)
+                }
                 Event::OpenPicked(path) => self.open(path),
                 Event::ExportPicked {
                     path,
@@ -637,6 +672,7 @@ impl ClusterscopeApp {
                     selection_only,
                 } => self.export_to(path, label_column, selection_only),
                 Event::ImageExportPicked { path, kind } => self.export_image_to(path, kind),
+                Event::ViewExportPicked { path, kind } => self.export_view_to(path, kind),
                 Event::SessionSavePicked(path) => self.save_session_to(path),
                 Event::SessionSaved(result) => self.on_session_saved(result),
                 Event::SessionRead { path, result } => self.on_session_read(path, result),
@@ -675,40 +711,12 @@ impl ClusterscopeApp {
         self.run_commands();
         egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui));
         egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
-        egui::Panel::left("controls")
-            .resizable(true)
-            .default_size(280.0)
-            .show(ui, |ui| {
-                egui::ScrollArea::vertical().show(ui, |ui| self.controls_ui(ui));
-            });
-        egui::Panel::right("legend")
-            .resizable(true)
-            .default_size(220.0)
-            .min_size(200.0)
-            .show(ui, |ui| {
-                egui::ScrollArea::vertical().show(ui, |ui| self.legend_ui(ui));
-            });
-        if self.has_structure() || self.selection.is_some() || self.pinned.is_some() {
-            egui::Panel::bottom("structure")
-                .resizable(true)
-                .default_size(260.0)
-                .min_size(120.0)
-                .show(ui, |ui| self.bottom_panel_ui(ui));
-        }
-        egui::CentralPanel::default().show(ui, |ui| {
-            if self.image().is_some() {
-                // Image and feature space side by side, linked through the selection.
-                let width = ui.available_width();
-                egui::Panel::left("image_view")
-                    .resizable(true)
-                    .default_size(width * 0.55)
-                    .show(ui, |ui| self.image_view_ui(ui));
-                egui::CentralPanel::default().show(ui, |ui| self.scatter_ui(ui));
-            } else {
-                self.scatter_ui(ui);
-            }
-        });
+        let fill = ui.visuals().panel_fill;
+        egui::CentralPanel::default()
+            .frame(egui::Frame::new().fill(fill))
+            .show(ui, |ui| self.panes_ui(ui));
         self.export_prompt_ui(&ctx);
+        self.heavy_run_ui(&ctx);
         self.file_dialog_ui(&ctx);
         self.run_commands();
         let pointer_held = ctx.input(|i| i.pointer.any_down());
@@ -720,29 +728,65 @@ impl ClusterscopeApp {
 }
 
 impl ClusterscopeApp {
-    /// The bottom panel: structure view, selection table and comparison, as tabs.
-    fn bottom_panel_ui(&mut self, ui: &mut egui::Ui) {
-        ui.horizontal(|ui| {
-            if self.has_structure() {
-                ui.selectable_value(&mut self.bottom_tab, BottomTab::Structure, "Structure");
+    /// The dockable panes; which ones show follows the data.
+    fn panes_ui(&mut self, ui: &mut egui::Ui) {
+        let has_structure = self.has_structure();
+        let has_bottom = has_structure || self.selection.is_some() || self.pinned.is_some();
+        let has_image = self.image().is_some();
+        let tree = &mut self.layout;
+        layout::set_visible(tree, Pane::Image, has_image);
+        layout::set_visible(tree, Pane::Structure, has_structure);
+        layout::set_visible(tree, Pane::Selection, has_bottom);
+        layout::set_visible(tree, Pane::Compare, has_bottom);
+        if let Some(pane) = self.front_pane.take() {
+            layout::bring_to_front(tree, pane);
+        }
+        // The tree is drawn from a local so the panes can borrow the app.
+        let mut tree = std::mem::replace(
+            &mut self.layout,
+            egui_tiles::Tree::empty(egui::Id::unique("swap")),
+        );
+        let mut draw = |ui: &mut egui::Ui, pane: Pane| match pane {
+            Pane::Controls => {
+                egui::ScrollArea::vertical()
+                    .id_salt("controls")
+                    .show(ui, |ui| self.controls_ui(ui));
             }
-            let selected = self.selection.as_ref().map_or(0, |s| s.rows.len());
-            ui.selectable_value(
-                &mut self.bottom_tab,
-                BottomTab::Selection,
-                format!("Selection ({selected})"),
-            );
-            ui.selectable_value(&mut self.bottom_tab, BottomTab::Compare, "Compare");
-        });
-        ui.separator();
-        if self.bottom_tab == BottomTab::Structure && !self.has_structure() {
-            self.bottom_tab = BottomTab::Selection;
+            Pane::Legend => {
+                egui::ScrollArea::vertical()
+                    .id_salt("legend")
+                    .show(ui, |ui| self.legend_ui(ui));
+            }
+            Pane::Scatter => self.scatter_ui(ui),
+            Pane::Image => self.image_view_ui(ui),
+            Pane::Structure => self.structure_ui(ui),
+            Pane::Selection => self.selection_table_ui(ui),
+            Pane::Compare => self.compare_ui(ui),
+        };
+        tree.ui(&mut layout::PaneBehavior { draw: &mut draw }, ui);
+        self.layout = tree;
+    }
+
+    /// True once a column colouring's codes are on the render device (tests wait for it).
+    pub fn colour_codes_on_gpu(&self) -> bool {
+        self.colour_by_state.gpu_codes.is_some()
+    }
+
+    /// Where `pane` was drawn last frame (None when hidden): for layout checks.
+    pub fn pane_rect(&self, pane: Pane) -> Option<egui::Rect> {
+        layout::pane_rect(&self.layout, pane)
+    }
+
+    /// Uses a saved layout when it holds every pane.
+    pub fn set_layout(&mut self, tree: egui_tiles::Tree<Pane>) {
+        if layout::is_complete(&tree) {
+            self.layout = tree;
         }
-        match self.bottom_tab {
-            BottomTab::Structure => self.structure_ui(ui),
-            BottomTab::Selection => self.selection_table_ui(ui),
-            BottomTab::Compare => self.compare_ui(ui),
-        }
+    }
+
+    /// Puts every pane back where a new window has it.
+    fn reset_layout(&mut self) {
+        self.layout = layout::default_tree();
     }
 }
 
@@ -753,5 +797,6 @@ impl eframe::App for ClusterscopeApp {
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         eframe::set_value(storage, eframe::APP_KEY, &self.settings);
+        eframe::set_value(storage, LAYOUT_KEY, &self.layout);
     }
 }

@@ -268,7 +268,8 @@ fn param_row_ui(
             let mut chosen = value.as_str().unwrap_or_default().to_string();
             let before = chosen.clone();
             if choices.len() <= 4 {
-                ui.horizontal(|ui| {
+                // Wrapped: four linkages do not fit a 290-point pane on one line.
+                ui.horizontal_wrapped(|ui| {
                     for choice in choices {
                         ui.radio_value(&mut chosen, choice.value.to_string(), choice.value)
                             .on_hover_text(choice.help);

@@ -56,6 +56,8 @@ pub struct Settings {
     pub last_session: Option<PathBuf>,
     /// Pick files in the window's own dialog even where the desktop has one.
     pub builtin_file_dialog: bool,
+    /// Runs on the CPU estimated above this many seconds wait for "Run anyway".
+    pub ask_above_seconds: f64,
 }
 
 /// How the image view draws a segmentation.
@@ -89,6 +91,7 @@ impl Default for Settings {
             image_view: ImageViewSettings::default(),
             last_session: None,
             builtin_file_dialog: false,
+            ask_above_seconds: 10.0,
         }
     }
 }

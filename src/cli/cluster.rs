@@ -17,6 +17,9 @@ use crate::cluster::{
 };
 use crate::data::{self, Scaling};
 
+/// Runs estimated above this many CPU seconds print their estimate first.
+const LONG_RUN_SECONDS: f64 = 10.0;
+
 /// Every registered algorithm id, for `--algo`.
 pub(super) fn algorithm_ids() -> PossibleValuesParser {
     PossibleValuesParser::new(infos().map(|i| i.id).collect::<Vec<_>>())
@@ -221,6 +224,22 @@ pub fn run_job(job: &ClusterJob) -> anyhow::Result<()> {
         );
     }
     let points = Arc::new(features.matrix.clone());
+    // The window's planner: long CPU runs say so before they start (work that cannot fit
+    // in memory is refused by the algorithm itself, with its own figures).
+    let fits = |bytes| crate::memory::available_bytes().is_none_or(|free| bytes <= free);
+    if let Ok(estimate) = params.estimate(points.n_rows, points.n_cols)
+        && estimate.cpu_seconds > LONG_RUN_SECONDS
+        && fits(estimate.bytes)
+    {
+        eprintln!(
+            "note: {} on {} × {} is estimated to take {} on the CPU and {} of memory",
+            algorithm.info().name,
+            points.n_rows,
+            points.n_cols,
+            estimate.duration_text(),
+            crate::memory::human_bytes(estimate.bytes)
+        );
+    }
     progress.phase(&format!(
         "{} on {} rows",
         algorithm.info().name,

@@ -16,6 +16,7 @@ use super::flags::{SegmentFlags, render_params_error};
 use crate::cluster::params::real;
 use crate::cluster::{BackendChoice, Engine, RunContext, find, infos};
 use crate::data;
+use crate::segment::provenance::SegmentRecord;
 use crate::segment::{self, ColorSpace, SegmentAlgorithm, SegmentParams, export, stats};
 
 /// Per pixel: `kmeans`, `slic`; on superpixels: every other registered algorithm.
@@ -206,20 +207,29 @@ pub fn run(args: &SegmentArgs) -> anyhow::Result<()> {
     )
     .map_err(cli_error)
     .with_context(|| format!("segmenting {}", args.image.display()))?;
-    export::write_mask(&result, &args.out, Some(&args.image))?;
+    let record = SegmentRecord::new("segment", &params, args.backend, &result, &args.image)?;
+    export::write_mask(&result, &args.out, Some(&args.image), Some(&record))?;
     if let Some(path) = &args.overlay {
         let style = export::OverlayStyle::palette(
             result.n_segments,
             args.overlay_opacity,
             !args.no_boundaries,
         );
-        export::write_overlay(&image, &result, &style, path, Some(&args.image))?;
+        export::write_overlay(
+            &image,
+            &result,
+            &style,
+            path,
+            Some(&args.image),
+            Some(&record),
+        )?;
     }
     if let Some(path) = &args.segments {
         stats::write_segments_csv(
             &stats::segment_stats(&image, &result),
             path,
             Some(&args.image),
+            Some(&record),
         )?;
     }
     if args.summary_json {

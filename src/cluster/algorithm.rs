@@ -9,6 +9,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::cost::Estimate;
 use super::params::{self, ParamSpec, ParamValues, ParamsError};
 use super::result::{Clustering, StructureKind};
 use super::{BackendChoice, ClusterError, Engine, RunContext};
@@ -98,6 +99,9 @@ pub trait Algorithm: 'static {
     /// before the data is read, when only what does not depend on it can be checked.
     fn check(params: &Self::Params, n_rows: Option<usize>) -> Result<Self::Valid, ParamsError>;
 
+    /// What a run on n × d rows will cost (see [`super::cost`]).
+    fn estimate(valid: &Self::Valid, n: usize, d: usize) -> Estimate;
+
     fn run(
         valid: &Self::Valid,
         input: &Input<'_>,
@@ -119,6 +123,9 @@ pub trait RegisteredAlgorithm: Sync {
 
 /// A checked parameter set of one algorithm.
 pub trait PreparedRun: Send + Sync {
+    /// What a run on n × d rows will cost.
+    fn estimate(&self, n: usize, d: usize) -> Estimate;
+
     fn run(
         &self,
         input: &Input<'_>,
@@ -137,6 +144,10 @@ impl<A> Registered<A> {
 struct Prepared<A: Algorithm>(A::Valid);
 
 impl<A: Algorithm> PreparedRun for Prepared<A> {
+    fn estimate(&self, n: usize, d: usize) -> Estimate {
+        A::estimate(&self.0, n, d)
+    }
+
     fn run(
         &self,
         input: &Input<'_>,

@@ -4,6 +4,7 @@
 //! [`RunContext`] → a [`Clustering`]. Algorithms know nothing of the UI.
 
 mod algorithm;
+pub mod cost;
 mod engine;
 mod numbering;
 pub mod params;

@@ -42,6 +42,14 @@ impl AlgorithmParams {
         Self::new(A::INFO.id, super::params::to_values(params))
     }
 
+    /// What running these params on n × d rows will cost, after checking them.
+    pub fn estimate(&self, n: usize, d: usize) -> Result<super::cost::Estimate, ParamsError> {
+        Ok(self
+            .registered()?
+            .prepare(&self.values, Some(n))?
+            .estimate(n, d))
+    }
+
     /// The registered algorithm, or an error listing those there are.
     pub fn registered(&self) -> Result<&'static dyn RegisteredAlgorithm, ParamsError> {
         find(&self.algorithm).ok_or_else(|| {

@@ -22,7 +22,7 @@ pub use features::{
     FeatureMatrix, Scaling, extract_features, feature_columns, label_like, numeric_columns,
 };
 pub use info::{ColumnInfo, TableInfo, table_info};
-pub use provenance::{InputRecord, Provenance};
+pub use provenance::{InputRecord, Provenance, now_utc, sidecar_path};
 pub use read::{
     COMPRESSED_EXTENSIONS, SUPPORTED_EXTENSIONS, read_table, read_table_sheet,
     reader_panics_contained,

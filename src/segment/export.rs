@@ -3,9 +3,7 @@
 
 use std::path::Path;
 
-use image::codecs::png::PngEncoder;
-use image::{ExtendedColorType, ImageEncoder};
-
+use super::provenance::{PNG_KEYWORD, SegmentRecord};
 use super::{PixelImage, Segmentation};
 use crate::data::{DataError, write_atomically};
 
@@ -89,37 +87,49 @@ fn write_png(
     output: &Path,
     input: Option<&Path>,
     bytes: &[u8],
-    width: u32,
-    height: u32,
-    colour: ExtendedColorType,
+    (width, height): (u32, u32),
+    (colour, depth): (png::ColorType, png::BitDepth),
+    record: Option<&SegmentRecord>,
 ) -> Result<(), DataError> {
     write_atomically(output, input, |file| {
-        let writer = std::io::BufWriter::new(file);
-        PngEncoder::new(writer)
-            .write_image(bytes, width, height, colour)
-            .map_err(|e| e.to_string())
+        let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), width, height);
+        encoder.set_color(colour);
+        encoder.set_depth(depth);
+        if let Some(record) = record {
+            encoder
+                .add_itxt_chunk(PNG_KEYWORD.into(), record.to_json())
+                .map_err(|e| e.to_string())?;
+        }
+        let mut writer = encoder.write_header().map_err(|e| e.to_string())?;
+        writer.write_image_data(bytes).map_err(|e| e.to_string())?;
+        writer.finish().map_err(|e| e.to_string())
     })
 }
 
 /// Writes the label mask: pixel value = segment id; noise 255 (8-bit) or 65535 (16-bit).
+/// `record`, when given, is stored in the file (see [`super::provenance`]).
 pub fn write_mask(
     segmentation: &Segmentation,
     output: &Path,
     input: Option<&Path>,
+    record: Option<&SegmentRecord>,
 ) -> Result<(), DataError> {
-    let (width, height) = (segmentation.width, segmentation.height);
+    let size = (segmentation.width, segmentation.height);
+    let record = record.map(|r| r.for_output("mask"));
     // `NOISE` (u32::MAX) truncates to the largest value of either depth.
     if mask_bits(segmentation) == 8 {
         let bytes: Vec<u8> = segmentation.labels.iter().map(|&l| l as u8).collect();
-        write_png(output, input, &bytes, width, height, ExtendedColorType::L8)
+        let format = (png::ColorType::Grayscale, png::BitDepth::Eight);
+        write_png(output, input, &bytes, size, format, record.as_ref())
     } else {
-        // The encoder takes native-endian samples (it writes PNG's big-endian itself).
+        // PNG stores 16-bit samples big-endian.
         let bytes: Vec<u8> = segmentation
             .labels
             .iter()
-            .flat_map(|&l| (l as u16).to_ne_bytes())
+            .flat_map(|&l| (l as u16).to_be_bytes())
             .collect();
-        write_png(output, input, &bytes, width, height, ExtendedColorType::L16)
+        let format = (png::ColorType::Grayscale, png::BitDepth::Sixteen);
+        write_png(output, input, &bytes, size, format, record.as_ref())
     }
 }
 
@@ -130,14 +140,15 @@ pub fn write_overlay(
     style: &OverlayStyle,
     output: &Path,
     input: Option<&Path>,
+    record: Option<&SegmentRecord>,
 ) -> Result<(), DataError> {
     let rgb = overlay_rgb(image, segmentation, style);
     write_png(
         output,
         input,
         &rgb,
-        segmentation.width,
-        segmentation.height,
-        ExtendedColorType::Rgb8,
+        (segmentation.width, segmentation.height),
+        (png::ColorType::Rgb, png::BitDepth::Eight),
+        record.map(|r| r.for_output("overlay")).as_ref(),
     )
 }

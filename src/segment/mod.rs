@@ -7,6 +7,7 @@ pub mod evaluate;
 pub mod export;
 pub mod features;
 pub mod image_io;
+pub mod provenance;
 pub mod slic;
 pub mod stats;
 pub mod superpixels;

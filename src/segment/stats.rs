@@ -67,11 +67,20 @@ pub const CSV_HEADER: &str = "segment,pixel_count,mean_r,mean_g,mean_b,centroid_
                               bbox_x_min,bbox_y_min,bbox_x_max,bbox_y_max";
 
 /// Writes one row per segment to `output`, atomically, never over `input`.
+/// With `record`, a `.clusterscope.json` beside it says how it was made.
 pub fn write_segments_csv(
     stats: &[SegmentStats],
     output: &Path,
     input: Option<&Path>,
+    record: Option<&super::provenance::SegmentRecord>,
 ) -> Result<(), DataError> {
+    if let Some(record) = record {
+        let json = record.for_output("segments").to_json();
+        write_atomically(&crate::data::sidecar_path(output), input, |file| {
+            use std::io::Write;
+            file.write_all(json.as_bytes()).map_err(|e| e.to_string())
+        })?;
+    }
     write_atomically(output, input, |file| {
         let mut out = std::io::BufWriter::new(file);
         let result = (|| -> std::io::Result<()> {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use eframe::egui::Color32;
 
-use super::super::{ClusterStyles, Clustering, Projection, Selection, palette};
+use super::super::{ClusterStyles, Clustering, ColumnColours, Projection, Selection, palette};
 use crate::cluster::NOISE;
 use crate::render::{PointCloud, PointStyle};
 
@@ -14,7 +14,7 @@ use crate::render::{PointCloud, PointStyle};
 pub struct GpuPoints {
     cloud_key: Option<(usize, u64, u64)>,
     cloud: Option<Arc<PointCloud>>,
-    colors_key: Option<(u64, u64, u64)>,
+    colors_key: Option<(u64, u64, u64, usize)>,
     colors: Arc<Vec<[f32; 4]>>,
     selection_key: Option<u64>,
     selection: Option<Arc<Vec<u32>>>,
@@ -32,23 +32,37 @@ fn rgba(color: Color32, visible: bool) -> [f32; 4] {
 }
 
 impl GpuPoints {
-    /// The cloud for `projection`, labelled by `clustering` when it belongs to the same
-    /// points. None when the projection has no GPU positions.
+    /// The cloud for `projection`, labelled by a column colouring's uploaded codes
+    /// (`codes`, with their upload's key) or else by `clustering` when it belongs to the
+    /// same points. None when the projection has no GPU positions.
     pub fn cloud(
         &mut self,
         projection: &Projection,
         clustering: Option<&Clustering>,
+        codes: Option<(u64, &crate::gpu::RowChunks)>,
     ) -> Option<Arc<PointCloud>> {
         let positions = projection.gpu_positions.as_ref()?;
-        let labels = clustering.and_then(|c| c.render_labels.as_ref());
-        let key = (
-            Arc::as_ptr(&projection.coordinates) as usize,
-            clustering.map_or(0, |c| c.generation),
-            clustering.map_or(0, |c| c.render_revision),
-        );
+        let (labels, key) = match codes {
+            Some((upload, chunks)) => (
+                Some(chunks),
+                (
+                    Arc::as_ptr(&projection.coordinates) as usize,
+                    u64::MAX,
+                    upload,
+                ),
+            ),
+            None => (
+                clustering.and_then(|c| c.render_labels.as_ref().map(|l| &l.chunks)),
+                (
+                    Arc::as_ptr(&projection.coordinates) as usize,
+                    clustering.map_or(0, |c| c.generation),
+                    clustering.map_or(0, |c| c.render_revision),
+                ),
+            ),
+        };
         if self.cloud_key != Some(key) {
             self.cloud_key = Some(key);
-            match PointCloud::new(positions, labels.map(|l| &l.chunks)) {
+            match PointCloud::new(positions, labels) {
                 Ok(cloud) => {
                     self.cloud = Some(cloud);
                     self.error = None;
@@ -63,11 +77,14 @@ impl GpuPoints {
     }
 
     /// Point style for this frame: palette by raw label (after the stable matching and the
-    /// user's colours), hidden clusters transparent, the selection mask.
+    /// user's colours), hidden clusters transparent, the selection mask; or the colours of
+    /// a column colouring's codes.
+    #[allow(clippy::too_many_arguments)]
     pub fn style(
         &mut self,
         clustering: Option<&Clustering>,
         styles: &ClusterStyles,
+        column: Option<&Arc<ColumnColours>>,
         selection: Option<&Selection>,
         n_points: usize,
         view: &super::super::ViewSettings,
@@ -77,11 +94,13 @@ impl GpuPoints {
             clustering.map_or(0, |c| c.generation),
             clustering.map_or(0, |c| c.render_revision),
             styles.version,
+            column.map_or(0, |c| Arc::as_ptr(c) as usize),
         );
         if self.colors_key != Some(colors_key) {
             self.colors_key = Some(colors_key);
-            self.colors = Arc::new(
-                clustering
+            self.colors = Arc::new(match column {
+                Some(column) => column.colours.iter().map(|&c| rgba(c, true)).collect(),
+                None => clustering
                     .map(|c| {
                         c.render_slots
                             .iter()
@@ -89,7 +108,7 @@ impl GpuPoints {
                             .collect()
                     })
                     .unwrap_or_default(),
-            );
+            });
         }
         match selection {
             Some(selection) if self.selection_key != Some(selection.id) => {

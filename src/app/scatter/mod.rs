@@ -86,6 +86,7 @@ impl ClusterscopeApp {
             });
             return;
         };
+        let column_colours = self.column_colours();
         let Some(projection) = self
             .projection
             .as_ref()
@@ -107,17 +108,26 @@ impl ClusterscopeApp {
             .as_ref()
             .filter(|c| Arc::ptr_eq(&c.points, &prepared.points));
         let use_gpu = self.uses_gpu_renderer(n_points);
+        // The GPU draws a column colouring once its codes are on the device.
+        let gpu_codes = column_colours
+            .as_ref()
+            .and(self.colour_by_state.gpu_codes.as_ref())
+            .map(|(key, chunks)| (*key, chunks));
+        let gpu_column = gpu_codes.and(column_colours.as_ref());
         let cloud = if use_gpu {
-            self.scatter.gpu.cloud(projection, clustering)
+            self.scatter.gpu.cloud(projection, clustering, gpu_codes)
         } else {
             None
         };
         let use_gpu = cloud.is_some();
         self.scatter.last_drawn_with_gpu = use_gpu;
         if !use_gpu {
-            self.scatter
-                .plot
-                .refresh(&coordinates, clustering, &self.styles);
+            self.scatter.plot.refresh(
+                &coordinates,
+                clustering,
+                &self.styles,
+                column_colours.as_ref(),
+            );
             if self.scatter.plot.drawn < n_points {
                 let why = if self.render_device.is_none() {
                     "no GPU renderer on this machine"
@@ -210,6 +220,7 @@ impl ClusterscopeApp {
             let style = self.scatter.gpu.style(
                 clustering,
                 &self.styles,
+                gpu_column,
                 selection.as_ref(),
                 n_points,
                 &self.settings.view,
@@ -399,6 +410,8 @@ impl ClusterscopeApp {
                 );
             ui.selectable_value(tool, ScatterTool::Box, "Box select");
             ui.selectable_value(tool, ScatterTool::Lasso, "Lasso select");
+            ui.separator();
+            self.colour_by_ui(ui);
             ui.separator();
             let view = &mut self.settings.view;
             let renderer_label = ui.label("Renderer:");

@@ -70,6 +70,10 @@ impl Algorithm for Dbscan {
         structures: &[StructureKind::KDistance],
     };
 
+    fn estimate(valid: &DbscanParams, n: usize, d: usize) -> crate::cluster::cost::Estimate {
+        crate::cluster::cost::tree_queries(n, d, valid.min_points)
+    }
+
     fn check(params: &DbscanParams, _n_rows: Option<usize>) -> Result<DbscanParams, ParamsError> {
         params.check()?;
         Ok(params.clone())

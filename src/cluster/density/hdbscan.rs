@@ -113,6 +113,11 @@ impl Algorithm for Hdbscan {
         structures: &[StructureKind::CondensedTree, StructureKind::RowScores],
     };
 
+    fn estimate(valid: &HdbscanParams, n: usize, d: usize) -> crate::cluster::cost::Estimate {
+        let neighbours = valid.min_samples.unwrap_or(valid.min_cluster_size);
+        crate::cluster::cost::tree_queries(n, d, neighbours)
+    }
+
     fn check(params: &HdbscanParams, _n_rows: Option<usize>) -> Result<HdbscanParams, ParamsError> {
         params.check()?;
         Ok(params.clone())

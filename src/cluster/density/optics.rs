@@ -158,6 +158,10 @@ impl Algorithm for Optics {
         structures: &[StructureKind::Reachability],
     };
 
+    fn estimate(valid: &OpticsParams, n: usize, d: usize) -> crate::cluster::cost::Estimate {
+        crate::cluster::cost::tree_queries(n, d, valid.min_points)
+    }
+
     fn check(params: &OpticsParams, n_rows: Option<usize>) -> Result<OpticsParams, ParamsError> {
         params.check()?;
         if let Some(n) = n_rows

@@ -147,6 +147,12 @@ impl Algorithm for Divisive {
         structures: &[StructureKind::Tree],
     };
 
+    fn estimate(valid: &DivisiveParams, n: usize, d: usize) -> crate::cluster::cost::Estimate {
+        // Bisecting k-means: every level of splits passes over all the rows once.
+        let levels = (valid.max_leaves.max(2) as f64).log2().ceil() as usize;
+        crate::cluster::cost::centroid_iterations(n, d, 2, valid.max_iterations, levels)
+    }
+
     fn check(
         params: &DivisiveParams,
         n_rows: Option<usize>,

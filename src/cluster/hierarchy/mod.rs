@@ -268,6 +268,19 @@ impl Algorithm for Agglomerative {
         structures: &[StructureKind::Tree],
     };
 
+    fn estimate(valid: &AgglomerativeParams, n: usize, d: usize) -> crate::cluster::cost::Estimate {
+        use crate::cluster::cost;
+        match valid.linkage {
+            // The density hierarchy's spanning tree at one neighbour.
+            Linkage::Single => cost::tree_queries(n, d, 1),
+            // The chain on centroids: no matrix.
+            Linkage::Ward if n > nn_chain::WARD_MATRIX_MAX_POINTS => {
+                cost::all_pairs(n, d, 2.0, None)
+            }
+            _ => cost::all_pairs(n, d, 4.0, Some(nn_chain::condensed_matrix_bytes(n))),
+        }
+    }
+
     fn check(params: &Self::Params, n_rows: Option<usize>) -> Result<Self::Valid, ParamsError> {
         match n_rows {
             Some(n) => params.check(n)?,

@@ -39,6 +39,10 @@ impl Algorithm for KMeans {
         structures: &[StructureKind::Centres],
     };
 
+    fn estimate(valid: &KMeansValidParams, n: usize, d: usize) -> crate::cluster::cost::Estimate {
+        crate::cluster::cost::centroid_iterations(n, d, valid.n_clusters, valid.max_iterations, 1)
+    }
+
     fn check(
         params: &KMeansParams,
         n_rows: Option<usize>,

@@ -40,6 +40,22 @@ impl Algorithm for Clara {
         structures: &[StructureKind::Medoids],
     };
 
+    fn estimate(valid: &ClaraParams, n: usize, d: usize) -> crate::cluster::cost::Estimate {
+        use crate::cluster::cost;
+        let (k, s) = (valid.n_clusters, valid.rows_per_sample(n));
+        let sample = cost::then(
+            cost::all_pairs(s, d, 0.0, Some(super::distance::matrix_bytes(s))),
+            cost::medoid_swaps(s, 0, k, s as f64, 2),
+        );
+        // Each sample's medoids are then scored on every row.
+        let assign = cost::centroid_iterations(n, d, k, 1, 1);
+        let one = cost::then(sample, assign);
+        cost::Estimate::new(
+            one.cpu_seconds * valid.samples.max(1) as f64,
+            one.bytes as f64,
+        )
+    }
+
     fn check(params: &ClaraParams, n_rows: Option<usize>) -> Result<ClaraParams, ParamsError> {
         params.check(n_rows)?;
         Ok(params.clone())

@@ -40,6 +40,11 @@ impl Algorithm for Clarans {
         structures: &[StructureKind::Medoids],
     };
 
+    fn estimate(valid: &ClaransParams, n: usize, d: usize) -> crate::cluster::cost::Estimate {
+        let tries = valid.num_local.max(1) as f64 * valid.neighbours_per_search(n) as f64;
+        crate::cluster::cost::medoid_swaps(n, d, valid.n_clusters, tries, 2)
+    }
+
     fn check(params: &ClaransParams, n_rows: Option<usize>) -> Result<ClaransParams, ParamsError> {
         params.check(n_rows)?;
         Ok(params.clone())

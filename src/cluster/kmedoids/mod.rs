@@ -54,6 +54,18 @@ impl Algorithm for KMedoids {
         structures: &[StructureKind::Medoids],
     };
 
+    fn estimate(valid: &KMedoidsParams, n: usize, d: usize) -> crate::cluster::cost::Estimate {
+        use crate::cluster::cost;
+        let k = valid.n_clusters;
+        // The matrix first, then swap passes reading it (PAM scans every medoid's swap).
+        let passes = match valid.method {
+            Method::Fasterpam | Method::Alternate => 2,
+            Method::Pam => 2 * k,
+        };
+        let matrix = cost::all_pairs(n, d, 0.0, Some(distance::matrix_bytes(n)));
+        cost::then(matrix, cost::medoid_swaps(n, 0, k, n as f64, passes))
+    }
+
     fn check(
         params: &KMedoidsParams,
         n_rows: Option<usize>,
