@@ -33,7 +33,10 @@ fn harness(settings: Settings, path: PathBuf) -> Harness<'static, ClusterscopeAp
 
 fn clustered(harness: &mut Harness<'static, ClusterscopeApp>, what: &str) {
     run_until(harness, what, |app| {
-        app.clustering.is_some() && !app.clustering_pending && app.projection.is_some()
+        app.clustering.is_some()
+            && !app.clustering_pending
+            && app.projection.is_some()
+            && app.scores_ready()
     });
 }
 

@@ -702,3 +702,26 @@ fn long_runs_wait_for_a_yes_and_similar_ones_then_go_ahead() {
     assert!(!harness.state().clustering_pending);
     assert_eq!(harness.state().clustering.as_ref().unwrap().n_clusters(), 6);
 }
+
+/// The legend shows the result's scores, the silhouette equal to the metric's own.
+#[test]
+fn the_legend_scores_every_result() {
+    let mut settings = Settings::default();
+    settings.set_param("kmeans", "n_clusters", 4);
+    let mut harness = app_with(settings);
+    run_until(&mut harness, "the first clustering", |app| {
+        app.clustering.is_some() && !app.clustering_pending
+    });
+    run_until(&mut harness, "the scores", |app| app.scores_ready());
+    let clustering = harness.state().clustering.as_ref().unwrap();
+    let exact = clusterscope::metrics::internal::silhouette(
+        &clustering.points,
+        &clustering.result.labels,
+        clustering.n_clusters(),
+        &|| false,
+    )
+    .unwrap();
+    harness.get_by_label(&format!("Silhouette {exact:.4}"));
+    harness.get_by_label_contains("Davies–Bouldin");
+    harness.get_by_label_contains("Calinski–Harabasz");
+}

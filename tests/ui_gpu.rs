@@ -201,7 +201,19 @@ fn both_renderers_colour_by_a_column_on_the_continuous_map() {
         harness.state_mut().selected_columns = vec!["x".into(), "y".into()];
         harness.state_mut().command(Command::Prepare);
         harness.state_mut().colour_by = clusterscope::app::ColourBy::Column("z".into());
+        // The columns themselves as axes: no PCA sign to differ between the backends.
+        harness.state_mut().axes = clusterscope::app::ScatterAxes::Columns {
+            x: "x".into(),
+            y: "y".into(),
+        };
         run_until(&mut harness, "clustering", |app| ready(app, 3));
+        harness.state_mut().command(Command::Project);
+        run_until(&mut harness, "the x/y projection", |app| {
+            app.projection
+                .as_ref()
+                .is_some_and(|p| p.axis_labels.0 == "x" && p.axis_labels.1 == "y")
+                && app.prepared.as_ref().is_some_and(|f| f.points.n_cols == 2)
+        });
         run_until(&mut harness, "the colour codes", |app| {
             renderer == RendererChoice::Plot || app.colour_codes_on_gpu()
         });

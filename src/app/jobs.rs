@@ -163,6 +163,11 @@ pub enum Event {
         revision: u64,
         labels: RenderLabels,
     },
+    /// The internal scores of the result (generation, revision) `key`.
+    Scored {
+        key: (u64, u64),
+        result: Result<super::scores::ShownScores, String>,
+    },
     /// A column colouring's codes, uploaded for the point renderer.
     ColourCodesUploaded {
         key: u64,
@@ -583,6 +588,22 @@ impl Jobs {
         };
         self.last_upload = Some(job.clone());
         self.send_to_worker(WorkerJob::Upload(job));
+    }
+
+    /// Scores a result on a thread of its own; an [`Event::Scored`] follows unless
+    /// `cancel` is raised first.
+    pub fn score(
+        &self,
+        key: (u64, u64),
+        points: Arc<Matrix>,
+        labels: Vec<u32>,
+        n_clusters: usize,
+        cancel: crate::cluster::CancelToken,
+    ) {
+        self.spawn("scores", move || {
+            let result = super::scores::compute(&points, &labels, n_clusters, &cancel);
+            (!cancel.is_cancelled()).then_some(Event::Scored { key, result })
+        });
     }
 
     /// Uploads a column colouring's codes for the point renderer on a thread of its own

@@ -23,6 +23,10 @@ impl ClusterscopeApp {
             return;
         };
         ui.heading(format!("Clusters: {}", clustering.n_clusters()));
+        self.scores_ui(ui);
+        let Some(clustering) = &self.clustering else {
+            return;
+        };
         // Percentages of all clustered rows, noise included.
         let total: usize = clustering.result.labels.len();
         // Ids are 0..k−1 by size; colours follow the previous result's (by slot).

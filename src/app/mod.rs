@@ -20,6 +20,7 @@ mod layout;
 mod legend;
 mod menu;
 mod params_ui;
+mod scores;
 pub use crate::palette;
 mod scatter;
 mod selection_table;
@@ -249,6 +250,8 @@ pub struct ClusterscopeApp {
     /// A clustering request waiting for "Run anyway" (see [`heavy_run`]).
     pub held_run: Option<heavy_run::HeldRun>,
     agreed_run: Option<heavy_run::Agreed>,
+    /// The shown result's internal scores (see [`scores`]).
+    scores: scores::ScoresState,
     /// What the scatter's points are coloured by.
     pub colour_by: ColourBy,
     colour_by_state: colour_by::ColourByState,
@@ -324,6 +327,7 @@ impl ClusterscopeApp {
             structure_view: Default::default(),
             styles: ClusterStyles::default(),
             pinned: None,
+            scores: Default::default(),
             held_run: None,
             agreed_run: None,
             colour_by: ColourBy::Cluster,
@@ -662,6 +666,7 @@ impl ClusterscopeApp {
                         clustering.rendered(revision, labels);
                     }
                 }
+                Event::Scored { key, result } => self.scored(key, result),
                 Event::ColourCodesUploaded { key, chunks } => {
                     self.colour_codes_uploaded(key, chunks)
                 }
@@ -719,6 +724,7 @@ impl ClusterscopeApp {
         self.heavy_run_ui(&ctx);
         self.file_dialog_ui(&ctx);
         self.run_commands();
+        self.request_scores();
         let pointer_held = ctx.input(|i| i.pointer.any_down());
         self.record_history(pointer_held);
         if self.is_busy() {

@@ -55,6 +55,10 @@ pub struct ClusterArgs {
     /// Print one JSON line describing the run on stdout.
     #[arg(long = "summary-json")]
     pub summary_json: bool,
+    /// Add the silhouette, Davies–Bouldin and Calinski–Harabasz scores of the result
+    /// (on the clustered, scaled features; noise left out) to `--summary-json`.
+    #[arg(long = "scores-internal")]
+    pub scores_internal: bool,
     /// The algorithm's parameters (each algorithm reads its own).
     #[command(flatten)]
     pub flags: ClusterFlags,
@@ -82,6 +86,13 @@ pub struct Summary {
     /// k-medoids family: each cluster's medoid as a 0-based row of the input table.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub medoids: Option<Vec<u32>>,
+    /// `--scores-internal`: the result's internal scores.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub silhouette: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub davies_bouldin: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calinski_harabasz: Option<f64>,
 }
 
 /// The algorithm's params from the flags; warns about flags it does not take.
@@ -125,6 +136,7 @@ pub struct ClusterJob {
     pub scores: bool,
     pub out: PathBuf,
     pub summary_json: bool,
+    pub scores_internal: bool,
     /// `rerun`: the input must still be this file.
     pub expected_input: Option<data::InputRecord>,
 }
@@ -147,6 +159,7 @@ pub fn run(args: &ClusterArgs) -> anyhow::Result<()> {
         scores: args.scores,
         out: args.out.clone(),
         summary_json: args.summary_json,
+        scores_internal: args.scores_internal,
         expected_input: None,
     })
 }
@@ -301,6 +314,17 @@ pub fn run_job(job: &ClusterJob) -> anyhow::Result<()> {
         Some(&job.input),
     )?;
     if job.summary_json {
+        let internal = if job.scores_internal {
+            match internal_scores(&points, &result) {
+                Ok(scores) => Some(scores),
+                Err(error) => {
+                    eprintln!("warning: no internal scores: {error}");
+                    None
+                }
+            }
+        } else {
+            None
+        };
         let summary = Summary {
             algo: params.algorithm.clone(),
             backend: result.diagnostics.backend.name(),
@@ -319,10 +343,36 @@ pub fn run_job(job: &ClusterJob) -> anyhow::Result<()> {
                     .map(|&row| features.table_rows[row as usize])
                     .collect()
             }),
+            silhouette: internal.map(|s| s.0),
+            davies_bouldin: internal.map(|s| s.1),
+            calinski_harabasz: internal.map(|s| s.2),
         };
         println!("{}", serde_json::to_string(&summary)?);
     }
     Ok(())
+}
+
+/// Silhouette, Davies–Bouldin and Calinski–Harabasz of `result` on `points`, noise left out.
+fn internal_scores(
+    points: &crate::matrix::Matrix,
+    result: &Clustering,
+) -> Result<(f64, f64, f64), crate::metrics::internal::ScoreError> {
+    use crate::metrics::internal;
+    let kept: Vec<usize> = (0..points.n_rows)
+        .filter(|&row| result.labels[row] != crate::cluster::NOISE)
+        .collect();
+    let values = kept
+        .iter()
+        .flat_map(|&row| points.row(row).iter().copied())
+        .collect();
+    let subset = crate::matrix::Matrix::new(kept.len(), points.n_cols, values);
+    let labels: Vec<u32> = kept.iter().map(|&row| result.labels[row]).collect();
+    let k = result.n_clusters;
+    Ok((
+        internal::silhouette(&subset, &labels, k, &|| false)?,
+        internal::davies_bouldin(&subset, &labels, k)?,
+        internal::calinski_harabasz(&subset, &labels, k)?,
+    ))
 }
 
 /// `--scores`: one column per per-row score of the result.

@@ -8,6 +8,7 @@ pub(crate) mod flags;
 mod info;
 mod progress;
 mod rerun;
+mod score;
 mod segment;
 
 use std::path::PathBuf;
@@ -41,6 +42,10 @@ pub enum Command {
     /// Segment an image by clustering its pixels; writes a label mask (and optionally an
     /// overlay and a per-segment table).
     Segment(SegmentArgs),
+    /// Score a labelled table: silhouette, Davies–Bouldin and Calinski–Harabasz on its
+    /// features; ARI, AMI, NMI, Fowlkes–Mallows and the contingency table against
+    /// `--truth`.
+    Score(score::ScoreArgs),
     /// Print rows, columns, types and null counts of a table.
     Info {
         input: PathBuf,
@@ -90,6 +95,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Cluster(args) => cluster::run(&args),
         Command::Rerun(args) => rerun::run(&args),
         Command::Segment(args) => segment::run(&args),
+        Command::Score(args) => score::run(&args),
         Command::Info { input, sheet, json } => info::run(&input, sheet.as_deref(), json),
         Command::Algorithms { json } => algorithms::run(json),
         Command::Eval {

@@ -70,6 +70,7 @@ pub fn run(args: &RerunArgs) -> anyhow::Result<()> {
         scores: record.scores,
         out: args.out.clone(),
         summary_json: args.summary_json,
+        scores_internal: false,
         expected_input: Some(record.input.clone()),
     })
 }

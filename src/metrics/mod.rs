@@ -1,4 +1,9 @@
-//! Agreement between two labelings.
+//! How good a clustering is: against known classes (`external`: ARI, AMI, NMI,
+//! Fowlkes–Mallows, the contingency table) and against its own data (`internal`:
+//! silhouette, Davies–Bouldin, Calinski–Harabasz), with scikit-learn's definitions.
+
+pub mod external;
+pub mod internal;
 
 use std::collections::HashMap;
 
@@ -10,26 +15,7 @@ pub fn adjusted_rand_index(truth: &[u32], predicted: &[u32]) -> f64 {
         predicted.len(),
         "labelings must have the same length"
     );
-    let n = truth.len() as f64;
-    let pairs = |count: f64| count * (count - 1.0) / 2.0;
-    let mut contingency: HashMap<(u32, u32), f64> = HashMap::new();
-    let mut rows: HashMap<u32, f64> = HashMap::new();
-    let mut columns: HashMap<u32, f64> = HashMap::new();
-    for (&a, &b) in truth.iter().zip(predicted) {
-        *contingency.entry((a, b)).or_default() += 1.0;
-        *rows.entry(a).or_default() += 1.0;
-        *columns.entry(b).or_default() += 1.0;
-    }
-    let index: f64 = contingency.values().map(|&c| pairs(c)).sum();
-    let row_pairs: f64 = rows.values().map(|&c| pairs(c)).sum();
-    let column_pairs: f64 = columns.values().map(|&c| pairs(c)).sum();
-    let expected = row_pairs * column_pairs / pairs(n);
-    let maximum = (row_pairs + column_pairs) / 2.0;
-    if maximum == expected {
-        // Both partitions trivial (one cluster, or all singletons): identical by definition.
-        return 1.0;
-    }
-    (index - expected) / (maximum - expected)
+    external::adjusted_rand(&external::Contingency::from_labels(truth, predicted))
 }
 
 /// True when the two labelings are the same partition (labels renumbered one-to-one).
