@@ -3,7 +3,7 @@
 //! Layers, from the bottom up (ARCHITECTURE.md): `matrix` (plain feature matrices), `gpu`
 //! (device, pipelines, resident datasets; imports only `matrix`), `spatial` and
 //! `projection`, `cluster` (the algorithm registry; each algorithm's CPU and GPU code in
-//! its folder), `data` (tables in and out through polars), `segment` (images), `render`
+//! its folder), `data` (tables in and out through polars), `segment` (images), `sweep` (runs over a parameter's range, scored), `profile` (what each cluster is), `render`
 //! (the point renderer), then `cli` and `app` on top.
 
 pub mod app;
@@ -16,8 +16,10 @@ pub mod matrix;
 pub mod memory;
 pub mod metrics;
 pub mod palette;
+pub mod profile;
 pub mod projection;
 pub mod render;
 pub mod segment;
 pub mod spatial;
+pub mod sweep;
 pub mod synthetic;

@@ -103,6 +103,23 @@ fn the_algorithms_know_nothing_of_tables_images_drawing_or_front_ends() {
 }
 
 #[test]
+fn the_scores_sit_below_the_algorithms() {
+    for file in rust_files(&src().join("metrics")) {
+        for line in code_lines(&file) {
+            for above in [
+                "cluster", "data", "segment", "render", "app", "cli", "sweep", "profile",
+            ] {
+                assert!(
+                    !line.contains(&format!("crate::{above}")),
+                    "{}: {line}",
+                    file.display()
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn the_render_layer_does_not_import_the_window() {
     for file in rust_files(&src().join("render")) {
         for line in code_lines(&file) {

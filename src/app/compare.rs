@@ -9,7 +9,7 @@ use egui_extras::{Column, TableBuilder};
 use super::ClusterscopeApp;
 use crate::cluster::NOISE;
 use crate::matrix::Matrix;
-use crate::metrics::adjusted_rand_index;
+use crate::metrics::external;
 
 /// A clustering kept for comparison.
 pub struct PinnedClustering {
@@ -36,17 +36,30 @@ impl Contingency {
             ids
         };
         let (pinned_ids, current_ids) = (ids(pinned), ids(current));
-        let mut counts = vec![vec![0; current_ids.len()]; pinned_ids.len()];
-        for (p, c) in pinned.iter().zip(current) {
-            let i = pinned_ids.binary_search(p).expect("id listed");
-            let j = current_ids.binary_search(c).expect("id listed");
-            counts[i][j] += 1;
-        }
+        // Positions in the sorted id lists, so the table reads in id order.
+        let position = |ids: &[u32], labels: &[u32]| -> Vec<u32> {
+            labels
+                .iter()
+                .map(|l| ids.binary_search(l).unwrap_or_default() as u32)
+                .collect()
+        };
+        let table = external::Contingency::new(
+            &position(&pinned_ids, pinned),
+            &position(&current_ids, current),
+            pinned_ids.len(),
+            current_ids.len(),
+        );
+        let ari = external::adjusted_rand(&table);
+        let counts = table
+            .counts
+            .into_iter()
+            .map(|row| row.into_iter().map(|c| c as usize).collect())
+            .collect();
         Self {
             pinned_ids,
             current_ids,
             counts,
-            ari: adjusted_rand_index(pinned, current),
+            ari,
         }
     }
 }

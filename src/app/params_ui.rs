@@ -15,6 +15,7 @@ use crate::cluster::{AlgorithmInfo, StructureKind, infos};
 pub fn label_of(name: &str) -> String {
     match name {
         "n_clusters" => "k (clusters)".into(),
+        "n_init" => "Restarts".into(),
         other => other.replace('_', " "),
     }
 }

@@ -7,74 +7,34 @@
 use std::sync::Arc;
 
 use eframe::egui;
-use rand::SeedableRng;
 
 use super::ClusterscopeApp;
-use crate::cluster::{CancelToken, NOISE};
+use crate::cluster::CancelToken;
 use crate::matrix::Matrix;
-use crate::metrics::internal;
+use crate::metrics::summary::{InternalScores, SilhouetteMode, internal_scores};
 
 /// Up to this many scored rows the silhouette is exact (n² distances).
 pub const EXACT_SILHOUETTE_ROWS: usize = 5_000;
 /// Rows sampled above that (fewer when n is so large that each costs too much).
 pub const SILHOUETTE_SAMPLE: usize = 2_000;
-/// Distances one estimate may take at most (sample × n).
-const MAX_DISTANCES: usize = 2_000_000_000;
 
 /// Scores of one shown result.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ShownScores {
-    pub silhouette: f64,
-    /// Half-width of the 95 % interval; 0 when exact.
-    pub silhouette_ci: f64,
-    /// Rows the silhouette was estimated from, when sampled.
-    pub sampled: Option<usize>,
-    pub davies_bouldin: f64,
-    pub calinski_harabasz: f64,
-    pub scored: usize,
-    pub noise: usize,
-}
+pub type ShownScores = InternalScores;
 
-/// The scores of `labels` (ids `0..n_clusters`, noise [`NOISE`]) on `points`.
+/// The scores of `labels` (ids `0..n_clusters`, noise [`crate::cluster::NOISE`]) on `points`.
 pub fn compute(
     points: &Matrix,
     labels: &[u32],
     n_clusters: usize,
     cancel: &CancelToken,
 ) -> Result<ShownScores, String> {
-    let kept: Vec<usize> = (0..points.n_rows).filter(|&r| labels[r] != NOISE).collect();
-    let values = kept
-        .iter()
-        .flat_map(|&row| points.row(row).iter().copied())
-        .collect();
-    let subset = Matrix::new(kept.len(), points.n_cols, values);
-    let kept_labels: Vec<u32> = kept.iter().map(|&r| labels[r]).collect();
-    let cancelled = || cancel.is_cancelled();
-    let n = kept.len();
-    let (silhouette, silhouette_ci, sampled) = if n <= EXACT_SILHOUETTE_ROWS {
-        let s = internal::silhouette(&subset, &kept_labels, n_clusters, &cancelled)
-            .map_err(|e| e.to_string())?;
-        (s, 0.0, None)
-    } else {
-        let size = SILHOUETTE_SAMPLE.min(MAX_DISTANCES / n).clamp(50, n);
-        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(0x5111);
-        let sample = rand::seq::index::sample(&mut rng, n, size).into_vec();
-        let (s, ci) =
-            internal::silhouette_sampled(&subset, &kept_labels, n_clusters, &sample, &cancelled)
-                .map_err(|e| e.to_string())?;
-        (s, ci, Some(size))
+    let mode = SilhouetteMode::Estimate {
+        exact_up_to: EXACT_SILHOUETTE_ROWS,
+        sample: SILHOUETTE_SAMPLE,
+        seed: 0x5111,
     };
-    Ok(ShownScores {
-        silhouette,
-        silhouette_ci,
-        sampled,
-        davies_bouldin: internal::davies_bouldin(&subset, &kept_labels, n_clusters)
-            .map_err(|e| e.to_string())?,
-        calinski_harabasz: internal::calinski_harabasz(&subset, &kept_labels, n_clusters)
-            .map_err(|e| e.to_string())?,
-        scored: n,
-        noise: points.n_rows - n,
-    })
+    internal_scores(points, labels, n_clusters, mode, &|| cancel.is_cancelled())
+        .map_err(|e| e.to_string())
 }
 
 /// Which result the scores belong to, and where they stand.
@@ -170,6 +130,8 @@ impl ClusterscopeApp {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cluster::NOISE;
+    use crate::metrics::internal;
 
     fn blobs(n_per: usize) -> (Matrix, Vec<u32>) {
         let mut rows = Vec::new();

@@ -204,27 +204,7 @@ pub fn run_job(job: &ClusterJob) -> anyhow::Result<()> {
             job.label_column
         );
     }
-    let columns = match &job.columns {
-        Some(columns) => columns.iter().map(|c| c.trim().to_string()).collect(),
-        None => {
-            let numeric = data::numeric_columns(&frame);
-            if numeric.is_empty() {
-                return Err(data::DataError::NoNumericColumn {
-                    path: job.input.clone(),
-                }
-                .into());
-            }
-            for name in &numeric {
-                if let Some(why) = data::label_like(&frame, name) {
-                    eprintln!(
-                        "warning: column '{name}' is used as a feature but {why}; pass \
-                         --columns to leave it out"
-                    );
-                }
-            }
-            numeric
-        }
-    };
+    let columns = chosen_columns(&frame, job.columns.as_deref(), &job.input)?;
     let features = data::extract_features(&frame, &columns, job.scale)
         .with_context(|| format!("in {}", job.input.display()))?;
     if features.n_skipped() > 0 {
@@ -352,27 +332,49 @@ pub fn run_job(job: &ClusterJob) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Silhouette, Davies–Bouldin and Calinski–Harabasz of `result` on `points`, noise left out.
+/// The feature columns: those given, or every numeric column (warning about those that
+/// look like labels).
+pub(super) fn chosen_columns(
+    frame: &polars::prelude::DataFrame,
+    given: Option<&[String]>,
+    input: &std::path::Path,
+) -> anyhow::Result<Vec<String>> {
+    if let Some(columns) = given {
+        return Ok(columns.iter().map(|c| c.trim().to_string()).collect());
+    }
+    let numeric = data::numeric_columns(frame);
+    if numeric.is_empty() {
+        return Err(data::DataError::NoNumericColumn {
+            path: input.to_path_buf(),
+        }
+        .into());
+    }
+    for name in &numeric {
+        if let Some(why) = data::label_like(frame, name) {
+            eprintln!(
+                "warning: column '{name}' is used as a feature but {why}; pass --columns to \
+                 leave it out"
+            );
+        }
+    }
+    Ok(numeric)
+}
+
+/// Silhouette (exact), Davies–Bouldin and Calinski–Harabasz of `result` on `points`,
+/// noise left out.
 fn internal_scores(
     points: &crate::matrix::Matrix,
     result: &Clustering,
 ) -> Result<(f64, f64, f64), crate::metrics::internal::ScoreError> {
-    use crate::metrics::internal;
-    let kept: Vec<usize> = (0..points.n_rows)
-        .filter(|&row| result.labels[row] != crate::cluster::NOISE)
-        .collect();
-    let values = kept
-        .iter()
-        .flat_map(|&row| points.row(row).iter().copied())
-        .collect();
-    let subset = crate::matrix::Matrix::new(kept.len(), points.n_cols, values);
-    let labels: Vec<u32> = kept.iter().map(|&row| result.labels[row]).collect();
-    let k = result.n_clusters;
-    Ok((
-        internal::silhouette(&subset, &labels, k, &|| false)?,
-        internal::davies_bouldin(&subset, &labels, k)?,
-        internal::calinski_harabasz(&subset, &labels, k)?,
-    ))
+    use crate::metrics::summary::{SilhouetteMode, internal_scores};
+    let s = internal_scores(
+        points,
+        &result.labels,
+        result.n_clusters,
+        SilhouetteMode::Exact,
+        &|| false,
+    )?;
+    Ok((s.silhouette, s.davies_bouldin, s.calinski_harabasz))
 }
 
 /// `--scores`: one column per per-row score of the result.

@@ -6,10 +6,13 @@ mod bench;
 pub(crate) mod cluster;
 pub(crate) mod flags;
 mod info;
+mod labels;
+mod profile;
 mod progress;
 mod rerun;
 mod score;
 mod segment;
+mod sweep;
 
 use std::path::PathBuf;
 
@@ -46,6 +49,13 @@ pub enum Command {
     /// features; ARI, AMI, NMI, Fowlkes–Mallows and the contingency table against
     /// `--truth`.
     Score(score::ScoreArgs),
+    /// Run an algorithm over a range of one parameter (`--param k=2..12`), several seeds
+    /// per value, and report every run's scores, cluster count, noise share and
+    /// stability, with the suggested value.
+    Sweep(sweep::SweepArgs),
+    /// Profile the clusters of a labelled table: size, share and every column's summary
+    /// per cluster, columns ordered by how much they separate the clusters (ANOVA F, χ²).
+    Profile(profile::ProfileArgs),
     /// Print rows, columns, types and null counts of a table.
     Info {
         input: PathBuf,
@@ -96,6 +106,8 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Rerun(args) => rerun::run(&args),
         Command::Segment(args) => segment::run(&args),
         Command::Score(args) => score::run(&args),
+        Command::Sweep(args) => sweep::run(&args),
+        Command::Profile(args) => profile::run(&args),
         Command::Info { input, sheet, json } => info::run(&input, sheet.as_deref(), json),
         Command::Algorithms { json } => algorithms::run(json),
         Command::Eval {

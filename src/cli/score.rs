@@ -5,18 +5,16 @@
 //! column, over the rows with both labels (noise is one more cluster there, as in
 //! scikit-learn).
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::Args;
-use polars::prelude::{DataFrame, DataType};
 use serde::Serialize;
 
+use super::labels::{ids, is_noise, label_texts};
 use crate::data::{self, Scaling};
-use crate::matrix::Matrix;
 use crate::metrics::external::{self, Contingency};
-use crate::metrics::internal;
+use crate::metrics::summary;
 
 #[derive(Debug, Args)]
 pub struct ScoreArgs {
@@ -39,51 +37,6 @@ pub struct ScoreArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
-}
-
-/// The text of a label value, None when missing.
-fn label_texts(
-    frame: &DataFrame,
-    column: &str,
-    input: &std::path::Path,
-) -> anyhow::Result<Vec<Option<String>>> {
-    let values = frame.column(column).map_err(|_| {
-        let names: Vec<String> = frame
-            .get_column_names()
-            .iter()
-            .map(|n| n.to_string())
-            .collect();
-        anyhow::anyhow!(
-            "{} has no column '{column}' (it has {})",
-            input.display(),
-            names.join(", ")
-        )
-    })?;
-    let text = values
-        .cast(&DataType::String)
-        .map_err(|e| anyhow::anyhow!("reading column '{column}' of {}: {e}", input.display()))?;
-    let text = text.str()?.clone();
-    Ok(text.iter().map(|v| v.map(str::to_string)).collect())
-}
-
-/// Dense ids for label texts, and the texts in id order: numbers in numeric order (noise,
-/// -1, first), other texts alphabetically.
-fn ids(values: &[&str]) -> (Vec<u32>, Vec<String>) {
-    let distinct: std::collections::BTreeSet<&str> = values.iter().copied().collect();
-    let mut order: Vec<&str> = distinct.into_iter().collect();
-    let numbers: Option<Vec<f64>> = order.iter().map(|v| v.trim().parse().ok()).collect();
-    if let Some(numbers) = numbers {
-        let mut paired: Vec<(f64, &str)> = numbers.into_iter().zip(order).collect();
-        paired.sort_by(|a, b| a.0.total_cmp(&b.0));
-        order = paired.into_iter().map(|(_, v)| v).collect();
-    }
-    let index: BTreeMap<&str, u32> = order
-        .iter()
-        .enumerate()
-        .map(|(i, v)| (*v, i as u32))
-        .collect();
-    let ids = values.iter().map(|v| index[v]).collect();
-    (ids, order.into_iter().map(str::to_string).collect())
 }
 
 #[derive(Serialize)]
@@ -157,7 +110,6 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
         .with_context(|| format!("in {}", args.input.display()))?;
 
     // Internal: labelled, not noise, complete features.
-    let is_noise = |v: &str| matches!(v.trim(), "-1" | "-1.0");
     let mut kept_rows = Vec::new();
     let mut kept_labels: Vec<&str> = Vec::new();
     for (matrix_row, &table_row) in features.table_rows.iter().enumerate() {
@@ -172,15 +124,19 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
     let unlabelled = labels.iter().filter(|l| l.is_none()).count();
     let (label_ids, names) = ids(&kept_labels);
     let n_clusters = names.len();
-    let points = subset(&features.matrix, &kept_rows);
-    let never = || false;
-    let internal = internal::silhouette(&points, &label_ids, n_clusters, &never).and_then(|s| {
-        Ok((
-            s,
-            internal::davies_bouldin(&points, &label_ids, n_clusters)?,
-            internal::calinski_harabasz(&points, &label_ids, n_clusters)?,
-        ))
-    });
+    // Rows left out of the internal scores carry the noise label there.
+    let mut row_labels = vec![crate::cluster::NOISE; features.matrix.n_rows];
+    for (&row, &id) in kept_rows.iter().zip(&label_ids) {
+        row_labels[row] = id;
+    }
+    let internal = summary::internal_scores(
+        &features.matrix,
+        &row_labels,
+        n_clusters,
+        summary::SilhouetteMode::Exact,
+        &|| false,
+    )
+    .map(|s| (s.silhouette, s.davies_bouldin, s.calinski_harabasz));
 
     let truth = truth.map(|truth| {
         let both: Vec<(&str, &str)> = labels
@@ -232,14 +188,6 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
         print_text(&scores);
     }
     Ok(())
-}
-
-fn subset(matrix: &Matrix, rows: &[usize]) -> Matrix {
-    let values = rows
-        .iter()
-        .flat_map(|&r| matrix.row(r).iter().copied())
-        .collect();
-    Matrix::new(rows.len(), matrix.n_cols, values)
 }
 
 fn print_text(s: &Scores) {

@@ -36,6 +36,7 @@ use serde::{Deserialize, Serialize};
 /// = its folder (declared above), its shaders, its test file and one line here.
 pub static ALGORITHMS: &[&dyn RegisteredAlgorithm] = &[
     &Registered::<kmeans::KMeans>::NEW,
+    &Registered::<kmeans::minibatch::MiniBatchKMeans>::NEW,
     &Registered::<hierarchy::Agglomerative>::NEW,
     &Registered::<hierarchy::divisive::Divisive>::NEW,
     &Registered::<density::dbscan::Dbscan>::NEW,

@@ -1,9 +1,11 @@
 //! How good a clustering is: against known classes (`external`: ARI, AMI, NMI,
 //! Fowlkes–Mallows, the contingency table) and against its own data (`internal`:
-//! silhouette, Davies–Bouldin, Calinski–Harabasz), with scikit-learn's definitions.
+//! silhouette, Davies–Bouldin, Calinski–Harabasz; `summary`: all of them at once, noise left
+//! out), with scikit-learn's definitions.
 
 pub mod external;
 pub mod internal;
+pub mod summary;
 
 use std::collections::HashMap;
 

@@ -255,6 +255,7 @@ pub fn segment_features(
             let kmeans_params = KMeansParams::new(params.k)
                 .max_iterations(params.max_iterations())
                 .tolerance(params.tolerance)
+                .n_init(1)
                 .seed(params.seed);
             let result = kmeans::fit(engine, features, &kmeans_params, backend, context)?;
             Segmentation {

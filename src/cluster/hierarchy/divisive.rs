@@ -255,7 +255,8 @@ pub fn fit(
             &subset,
             &KMeansParams::new(2)
                 .seed(params.seed.wrapping_add(nodes.len() as u64))
-                .max_iterations(params.max_iterations),
+                .max_iterations(params.max_iterations)
+                .n_init(1),
             backend,
             context,
         )?;

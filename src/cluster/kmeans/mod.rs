@@ -6,6 +6,7 @@ mod cpu_steps;
 pub mod gpu;
 mod init;
 mod lloyd;
+pub mod minibatch;
 mod params;
 
 use std::sync::Arc;
@@ -40,7 +41,13 @@ impl Algorithm for KMeans {
     };
 
     fn estimate(valid: &KMeansValidParams, n: usize, d: usize) -> crate::cluster::cost::Estimate {
-        crate::cluster::cost::centroid_iterations(n, d, valid.n_clusters, valid.max_iterations, 1)
+        crate::cluster::cost::centroid_iterations(
+            n,
+            d,
+            valid.n_clusters,
+            valid.max_iterations,
+            valid.restarts(n, d),
+        )
     }
 
     fn check(
@@ -56,16 +63,17 @@ impl Algorithm for KMeans {
         engine: &mut Engine,
         context: &RunContext,
     ) -> Result<Clustering, ClusterError> {
-        let result = fit_valid(engine, input.points, valid, input.backend, context)?;
+        let (result, last_won) = fit_restarts(engine, input.points, valid, input.backend, context)?;
         let gpu_labels = match result.diagnostics.backend {
-            Backend::Gpu => engine
+            // The device holds the last restart's labels.
+            Backend::Gpu if last_won => engine
                 .state_if_any::<gpu::GpuKMeansState>()
                 .and_then(|state| state.label_chunks())
                 .map(|chunks| GpuLabels {
                     chunks,
                     to_id: (0..result.centroids.n_rows as u32).collect(),
                 }),
-            Backend::Cpu => None,
+            _ => None,
         };
         let mut clustering =
             Clustering::new(result.labels, result.centroids.n_rows, result.diagnostics)
@@ -118,12 +126,55 @@ fn fit_valid(
     backend: BackendChoice,
     context: &RunContext,
 ) -> Result<KMeansResult, ClusterError> {
+    fit_restarts(engine, points, valid, backend, context).map(|(result, _)| result)
+}
+
+/// The seed of restart `i`: the run's own seed first, so one restart is the plain run.
+pub fn restart_seed(seed: u64, i: usize) -> u64 {
+    if i == 0 {
+        return seed;
+    }
+    // SplitMix64 of (seed, i): restarts of neighbouring seeds do not share seeds.
+    let mut z = seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Every restart (k-means++ from its seed, then Lloyd's iterations), keeping the lowest
+/// inertia; the earlier restart wins a tie within 1e-9 relative, so that backends whose
+/// sums differ in the last bits pick the same one. Also says whether the last restart
+/// won (its labels are the ones a GPU run leaves on the device).
+fn fit_restarts(
+    engine: &mut Engine,
+    points: &Arc<Matrix>,
+    valid: &KMeansValidParams,
+    backend: BackendChoice,
+    context: &RunContext,
+) -> Result<(KMeansResult, bool), ClusterError> {
     let started = Instant::now();
     let backend = engine.resolve(backend)?;
-    let initial = kmeans_plus_plus(points, valid.n_clusters, valid.seed, context)?;
-    let mut result = fit_from(engine, points, valid, &initial, backend, context)?;
+    let restarts = valid.restarts(points.n_rows, points.n_cols).max(1);
+    let mut best: Option<(KMeansResult, usize)> = None;
+    for i in 0..restarts {
+        context.check_cancelled()?;
+        let initial = kmeans_plus_plus(
+            points,
+            valid.n_clusters,
+            restart_seed(valid.seed, i),
+            context,
+        )?;
+        let result = fit_from(engine, points, valid, &initial, backend, context)?;
+        let better = best
+            .as_ref()
+            .is_none_or(|(b, _)| result.inertia < b.inertia * (1.0 - 1e-9));
+        if better {
+            best = Some((result, i));
+        }
+    }
+    let (mut result, winner) = best.expect("at least one restart");
     result.diagnostics.elapsed_ms = started.elapsed().as_secs_f64() * 1e3;
-    Ok(result)
+    Ok((result, winner + 1 == restarts))
 }
 
 /// Lloyd's iterations from given initial centroids (row-major `n_clusters × d`).

@@ -17,8 +17,19 @@ pub const PARAMETERS: &[ParamSpec] = &[
         RealRange::NON_NEGATIVE,
         "stop when the centres move less than this, relative to the mean feature variance (as scikit-learn)",
     ),
+    ParamSpec::count(
+        "n_init",
+        10,
+        "restarts from different seeds, keeping the lowest inertia (default: 10 when n·d·k ≤ 5·10⁷, else 1)",
+    )
+    .optional(),
     ParamSpec::seed(),
 ];
+
+/// Above this n·d·k the default is one run: each restart costs a whole fit.
+pub const AUTO_RESTARTS_MAX_WORK: f64 = 5e7;
+/// Restarts by default below it (scikit-learn's classic `n_init=10`).
+pub const AUTO_RESTARTS: usize = 10;
 
 /// What the user asks of k-means.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -29,6 +40,8 @@ pub struct KMeansParams {
     /// Relative to the mean feature variance, as in scikit-learn.
     #[serde(with = "real")]
     pub tolerance: f64,
+    /// Restarts; None: [`AUTO_RESTARTS`] when n·d·k ≤ [`AUTO_RESTARTS_MAX_WORK`], else 1.
+    pub n_init: Option<usize>,
     pub seed: u64,
 }
 
@@ -38,6 +51,7 @@ impl Default for KMeansParams {
             n_clusters: 8,
             max_iterations: 300,
             tolerance: 1e-4,
+            n_init: None,
             seed: 42,
         }
     }
@@ -61,6 +75,23 @@ impl KMeansParams {
         self
     }
 
+    pub fn n_init(mut self, n_init: usize) -> Self {
+        self.n_init = Some(n_init);
+        self
+    }
+
+    /// How many restarts run on n × d rows.
+    pub fn restarts(&self, n: usize, d: usize) -> usize {
+        self.n_init.unwrap_or_else(|| {
+            let work = n as f64 * d as f64 * self.n_clusters as f64;
+            if work <= AUTO_RESTARTS_MAX_WORK {
+                AUTO_RESTARTS
+            } else {
+                1
+            }
+        })
+    }
+
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
         self
@@ -72,6 +103,7 @@ impl KMeansParams {
         for (field, value) in [
             ("n_clusters", self.n_clusters),
             ("max_iterations", self.max_iterations),
+            ("n_init", self.n_init.unwrap_or(1)),
         ] {
             if value == 0 {
                 return Err(ParamsError::new(field, format!("{{{field}}} cannot be 0")));
@@ -160,6 +192,15 @@ mod tests {
             .unwrap();
         assert_eq!(valid.n_clusters, 3);
         assert_eq!(valid.seed, 7);
+    }
+
+    #[test]
+    fn restarts_default_to_ten_on_small_tables_and_one_on_large() {
+        let params = KMeansParams::new(8);
+        assert_eq!(params.restarts(178, 13), 10);
+        assert_eq!(params.restarts(1_000_000, 16), 1);
+        assert_eq!(params.clone().n_init(4).restarts(1_000_000, 16), 4);
+        assert_eq!(field_of(params.n_init(0), 10), "n_init");
     }
 
     #[test]
