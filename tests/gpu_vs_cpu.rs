@@ -252,3 +252,40 @@ fn gpu_pca_components_equal_linfa_up_to_sign() {
         );
     }
 }
+
+/// The silhouette's all-pairs pass: GPU sums equal the CPU twin's, and the mean equals the
+/// f64 reference, on a tiled (d ≤ 32) and an untiled shape with an empty cluster id and a
+/// row count that is not a multiple of the workgroup.
+#[test]
+fn gpu_silhouette_sums_equal_the_cpu_twin() {
+    use clusterscope::metrics::internal::silhouette;
+    use clusterscope::metrics::silhouette::{SumsBackend, row_silhouettes};
+    let mut engine = common::gpu_engine();
+    let gpu = engine.gpu().unwrap();
+    for (n, d, k) in [(1_001, 3, 5), (333, 40, 3)] {
+        let blobs = gaussian_blobs(n, d, k, 3.0, 21);
+        // Cluster k − 1 left empty: its rows join cluster 0.
+        let labels: Vec<u32> = blobs
+            .labels
+            .iter()
+            .map(|&l| if l as usize == k - 1 { 0 } else { l })
+            .collect();
+        let on = |backend| {
+            row_silhouettes(backend, &blobs.points, &labels, k, &|_, _| {}, &|| false).unwrap()
+        };
+        let on_gpu = on(SumsBackend::Gpu(&gpu));
+        let twin = on(SumsBackend::Twin);
+        let worst = on_gpu
+            .iter()
+            .zip(&twin)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
+        assert!(worst < 1e-5, "{n} × {d}: worst row difference {worst}");
+        let mean = on_gpu.iter().sum::<f64>() / n as f64;
+        let exact = silhouette(&blobs.points, &labels, k, &|| false).unwrap();
+        assert!(
+            (mean - exact).abs() < 1e-5 * exact.abs().max(1e-3),
+            "{n} × {d}: gpu {mean} vs exact {exact}"
+        );
+    }
+}

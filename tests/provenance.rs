@@ -60,11 +60,21 @@ fn rerun_reproduces_the_labels_of_every_algorithm() {
         // Scaled, with a seed away from the default and the density radius set, so the
         // record has to carry them.
         let mut flags = vec!["--algo", id.as_str(), "--scale", "standard"];
-        if ["kmeans", "kmedoids", "clara", "clarans", "divisive"].contains(&id.as_str()) {
+        if [
+            "kmeans",
+            "minibatch-kmeans",
+            "kmedoids",
+            "clara",
+            "clarans",
+            "divisive",
+        ]
+        .contains(&id.as_str())
+        {
             flags.extend(["--seed", "7"]);
         }
         if [
             "kmeans",
+            "minibatch-kmeans",
             "kmedoids",
             "clara",
             "clarans",

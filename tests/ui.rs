@@ -725,3 +725,53 @@ fn the_legend_scores_every_result() {
     harness.get_by_label_contains("Davies–Bouldin");
     harness.get_by_label_contains("Calinski–Harabasz");
 }
+
+/// The silhouette plot holds every scored row by cluster; the Profiles tab profiles the
+/// shown result; a sweep over k from the Sweep tab runs off the UI thread, and showing one
+/// of its values makes that clustering the shown one, with the controls following.
+#[test]
+fn the_silhouette_profiles_and_sweep_panes_work_from_the_window() {
+    let mut settings = Settings::default();
+    settings.set_param("kmeans", "n_clusters", 4);
+    let mut harness = app_with(settings);
+    run_until(&mut harness, "the first clustering", |app| {
+        app.clustering.is_some() && !app.clustering_pending
+    });
+    run_until(&mut harness, "the scores", |app| app.scores_ready());
+    let (rows, groups) = harness
+        .state()
+        .silhouette_bars()
+        .expect("a silhouette plot");
+    let clustering = harness.state().clustering.as_ref().unwrap();
+    let scored = clustering
+        .result
+        .labels
+        .iter()
+        .filter(|&&l| l != clusterscope::cluster::NOISE)
+        .count();
+    assert_eq!((rows, groups), (scored, 4));
+
+    harness.get_by_label("Profiles").click();
+    run_until(&mut harness, "the profile", |app| app.profile_ready());
+    harness.get_by_label_contains("most separating first");
+
+    harness.get_by_label("Sweep").click();
+    harness.step();
+    harness.get_by_label("Run sweep").click();
+    run_until(&mut harness, "the sweep", |app| {
+        app.sweep_values().is_some()
+    });
+    let values = harness.state().sweep_values().unwrap();
+    assert_eq!(values, (2..=12).map(|k| k as f64).collect::<Vec<_>>());
+    harness.get_by_label_contains("Suggested: k (clusters) =");
+    // Value 7 (index 5) is shown at once: it was computed by the sweep.
+    harness.state_mut().show_sweep_value(5);
+    harness.step();
+    let shown = harness.state().clustering.as_ref().unwrap();
+    assert_eq!(shown.n_clusters(), 7);
+    assert!(!harness.state().clustering_pending);
+    assert_eq!(
+        harness.state().settings.count("kmeans", "n_clusters"),
+        Some(7)
+    );
+}

@@ -168,6 +168,22 @@ pub enum Event {
         key: (u64, u64),
         result: Result<super::scores::ShownScores, String>,
     },
+    /// Runs done of a sweep in flight.
+    SweepProgress {
+        key: u64,
+        done: usize,
+        total: usize,
+    },
+    /// A sweep finished (or why it stopped).
+    Swept {
+        key: u64,
+        result: Result<super::sweep_panel::FinishedSweep, String>,
+    },
+    /// The profile of the result (generation, revision) `key`.
+    Profiled {
+        key: (u64, u64),
+        result: Result<crate::profile::Profile, String>,
+    },
     /// A column colouring's codes, uploaded for the point renderer.
     ColourCodesUploaded {
         key: u64,
@@ -603,6 +619,67 @@ impl Jobs {
         self.spawn("scores", move || {
             let result = super::scores::compute(&points, &labels, n_clusters, &cancel);
             (!cancel.is_cancelled()).then_some(Event::Scored { key, result })
+        });
+    }
+
+    /// Runs a sweep on a thread of its own (an engine of its own, so the worker stays free
+    /// for the shown result): [`Event::SweepProgress`] after each run, then
+    /// [`Event::Swept`].
+    pub fn sweep(
+        &self,
+        key: u64,
+        points: Arc<Matrix>,
+        plan: crate::sweep::SweepPlan,
+        options: crate::sweep::SweepOptions,
+        labels: Vec<String>,
+        cancel: crate::cluster::CancelToken,
+    ) {
+        let (events, ctx) = (self.events_tx.clone(), self.ctx.clone());
+        let mut engine = self.engine_template.fresh();
+        self.spawn("sweep", move || {
+            let context = crate::cluster::RunContext::new(cancel);
+            let mut on_run = |done: usize, total: usize, _: &crate::sweep::SweepRun| {
+                let _ = events.send(Event::SweepProgress { key, done, total });
+                ctx.request_repaint();
+            };
+            let result =
+                crate::sweep::run(&mut engine, &points, &plan, options, &context, &mut on_run)
+                    .map(|outcome| super::sweep_panel::FinishedSweep {
+                        outcome: Arc::new(outcome),
+                        points: Arc::clone(&points),
+                        params: plan.params.clone(),
+                        backend: options.backend,
+                        labels,
+                    })
+                    .map_err(|error| {
+                        if error.is_cancelled() {
+                            "Sweep cancelled.".to_string()
+                        } else {
+                            error.to_string()
+                        }
+                    });
+            Some(Event::Swept { key, result })
+        });
+    }
+
+    /// Profiles a result over its table on a thread of its own; an [`Event::Profiled`]
+    /// follows.
+    pub fn profile(
+        &self,
+        key: (u64, u64),
+        table: Arc<LoadedTable>,
+        prepared: Arc<PreparedFeatures>,
+        labels: Vec<u32>,
+        n_clusters: usize,
+    ) {
+        self.spawn("profile", move || {
+            let result = super::profiles::compute(
+                &table.frame,
+                &prepared.features.table_rows,
+                &labels,
+                n_clusters,
+            );
+            Some(Event::Profiled { key, result })
         });
     }
 

@@ -1,7 +1,9 @@
 //! The window's panes in one dockable tree (egui_tiles, rerun's): drag a tab to move a
 //! pane beside, above or into another one, drag an edge to resize, View ▸ Reset layout to
 //! go back. The tree is saved with the settings. Which panes show follows the data: the
-//! image pane only for an image, the structure pane only when the result has one.
+//! image pane only for an image, the structure pane only when the result has one, the
+//! silhouette, profiles and sweep panes once there is a result (profiles and sweeps for
+//! tables).
 
 use eframe::egui;
 use egui_tiles::{Container, Linear, LinearDir, SimplificationOptions, Tile, TileId, Tiles, Tree};
@@ -17,10 +19,13 @@ pub enum Pane {
     Structure,
     Selection,
     Compare,
+    Silhouette,
+    Profiles,
+    Sweep,
 }
 
 impl Pane {
-    pub const ALL: [Pane; 7] = [
+    pub const ALL: [Pane; 10] = [
         Pane::Controls,
         Pane::Image,
         Pane::Scatter,
@@ -28,6 +33,9 @@ impl Pane {
         Pane::Structure,
         Pane::Selection,
         Pane::Compare,
+        Pane::Silhouette,
+        Pane::Profiles,
+        Pane::Sweep,
     ];
 
     pub fn title(self) -> &'static str {
@@ -39,6 +47,9 @@ impl Pane {
             Pane::Structure => "Structure",
             Pane::Selection => "Selection",
             Pane::Compare => "Compare",
+            Pane::Silhouette => "Silhouette",
+            Pane::Profiles => "Profiles",
+            Pane::Sweep => "Sweep",
         }
     }
 }
@@ -65,7 +76,12 @@ pub fn default_tree() -> Tree<Pane> {
     let structure = tiles.insert_pane(Pane::Structure);
     let selection = tiles.insert_pane(Pane::Selection);
     let compare = tiles.insert_pane(Pane::Compare);
-    let bottom = tiles.insert_tab_tile(vec![structure, selection, compare]);
+    let silhouette = tiles.insert_pane(Pane::Silhouette);
+    let profiles = tiles.insert_pane(Pane::Profiles);
+    let sweep = tiles.insert_pane(Pane::Sweep);
+    let bottom = tiles.insert_tab_tile(vec![
+        structure, silhouette, profiles, sweep, selection, compare,
+    ]);
 
     let views = linear(
         &mut tiles,

@@ -22,13 +22,16 @@ mod menu;
 mod params_ui;
 mod scores;
 pub use crate::palette;
+mod profiles;
 mod scatter;
 mod selection_table;
 mod session;
 mod settings;
+mod silhouette_plot;
 mod stable_labels;
 mod status;
 mod structure;
+mod sweep_panel;
 mod view_export;
 
 use std::path::{Path, PathBuf};
@@ -252,6 +255,9 @@ pub struct ClusterscopeApp {
     agreed_run: Option<heavy_run::Agreed>,
     /// The shown result's internal scores (see [`scores`]).
     scores: scores::ScoresState,
+    silhouette_drag: silhouette_plot::SilhouetteDrag,
+    profiles: profiles::ProfilesState,
+    sweep: sweep_panel::SweepPanel,
     /// What the scatter's points are coloured by.
     pub colour_by: ColourBy,
     colour_by_state: colour_by::ColourByState,
@@ -328,6 +334,9 @@ impl ClusterscopeApp {
             styles: ClusterStyles::default(),
             pinned: None,
             scores: Default::default(),
+            silhouette_drag: Default::default(),
+            profiles: Default::default(),
+            sweep: Default::default(),
             held_run: None,
             agreed_run: None,
             colour_by: ColourBy::Cluster,
@@ -667,6 +676,9 @@ impl ClusterscopeApp {
                     }
                 }
                 Event::Scored { key, result } => self.scored(key, result),
+                Event::Profiled { key, result } => self.profiled(key, result),
+                Event::SweepProgress { key, done, total } => self.sweep_progress(key, done, total),
+                Event::Swept { key, result } => self.swept(key, result),
                 Event::ColourCodesUploaded { key, chunks } => {
                     self.colour_codes_uploaded(key, chunks)
                 }
@@ -744,6 +756,10 @@ impl ClusterscopeApp {
         layout::set_visible(tree, Pane::Structure, has_structure);
         layout::set_visible(tree, Pane::Selection, has_bottom);
         layout::set_visible(tree, Pane::Compare, has_bottom);
+        let has_result = self.clustering.is_some();
+        layout::set_visible(tree, Pane::Silhouette, has_result);
+        layout::set_visible(tree, Pane::Profiles, has_result && !has_image);
+        layout::set_visible(tree, Pane::Sweep, self.prepared.is_some() && !has_image);
         if let Some(pane) = self.front_pane.take() {
             layout::bring_to_front(tree, pane);
         }
@@ -768,6 +784,9 @@ impl ClusterscopeApp {
             Pane::Structure => self.structure_ui(ui),
             Pane::Selection => self.selection_table_ui(ui),
             Pane::Compare => self.compare_ui(ui),
+            Pane::Silhouette => self.silhouette_ui(ui),
+            Pane::Profiles => self.profiles_ui(ui),
+            Pane::Sweep => self.sweep_ui(ui),
         };
         tree.ui(&mut layout::PaneBehavior { draw: &mut draw }, ui);
         self.layout = tree;

@@ -9,17 +9,21 @@ use std::sync::Arc;
 use eframe::egui;
 
 use super::ClusterscopeApp;
+use super::silhouette_plot::SilhouettePlot;
 use crate::cluster::CancelToken;
 use crate::matrix::Matrix;
-use crate::metrics::summary::{InternalScores, SilhouetteMode, internal_scores};
+use crate::metrics::summary::{InternalScores, SilhouetteMode, scores_and_silhouettes};
 
 /// Up to this many scored rows the silhouette is exact (n² distances).
 pub const EXACT_SILHOUETTE_ROWS: usize = 5_000;
 /// Rows sampled above that (fewer when n is so large that each costs too much).
 pub const SILHOUETTE_SAMPLE: usize = 2_000;
 
-/// Scores of one shown result.
-pub type ShownScores = InternalScores;
+/// Scores of one shown result, and its silhouette plot.
+pub struct ShownScores {
+    pub scores: InternalScores,
+    pub plot: SilhouettePlot,
+}
 
 /// The scores of `labels` (ids `0..n_clusters`, noise [`crate::cluster::NOISE`]) on `points`.
 pub fn compute(
@@ -33,8 +37,12 @@ pub fn compute(
         sample: SILHOUETTE_SAMPLE,
         seed: 0x5111,
     };
-    internal_scores(points, labels, n_clusters, mode, &|| cancel.is_cancelled())
-        .map_err(|e| e.to_string())
+    let (scores, rows) = scores_and_silhouettes(None, points, labels, n_clusters, mode, &|| {
+        cancel.is_cancelled()
+    })
+    .map_err(|e| e.to_string())?;
+    let plot = SilhouettePlot::new(rows, labels, scores.silhouette);
+    Ok(ShownScores { scores, plot })
 }
 
 /// Which result the scores belong to, and where they stand.
@@ -99,7 +107,7 @@ impl ClusterscopeApp {
             Some(Err(error)) => {
                 ui.weak(format!("No scores: {error}"));
             }
-            Some(Ok(s)) => {
+            Some(Ok(ShownScores { scores: s, .. })) => {
                 let silhouette = match s.sampled {
                     None => format!("Silhouette {:.4}", s.silhouette),
                     Some(_) => format!("Silhouette {:.4} ± {:.4}", s.silhouette, s.silhouette_ci),
@@ -150,7 +158,9 @@ mod tests {
     fn small_results_are_scored_exactly_and_noise_is_left_out() {
         let (points, mut labels) = blobs(50);
         labels[0] = NOISE;
-        let scores = compute(&points, &labels, 3, &CancelToken::new()).unwrap();
+        let scores = compute(&points, &labels, 3, &CancelToken::new())
+            .unwrap()
+            .scores;
         assert_eq!(scores.sampled, None);
         assert_eq!((scores.scored, scores.noise), (149, 1));
         assert!(scores.silhouette > 0.8, "{scores:?}");
@@ -159,7 +169,9 @@ mod tests {
     #[test]
     fn large_results_are_estimated_within_their_interval() {
         let (points, labels) = blobs(2_000);
-        let estimate = compute(&points, &labels, 3, &CancelToken::new()).unwrap();
+        let estimate = compute(&points, &labels, 3, &CancelToken::new())
+            .unwrap()
+            .scores;
         assert_eq!(estimate.sampled, Some(SILHOUETTE_SAMPLE));
         let exact = internal::silhouette(&points, &labels, 3, &|| false).unwrap();
         assert!(

@@ -295,7 +295,12 @@ pub fn run_job(job: &ClusterJob) -> anyhow::Result<()> {
     )?;
     if job.summary_json {
         let internal = if job.scores_internal {
-            match internal_scores(&points, &result) {
+            // The run's device, when it ran on one, takes the silhouette's pairs too.
+            let gpu = match result.diagnostics.backend {
+                Backend::Gpu => engine.gpu().ok(),
+                Backend::Cpu => None,
+            };
+            match internal_scores(gpu.as_ref(), &points, &result) {
                 Ok(scores) => Some(scores),
                 Err(error) => {
                     eprintln!("warning: no internal scores: {error}");
@@ -360,14 +365,16 @@ pub(super) fn chosen_columns(
     Ok(numeric)
 }
 
-/// Silhouette (exact), Davies–Bouldin and Calinski–Harabasz of `result` on `points`,
-/// noise left out.
+/// Silhouette (exact, on `gpu` when given), Davies–Bouldin and Calinski–Harabasz of
+/// `result` on `points`, noise left out.
 fn internal_scores(
+    gpu: Option<&crate::gpu::GpuContext>,
     points: &crate::matrix::Matrix,
     result: &Clustering,
 ) -> Result<(f64, f64, f64), crate::metrics::internal::ScoreError> {
-    use crate::metrics::summary::{SilhouetteMode, internal_scores};
-    let s = internal_scores(
+    use crate::metrics::summary::{SilhouetteMode, internal_scores_on};
+    let s = internal_scores_on(
+        gpu,
         points,
         &result.labels,
         result.n_clusters,

@@ -12,6 +12,7 @@ use clap::Args;
 use serde::Serialize;
 
 use super::labels::{ids, is_noise, label_texts};
+use crate::cluster::{Backend, BackendChoice, Engine};
 use crate::data::{self, Scaling};
 use crate::metrics::external::{self, Contingency};
 use crate::metrics::summary;
@@ -34,6 +35,10 @@ pub struct ScoreArgs {
     pub sheet: Option<String>,
     #[arg(long, value_enum, default_value = "none")]
     pub scale: Scaling,
+    /// Where the exact silhouette's all-pairs pass runs: `auto` takes a hardware GPU when
+    /// there is one, else the CPU (f64, scikit-learn's values); `gpu` insists.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub backend: BackendChoice,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
@@ -74,6 +79,8 @@ struct Scores {
     n_clusters: usize,
     columns: Vec<String>,
     silhouette: Option<f64>,
+    /// Where the silhouette's pairs were computed: "cpu" (f64) or "gpu" (f32 sums).
+    silhouette_backend: &'static str,
     davies_bouldin: Option<f64>,
     calinski_harabasz: Option<f64>,
     /// Why the internal scores are missing, when they are.
@@ -129,7 +136,14 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
     for (&row, &id) in kept_rows.iter().zip(&label_ids) {
         row_labels[row] = id;
     }
-    let internal = summary::internal_scores(
+    let mut engine = Engine::headless();
+    let gpu = match engine.resolve(args.backend)? {
+        Backend::Gpu => Some(engine.gpu()?),
+        Backend::Cpu => None,
+    };
+    let silhouette_backend = if gpu.is_some() { "gpu" } else { "cpu" };
+    let internal = summary::internal_scores_on(
+        gpu.as_ref(),
         &features.matrix,
         &row_labels,
         n_clusters,
@@ -177,6 +191,7 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
         n_clusters,
         columns: features.columns.clone(),
         silhouette: internal.as_ref().ok().map(|s| s.0),
+        silhouette_backend,
         davies_bouldin: internal.as_ref().ok().map(|s| s.1),
         calinski_harabasz: internal.as_ref().ok().map(|s| s.2),
         internal_error,
@@ -208,7 +223,12 @@ fn print_text(s: &Scores) {
         s.calinski_harabasz,
     ) {
         (None, Some(sil), Some(db), Some(ch)) => {
-            println!("silhouette         {sil:.6}");
+            let on_gpu = if s.silhouette_backend == "gpu" {
+                "  (all pairs on the GPU)"
+            } else {
+                ""
+            };
+            println!("silhouette         {sil:.6}{on_gpu}");
             println!("davies_bouldin     {db:.6}");
             println!("calinski_harabasz  {ch:.6}");
         }

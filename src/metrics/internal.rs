@@ -22,10 +22,12 @@ pub enum ScoreError {
     Length(usize, usize),
     #[error("cancelled")]
     Cancelled,
+    #[error("the silhouette on the GPU failed: {0}")]
+    Gpu(String),
 }
 
 /// Labels `0..k` (dense) of rows of `points`, checked for the internal scores.
-fn check(
+pub(super) fn check(
     what: &'static str,
     points: &Matrix,
     labels: &[u32],
@@ -55,7 +57,7 @@ fn distance(a: &[f32], b: &[f32]) -> f64 {
         .sqrt()
 }
 
-fn sizes(labels: &[u32], n_clusters: usize) -> Vec<usize> {
+pub(super) fn sizes(labels: &[u32], n_clusters: usize) -> Vec<usize> {
     let mut sizes = vec![0usize; n_clusters];
     for &l in labels {
         sizes[l as usize] += 1;
@@ -102,17 +104,23 @@ pub fn silhouette_sampled(
     cancelled: &(dyn Fn() -> bool + Sync),
 ) -> Result<(f64, f64), ScoreError> {
     let per_row = row_silhouettes(points, labels, n_clusters, sample, cancelled)?;
+    Ok(sample_estimate(&per_row, points.n_rows))
+}
+
+/// The mean of a sample of row silhouettes drawn without replacement from `population`
+/// rows, and the half-width of its 95 % confidence interval.
+pub fn sample_estimate(per_row: &[f64], population: usize) -> (f64, f64) {
     let m = per_row.len() as f64;
     let mean = per_row.iter().sum::<f64>() / m;
     let variance =
         per_row.iter().map(|s| (s - mean) * (s - mean)).sum::<f64>() / (m - 1.0).max(1.0);
     // Sampling without replacement: the finite-population correction.
-    let correction = ((points.n_rows as f64 - m) / (points.n_rows as f64 - 1.0).max(1.0)).max(0.0);
-    Ok((mean, 1.96 * (variance / m * correction).sqrt()))
+    let correction = ((population as f64 - m) / (population as f64 - 1.0).max(1.0)).max(0.0);
+    (mean, 1.96 * (variance / m * correction).sqrt())
 }
 
-/// The silhouette of each of `rows`.
-fn row_silhouettes(
+/// The silhouette of each of `rows` (f64, every pair: scikit-learn's values).
+pub fn row_silhouettes(
     points: &Matrix,
     labels: &[u32],
     n_clusters: usize,

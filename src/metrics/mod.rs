@@ -5,6 +5,7 @@
 
 pub mod external;
 pub mod internal;
+pub mod silhouette;
 pub mod summary;
 
 use std::collections::HashMap;

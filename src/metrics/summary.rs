@@ -5,6 +5,8 @@
 use rand::SeedableRng;
 
 use super::internal::{self, ScoreError};
+use super::silhouette::{self, SumsBackend};
+use crate::gpu::GpuContext;
 use crate::matrix::Matrix;
 
 /// The noise label (`cluster::NOISE`, which this layer sits below; `sweep` checks they
@@ -64,12 +66,47 @@ pub fn internal_scores(
     mode: SilhouetteMode,
     cancelled: &(dyn Fn() -> bool + Sync),
 ) -> Result<InternalScores, ScoreError> {
+    internal_scores_on(None, points, labels, n_clusters, mode, cancelled)
+}
+
+/// [`internal_scores`] with the silhouette computed exactly on `gpu` when one is given
+/// (whatever `mode` says: there every pair is affordable).
+pub fn internal_scores_on(
+    gpu: Option<&GpuContext>,
+    points: &Matrix,
+    labels: &[u32],
+    n_clusters: usize,
+    mode: SilhouetteMode,
+    cancelled: &(dyn Fn() -> bool + Sync),
+) -> Result<InternalScores, ScoreError> {
+    scores_and_silhouettes(gpu, points, labels, n_clusters, mode, cancelled).map(|(s, _)| s)
+}
+
+/// One row's silhouette: its row in the scored points, and the value.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RowSilhouette {
+    pub row: u32,
+    pub value: f32,
+}
+
+/// [`internal_scores_on`] and the silhouette of every row it scored (every non-noise row
+/// when exact, the sample when estimated), for a silhouette plot.
+pub fn scores_and_silhouettes(
+    gpu: Option<&GpuContext>,
+    points: &Matrix,
+    labels: &[u32],
+    n_clusters: usize,
+    mode: SilhouetteMode,
+    cancelled: &(dyn Fn() -> bool + Sync),
+) -> Result<(InternalScores, Vec<RowSilhouette>), ScoreError> {
     if labels.len() != points.n_rows {
         return Err(ScoreError::Length(labels.len(), points.n_rows));
     }
+    let kept_rows: Vec<usize> = (0..points.n_rows).filter(|&r| labels[r] != NOISE).collect();
     let (subset, kept) = without_noise(points, labels);
     let n = subset.n_rows;
     let sample_size = match mode {
+        _ if gpu.is_some() => None,
         SilhouetteMode::Estimate {
             exact_up_to,
             sample,
@@ -77,21 +114,46 @@ pub fn internal_scores(
         } if n > exact_up_to => Some((sample.min(MAX_SAMPLED_DISTANCES / n).clamp(50, n), seed)),
         _ => None,
     };
-    let (silhouette, silhouette_ci, sampled) = match sample_size {
-        None => (
-            internal::silhouette(&subset, &kept, n_clusters, cancelled)?,
-            0.0,
-            None,
-        ),
-        Some((size, seed)) => {
-            let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(seed);
-            let sample = rand::seq::index::sample(&mut rng, n, size).into_vec();
-            let (s, ci) =
-                internal::silhouette_sampled(&subset, &kept, n_clusters, &sample, cancelled)?;
-            (s, ci, Some(size))
-        }
+    let (scored_rows, per_row, sampled): (Vec<usize>, Vec<f64>, Option<usize>) =
+        match (sample_size, gpu) {
+            (None, Some(gpu)) => {
+                let per_row = silhouette::row_silhouettes(
+                    SumsBackend::Gpu(gpu),
+                    &subset,
+                    &kept,
+                    n_clusters,
+                    &|_, _| {},
+                    cancelled,
+                )?;
+                ((0..n).collect(), per_row, None)
+            }
+            (None, None) => {
+                let all: Vec<usize> = (0..n).collect();
+                let per_row =
+                    internal::row_silhouettes(&subset, &kept, n_clusters, &all, cancelled)?;
+                (all, per_row, None)
+            }
+            (Some((size, seed)), _) => {
+                let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(seed);
+                let sample = rand::seq::index::sample(&mut rng, n, size).into_vec();
+                let per_row =
+                    internal::row_silhouettes(&subset, &kept, n_clusters, &sample, cancelled)?;
+                (sample, per_row, Some(size))
+            }
+        };
+    let (silhouette, silhouette_ci) = match sampled {
+        None => (per_row.iter().sum::<f64>() / per_row.len() as f64, 0.0),
+        Some(_) => internal::sample_estimate(&per_row, n),
     };
-    Ok(InternalScores {
+    let rows = scored_rows
+        .iter()
+        .zip(&per_row)
+        .map(|(&r, &value)| RowSilhouette {
+            row: kept_rows[r] as u32,
+            value: value as f32,
+        })
+        .collect();
+    let scores = InternalScores {
         silhouette,
         silhouette_ci,
         sampled,
@@ -99,7 +161,8 @@ pub fn internal_scores(
         calinski_harabasz: internal::calinski_harabasz(&subset, &kept, n_clusters)?,
         scored: n,
         noise: points.n_rows - n,
-    })
+    };
+    Ok((scores, rows))
 }
 
 #[cfg(test)]

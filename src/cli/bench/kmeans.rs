@@ -46,6 +46,18 @@ pub fn lloyd(
         timing.result.diagnostics.iterations
     );
     timing.print();
+    if timing.median > 0.0 {
+        for init in [kmeans::KMeansInit::PlusPlus, kmeans::KMeansInit::Parallel] {
+            let started = Instant::now();
+            kmeans::initial_centroids(&points, k, init, seed, &RunContext::default())?;
+            let seconds = started.elapsed().as_secs_f64();
+            println!(
+                "seeding {}: {seconds:.4} s = {:.1} Lloyd iterations",
+                init.name(),
+                seconds / timing.median
+            );
+        }
+    }
     Ok(())
 }
 

@@ -15,7 +15,7 @@ use crate::segment::ColorSpace;
 
 #[derive(Debug, Subcommand)]
 pub enum BenchAlgorithm {
-    /// Seconds per Lloyd iteration on uniform random data.
+    /// Seconds per Lloyd iteration on uniform random data, and of each seeding.
     Kmeans {
         #[arg(long, default_value_t = 1_000_000)]
         n: usize,

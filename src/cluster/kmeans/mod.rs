@@ -4,18 +4,18 @@
 pub mod cpu;
 mod cpu_steps;
 pub mod gpu;
-mod init;
 mod lloyd;
 pub mod minibatch;
 mod params;
+mod seeding;
 
 use std::sync::Arc;
 use std::time::Instant;
 
 pub use cpu::BLOCK_POINTS;
-pub use init::kmeans_plus_plus;
 pub(crate) use lloyd::LloydSteps;
-pub use params::{KMeansParams, KMeansValidParams, PARAMETERS};
+pub use params::{KMeansInit, KMeansParams, KMeansValidParams, PARAMETERS};
+pub use seeding::{initial_centroids, kmeans_parallel, kmeans_plus_plus};
 
 use super::{
     Algorithm, AlgorithmInfo, Backend, BackendChoice, ClusterError, Clustering, Engine, Family,
@@ -158,9 +158,10 @@ fn fit_restarts(
     let mut best: Option<(KMeansResult, usize)> = None;
     for i in 0..restarts {
         context.check_cancelled()?;
-        let initial = kmeans_plus_plus(
+        let initial = initial_centroids(
             points,
             valid.n_clusters,
+            valid.init,
             restart_seed(valid.seed, i),
             context,
         )?;

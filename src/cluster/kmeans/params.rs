@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::cluster::params::{ParamSpec, ParamsError, RealRange, real};
+use crate::cluster::params::{Choice, ParamSpec, ParamsError, RealRange, real};
 
 /// The declarations of [`KMeansParams`]' fields.
 pub const PARAMETERS: &[ParamSpec] = &[
@@ -23,8 +23,45 @@ pub const PARAMETERS: &[ParamSpec] = &[
         "restarts from different seeds, keeping the lowest inertia (default: 10 when n·d·k ≤ 5·10⁷, else 1)",
     )
     .optional(),
+    ParamSpec::choice(
+        "init",
+        "kmeans++",
+        &[
+            Choice {
+                value: "kmeans++",
+                help: "greedy k-means++ with 2 + ln k local trials (as scikit-learn)",
+            },
+            Choice {
+                value: "kmeans-parallel",
+                help: "k-means‖: 2 rounds drawing 2k rows each, reclustered (as Spark MLlib); fewer passes on large tables",
+            },
+        ],
+        "how the first centres are chosen",
+    ),
     ParamSpec::seed(),
 ];
+
+/// How the first centres are chosen.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum KMeansInit {
+    /// Greedy k-means++.
+    #[default]
+    #[serde(rename = "kmeans++")]
+    PlusPlus,
+    /// k-means‖ (scalable k-means++).
+    #[serde(rename = "kmeans-parallel")]
+    Parallel,
+}
+
+impl KMeansInit {
+    /// The value as the command line spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::PlusPlus => "kmeans++",
+            Self::Parallel => "kmeans-parallel",
+        }
+    }
+}
 
 /// Above this n·d·k the default is one run: each restart costs a whole fit.
 pub const AUTO_RESTARTS_MAX_WORK: f64 = 5e7;
@@ -42,6 +79,7 @@ pub struct KMeansParams {
     pub tolerance: f64,
     /// Restarts; None: [`AUTO_RESTARTS`] when n·d·k ≤ [`AUTO_RESTARTS_MAX_WORK`], else 1.
     pub n_init: Option<usize>,
+    pub init: KMeansInit,
     pub seed: u64,
 }
 
@@ -52,6 +90,7 @@ impl Default for KMeansParams {
             max_iterations: 300,
             tolerance: 1e-4,
             n_init: None,
+            init: KMeansInit::PlusPlus,
             seed: 42,
         }
     }
@@ -77,6 +116,11 @@ impl KMeansParams {
 
     pub fn n_init(mut self, n_init: usize) -> Self {
         self.n_init = Some(n_init);
+        self
+    }
+
+    pub fn init(mut self, init: KMeansInit) -> Self {
+        self.init = init;
         self
     }
 
