@@ -756,7 +756,9 @@ fn the_silhouette_profiles_and_sweep_panes_work_from_the_window() {
     harness.get_by_label_contains("most separating first");
 
     harness.get_by_label("Sweep").click();
-    harness.step();
+    for _ in 0..3 {
+        harness.step();
+    }
     harness.get_by_label("Run sweep").click();
     run_until(&mut harness, "the sweep", |app| {
         app.sweep_values().is_some()

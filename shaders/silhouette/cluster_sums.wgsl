@@ -52,8 +52,8 @@ fn flush(out_row: u32) {
 
 // Adds the distance to a row of `cluster`, writing out the previous cluster's sum first
 // when the run changes.
-fn add(active: bool, out_row: u32, cluster: u32, distance: f32) {
-    if (!active) {
+fn add(in_range: bool, out_row: u32, cluster: u32, distance: f32) {
+    if (!in_range) {
         return;
     }
     if (cluster != running.cluster) {
@@ -74,7 +74,7 @@ fn cluster_sums(
     @builtin(local_invocation_index) lid: u32,
 ) {
     let local = gid.x + gid.y * params.groups_x * WORKGROUP;
-    let active = local < params.count;
+    let in_range = local < params.count;
     let row = params.first + min(local, max(params.count, 1u) - 1u);
     let out_row = local + params.out_offset;
     let d = params.d;
@@ -98,7 +98,7 @@ fn cluster_sums(
                     let diff = own[c] - tile[jj * d + c];
                     acc = acc + diff * diff;
                 }
-                add(active, out_row, tile_labels[jj], sqrt(acc));
+                add(in_range, out_row, tile_labels[jj], sqrt(acc));
             }
             workgroupBarrier();
         }
@@ -109,10 +109,10 @@ fn cluster_sums(
                 let diff = points[row * d + c] - points[j * d + c];
                 acc = acc + diff * diff;
             }
-            add(active, out_row, labels[j], sqrt(acc));
+            add(in_range, out_row, labels[j], sqrt(acc));
         }
     }
-    if (active) {
+    if (in_range) {
         flush(out_row);
     }
 }

@@ -256,6 +256,10 @@ pub struct ClusterscopeApp {
     /// The shown result's internal scores (see [`scores`]).
     scores: scores::ScoresState,
     silhouette_drag: silhouette_plot::SilhouetteDrag,
+    /// Whether the structure pane showed last frame (it comes to the front when it
+    /// appears: the view the algorithm is steered by).
+    structure_was_shown: bool,
+    result_was_shown: bool,
     profiles: profiles::ProfilesState,
     sweep: sweep_panel::SweepPanel,
     /// What the scatter's points are coloured by.
@@ -335,6 +339,8 @@ impl ClusterscopeApp {
             pinned: None,
             scores: Default::default(),
             silhouette_drag: Default::default(),
+            structure_was_shown: false,
+            result_was_shown: false,
             profiles: Default::default(),
             sweep: Default::default(),
             held_run: None,
@@ -749,6 +755,18 @@ impl ClusterscopeApp {
     /// The dockable panes; which ones show follows the data.
     fn panes_ui(&mut self, ui: &mut egui::Ui) {
         let has_structure = self.has_structure();
+        // A pane that appears comes to the front of the bottom tabs: the structure (the
+        // view the algorithm is steered by) before the silhouette.
+        let has_result = self.clustering.is_some();
+        if self.front_pane.is_none() {
+            if has_structure && !self.structure_was_shown {
+                self.front_pane = Some(Pane::Structure);
+            } else if has_result && !self.result_was_shown && !has_structure {
+                self.front_pane = Some(Pane::Silhouette);
+            }
+        }
+        self.structure_was_shown = has_structure;
+        self.result_was_shown = has_result;
         let has_bottom = has_structure || self.selection.is_some() || self.pinned.is_some();
         let has_image = self.image().is_some();
         let tree = &mut self.layout;
@@ -756,7 +774,6 @@ impl ClusterscopeApp {
         layout::set_visible(tree, Pane::Structure, has_structure);
         layout::set_visible(tree, Pane::Selection, has_bottom);
         layout::set_visible(tree, Pane::Compare, has_bottom);
-        let has_result = self.clustering.is_some();
         layout::set_visible(tree, Pane::Silhouette, has_result);
         layout::set_visible(tree, Pane::Profiles, has_result && !has_image);
         layout::set_visible(tree, Pane::Sweep, self.prepared.is_some() && !has_image);

@@ -268,14 +268,21 @@ fn param_row_ui(
         ParamKind::Choice { choices } => {
             let mut chosen = value.as_str().unwrap_or_default().to_string();
             let before = chosen.clone();
+            let letters: usize = choices.iter().map(|c| c.value.len()).sum();
             if choices.len() <= 4 {
-                // Wrapped: four linkages do not fit a 290-point pane on one line.
-                ui.horizontal_wrapped(|ui| {
+                // One line when they fit the 290-point pane, else one per line: a wrapped
+                // row inside the grid overlaps the next row.
+                let radios = |ui: &mut egui::Ui| {
                     for choice in choices {
                         ui.radio_value(&mut chosen, choice.value.to_string(), choice.value)
                             .on_hover_text(choice.help);
                     }
-                });
+                };
+                if letters <= 18 {
+                    ui.horizontal(radios);
+                } else {
+                    ui.vertical(radios);
+                }
             } else {
                 egui::ComboBox::from_id_salt((info.id, spec.name))
                     .selected_text(chosen.clone())

@@ -149,6 +149,7 @@ impl ClusterscopeApp {
                 profile.columns.len()
             ));
             if let Some(current) = &shown {
+                let label = ui.label("Box plots of");
                 let mut picked = current.clone();
                 egui::ComboBox::from_id_salt("profile-column")
                     .selected_text(&picked)
@@ -156,7 +157,9 @@ impl ClusterscopeApp {
                         for column in &numeric {
                             ui.selectable_value(&mut picked, column.name.clone(), &column.name);
                         }
-                    });
+                    })
+                    .response
+                    .labelled_by(label.id);
                 if &picked != current {
                     self.profiles.column = Some(picked);
                 }

@@ -233,7 +233,8 @@ impl ClusterscopeApp {
             painter.text(
                 Pos2::new(x, axis_y + 3.0),
                 egui::Align2::CENTER_TOP,
-                format!("{tick:.1}"),
+                // Never "-0.0".
+                format!("{:.1}", if tick.abs() < 1e-6 { 0.0 } else { tick }),
                 egui::FontId::proportional(10.0),
                 weak,
             );

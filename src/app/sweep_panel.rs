@@ -56,15 +56,25 @@ fn default_range(spec: &ParamSpec, current: Option<&serde_json::Value>) -> Strin
             let now = current.and_then(|v| v.as_u64()).unwrap_or(min.max(2));
             format!("{}..{}", (now / 2).max(min).max(1), now * 2)
         }
-        _ => {
+        ParamKind::Real { range } => {
             let now = current
                 .and_then(crate::cluster::params::real::from_value)
                 .filter(|v| v.is_finite() && *v > 0.0)
                 .unwrap_or(0.5);
             let step = now * 0.25;
+            // Inside the declared bounds: a bound the range may not touch is kept a step off.
+            let mut start = step * 2.0;
+            if start < range.min || (start == range.min && !range.min_inclusive) {
+                start = range.min + if range.min_inclusive { 0.0 } else { step };
+            }
+            let mut end = now * 2.0;
+            if end > range.max || (end == range.max && !range.max_inclusive) {
+                end = range.max - if range.max_inclusive { 0.0 } else { step };
+            }
             let text = |v: f64| format!("{}", (v * 1e4).round() / 1e4);
-            format!("{}..{}:{}", text(step * 2.0), text(now * 2.0), text(step))
+            format!("{}..{}:{}", text(start), text(end.max(start)), text(step))
         }
+        _ => String::new(),
     }
 }
 
@@ -255,12 +265,14 @@ impl ClusterscopeApp {
                 self.sweep.param = Some(picked);
                 self.sweep.range_text.clear();
             }
-            ui.label("over");
+            let over = ui.label("over");
             ui.add(egui::TextEdit::singleline(&mut self.sweep.range_text).desired_width(110.0))
+                .labelled_by(over.id)
                 .on_hover_text("start..end (step 1), start..end:step, or a list: 2,4,8");
             if seeded {
-                ui.label("seeds");
-                ui.add(egui::DragValue::new(&mut self.sweep.seeds).range(1..=10));
+                let seeds = ui.label("seeds");
+                ui.add(egui::DragValue::new(&mut self.sweep.seeds).range(1..=10))
+                    .labelled_by(seeds.id);
             }
             match &self.sweep.running {
                 Some((_, cancel, done, total)) => {

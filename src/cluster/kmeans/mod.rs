@@ -63,10 +63,10 @@ impl Algorithm for KMeans {
         engine: &mut Engine,
         context: &RunContext,
     ) -> Result<Clustering, ClusterError> {
-        let (result, last_won) = fit_restarts(engine, input.points, valid, input.backend, context)?;
+        let (result, on_device) =
+            fit_restarts(engine, input.points, valid, input.backend, context)?;
         let gpu_labels = match result.diagnostics.backend {
-            // The device holds the last restart's labels.
-            Backend::Gpu if last_won => engine
+            Backend::Gpu if on_device => engine
                 .state_if_any::<gpu::GpuKMeansState>()
                 .and_then(|state| state.label_chunks())
                 .map(|chunks| GpuLabels {
@@ -141,10 +141,12 @@ pub fn restart_seed(seed: u64, i: usize) -> u64 {
     z ^ (z >> 31)
 }
 
-/// Every restart (k-means++ from its seed, then Lloyd's iterations), keeping the lowest
+/// Every restart (seeded from its own seed, then Lloyd's iterations), keeping the lowest
 /// inertia; the earlier restart wins a tie within 1e-9 relative, so that backends whose
-/// sums differ in the last bits pick the same one. Also says whether the last restart
-/// won (its labels are the ones a GPU run leaves on the device).
+/// sums differ in the last bits pick the same one. On the GPU the winner's labels are
+/// left on the device (the point renderer reads them there): when an earlier restart won,
+/// it runs once more from its start, which gives the same result. The bool says whether
+/// the device holds the returned labels.
 fn fit_restarts(
     engine: &mut Engine,
     points: &Arc<Matrix>,
@@ -155,7 +157,7 @@ fn fit_restarts(
     let started = Instant::now();
     let backend = engine.resolve(backend)?;
     let restarts = valid.restarts(points.n_rows, points.n_cols).max(1);
-    let mut best: Option<(KMeansResult, usize)> = None;
+    let mut best: Option<(KMeansResult, usize, Vec<f32>)> = None;
     for i in 0..restarts {
         context.check_cancelled()?;
         let initial = initial_centroids(
@@ -168,14 +170,20 @@ fn fit_restarts(
         let result = fit_from(engine, points, valid, &initial, backend, context)?;
         let better = best
             .as_ref()
-            .is_none_or(|(b, _)| result.inertia < b.inertia * (1.0 - 1e-9));
+            .is_none_or(|(b, _, _)| result.inertia < b.inertia * (1.0 - 1e-9));
         if better {
-            best = Some((result, i));
+            best = Some((result, i, initial));
         }
     }
-    let (mut result, winner) = best.expect("at least one restart");
+    let (mut result, winner, initial) = best.expect("at least one restart");
+    let mut on_device = winner + 1 == restarts;
+    if backend == Backend::Gpu && !on_device {
+        context.check_cancelled()?;
+        result = fit_from(engine, points, valid, &initial, backend, context)?;
+        on_device = true;
+    }
     result.diagnostics.elapsed_ms = started.elapsed().as_secs_f64() * 1e3;
-    Ok((result, winner + 1 == restarts))
+    Ok((result, on_device))
 }
 
 /// Lloyd's iterations from given initial centroids (row-major `n_clusters × d`).

@@ -33,7 +33,7 @@ pub const PARAMETERS: &[ParamSpec] = &[
             },
             Choice {
                 value: "kmeans-parallel",
-                help: "k-means‖: 2 rounds drawing 2k rows each, reclustered (as Spark MLlib); fewer passes on large tables",
+                help: "k-means||: 2 rounds drawing 2k rows each, reclustered (as Spark MLlib); fewer passes on large tables",
             },
         ],
         "how the first centres are chosen",
