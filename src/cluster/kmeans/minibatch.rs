@@ -216,7 +216,7 @@ pub fn fit(
         }
 
         since_reassign += batch;
-        if since_reassign >= 10 * k || counts.iter().any(|&c| c == 0.0) {
+        if since_reassign >= 10 * k || counts.contains(&0.0) {
             since_reassign = 0;
             reassign_starved(&mut centres, &mut counts, &rows, d, &mut rng);
         }
