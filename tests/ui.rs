@@ -777,3 +777,72 @@ fn the_silhouette_profiles_and_sweep_panes_work_from_the_window() {
         Some(7)
     );
 }
+
+/// Dragging over the bottom of the silhouette plot selects the last cluster's rows with
+/// the lowest silhouettes (exact values from the metric), and only those.
+#[test]
+fn dragging_over_the_lowest_silhouette_bars_selects_those_rows() {
+    let mut settings = Settings::default();
+    settings.set_param("kmeans", "n_clusters", 4);
+    let mut harness = app_with(settings);
+    run_until(&mut harness, "the first clustering", |app| {
+        app.clustering.is_some() && !app.clustering_pending
+    });
+    run_until(&mut harness, "the silhouette plot", |app| {
+        app.scores_ready() && app.silhouette_bars_rect().is_some()
+    });
+    let bars = harness.state().silhouette_bars_rect().unwrap();
+    let x = bars.center().x;
+    // From a few points above the bottom edge to past it: the last group's lowest bars.
+    let (from, to) = (bars.bottom() - 8.0, bars.bottom() + 4.0);
+    harness.hover_at(egui::pos2(x, from));
+    harness.step();
+    harness.drag_at(egui::pos2(x, from));
+    harness.step();
+    for step in 1..=4 {
+        harness.hover_at(egui::pos2(x, from + (to - from) * step as f32 / 4.0));
+        harness.step();
+    }
+    harness.drop_at(egui::pos2(x, to));
+    harness.step();
+    harness.step();
+    let app = harness.state();
+    let selection = app.selection.as_ref().expect("the drag selects rows");
+    assert_eq!(selection.source, "silhouette plot");
+    let clustering = app.clustering.as_ref().unwrap();
+    let labels = &clustering.result.labels;
+    let all: Vec<usize> = (0..labels.len()).collect();
+    let values = clusterscope::metrics::internal::row_silhouettes(
+        &clustering.points,
+        labels,
+        clustering.n_clusters(),
+        &all,
+        &|| false,
+    )
+    .unwrap();
+    let last = clustering.n_clusters() as u32 - 1;
+    assert!(
+        selection.rows.iter().all(|&r| labels[r as usize] == last),
+        "only the bottom group's rows"
+    );
+    let mut in_cluster: Vec<f64> = (0..labels.len())
+        .filter(|&r| labels[r] == last)
+        .map(|r| values[r])
+        .collect();
+    in_cluster.sort_by(f64::total_cmp);
+    let n = selection.rows.len();
+    assert!(
+        n >= 1 && n < in_cluster.len() / 4,
+        "{n} of {}",
+        in_cluster.len()
+    );
+    // The selected rows are the cluster's lowest (one bar of slack at the band's edge).
+    let limit = in_cluster[(n + 1).min(in_cluster.len() - 1)] + 1e-6;
+    for &r in &selection.rows {
+        assert!(
+            values[r as usize] <= limit,
+            "row {r}: {}",
+            values[r as usize]
+        );
+    }
+}

@@ -179,6 +179,11 @@ pub enum Event {
         key: u64,
         result: Result<super::sweep_panel::FinishedSweep, String>,
     },
+    /// The result (generation, revision) against a column.
+    ExternalScored {
+        key: (u64, u64, String),
+        result: Result<super::external_scores::ExternalScores, String>,
+    },
     /// The profile of the result (generation, revision) `key`.
     Profiled {
         key: (u64, u64),
@@ -659,6 +664,28 @@ impl Jobs {
                         }
                     });
             Some(Event::Swept { key, result })
+        });
+    }
+
+    /// Scores a result against column `key.2` on a thread of its own; an
+    /// [`Event::ExternalScored`] follows.
+    pub fn external_scores(
+        &self,
+        key: (u64, u64, String),
+        table: Arc<LoadedTable>,
+        prepared: Arc<PreparedFeatures>,
+        labels: Vec<u32>,
+        n_clusters: usize,
+    ) {
+        self.spawn("external scores", move || {
+            let result = super::external_scores::compute(
+                &table.frame,
+                &key.2,
+                &prepared.features.table_rows,
+                &labels,
+                n_clusters,
+            );
+            Some(Event::ExternalScored { key, result })
         });
     }
 

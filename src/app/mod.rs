@@ -10,6 +10,7 @@ mod compare;
 mod controls;
 mod data_defaults;
 mod export;
+mod external_scores;
 mod file_dialog;
 mod heavy_run;
 mod history;
@@ -261,6 +262,7 @@ pub struct ClusterscopeApp {
     structure_was_shown: bool,
     result_was_shown: bool,
     profiles: profiles::ProfilesState,
+    external: external_scores::ExternalState,
     sweep: sweep_panel::SweepPanel,
     /// What the scatter's points are coloured by.
     pub colour_by: ColourBy,
@@ -342,6 +344,7 @@ impl ClusterscopeApp {
             structure_was_shown: false,
             result_was_shown: false,
             profiles: Default::default(),
+            external: Default::default(),
             sweep: Default::default(),
             held_run: None,
             agreed_run: None,
@@ -683,6 +686,7 @@ impl ClusterscopeApp {
                 }
                 Event::Scored { key, result } => self.scored(key, result),
                 Event::Profiled { key, result } => self.profiled(key, result),
+                Event::ExternalScored { key, result } => self.external_scored(key, result),
                 Event::SweepProgress { key, done, total } => self.sweep_progress(key, done, total),
                 Event::Swept { key, result } => self.swept(key, result),
                 Event::ColourCodesUploaded { key, chunks } => {

@@ -206,8 +206,18 @@ impl ClusterscopeApp {
             None => column.name.clone(),
         };
         ui.label(title);
+        let names: Vec<String> = (0..groups.len())
+            .map(|g| self.group_name(g, profile))
+            .collect();
         Plot::new("profile-boxes")
-            .x_axis_label("cluster")
+            .x_axis_formatter(move |mark, _| {
+                let g = mark.value.round();
+                if (mark.value - g).abs() < 1e-6 && g >= 0.0 {
+                    names.get(g as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
             .y_axis_label(column.name.clone())
             .allow_scroll(false)
             .show(ui, |plot_ui| {

@@ -132,6 +132,7 @@ impl ClusterscopeApp {
                 }
             }
         }
+        self.external_scores_ui(ui);
     }
 }
 

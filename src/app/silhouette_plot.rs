@@ -97,7 +97,7 @@ impl SilhouettePlot {
         for (group, &top) in self.groups.iter().zip(&tops) {
             for (i, b) in group.bars.iter().enumerate() {
                 let y = top + bar * i as f32;
-                if y + bar.max(0.5) > low && y <= high {
+                if y + bar > low && y <= high {
                     rows.push(b.row);
                 }
             }
@@ -123,6 +123,10 @@ impl SilhouettePlot {
 #[derive(Default)]
 pub struct SilhouetteDrag {
     from: Option<f32>,
+    /// Where it is now (the pointer may be gone by the frame the drag ends).
+    to: Option<f32>,
+    /// Where the bars were drawn last frame.
+    bars: Option<Rect>,
 }
 
 impl ClusterscopeApp {
@@ -132,6 +136,11 @@ impl ClusterscopeApp {
             return None;
         };
         Some((shown.plot.n_bars(), shown.plot.groups.len()))
+    }
+
+    /// Where the silhouette plot's bars were drawn last frame (tests drag over them).
+    pub fn silhouette_bars_rect(&self) -> Option<Rect> {
+        self.silhouette_drag.bars
     }
 
     /// The Silhouette pane.
@@ -173,6 +182,7 @@ impl ClusterscopeApp {
         if bars.width() <= 10.0 || bars.height() <= 10.0 {
             return;
         }
+        self.silhouette_drag.bars = Some(bars);
         let x_of =
             |v: f32| bars.left() + (v - plot.axis_min) / (1.0 - plot.axis_min) * bars.width();
         let painter = ui.painter_at(rect);
@@ -252,22 +262,29 @@ impl ClusterscopeApp {
         ));
 
         // Dragging selects the rows under the swept band.
+        let pointer_y = response
+            .interact_pointer_pos()
+            .or(ui.input(|i| i.pointer.latest_pos()))
+            .map(|p| p.y);
         if response.drag_started() {
-            self.silhouette_drag.from = response.interact_pointer_pos().map(|p| p.y);
+            // Where the button went down: egui reports the start once the pointer moved.
+            self.silhouette_drag.from = ui
+                .input(|i| i.pointer.press_origin())
+                .map(|p| p.y)
+                .or(pointer_y);
         }
-        if let (Some(from), Some(now)) =
-            (self.silhouette_drag.from, response.interact_pointer_pos())
-            && response.dragged()
-        {
-            let band = Rect::from_x_y_ranges(bars.x_range(), from.min(now.y)..=from.max(now.y));
-            painter.rect_filled(band, 0.0, visuals.selection.bg_fill.gamma_multiply(0.25));
+        if response.dragged() {
+            self.silhouette_drag.to = pointer_y.or(self.silhouette_drag.to);
+            if let (Some(from), Some(to)) = (self.silhouette_drag.from, self.silhouette_drag.to) {
+                let band = Rect::from_x_y_ranges(bars.x_range(), from.min(to)..=from.max(to));
+                painter.rect_filled(band, 0.0, visuals.selection.bg_fill.gamma_multiply(0.25));
+            }
         }
         if response.drag_stopped() {
-            if let (Some(from), Some(to)) = (
-                self.silhouette_drag.from.take(),
-                response.interact_pointer_pos(),
-            ) {
-                let rows = plot.rows_between(bars, from, to.y);
+            let from = self.silhouette_drag.from.take();
+            let to = pointer_y.or(self.silhouette_drag.to.take());
+            if let (Some(from), Some(to)) = (from, to) {
+                let rows = plot.rows_between(bars, from, to);
                 let selection = (!rows.is_empty()).then(|| Selection::new(rows, "silhouette plot"));
                 self.set_selection(selection);
                 // The plot stays in front: the scatter shows the rows.

@@ -315,7 +315,8 @@ impl ClusterscopeApp {
         let suggested = outcome.suggested;
         if let Some(s) = suggested {
             ui.label(format!(
-                "Suggested: {} = {} ({SUGGESTION_RULE}).",
+                "Suggested: {} = {} ({SUGGESTION_RULE}, dashed red). Click a value to show \
+                 its clustering (yellow).",
                 super::params_ui::label_of(outcome.param),
                 labels[s]
             ));
@@ -339,54 +340,72 @@ impl ClusterscopeApp {
             charts.push(("Stability: ARI between seeds", |v| v.ari_seeds));
         }
         let mut clicked = None;
-        let height = (ui.available_height() / 2.0 - 8.0).max(90.0);
-        let width = (ui.available_width() / 3.0 - 8.0).max(160.0);
-        ui.horizontal_wrapped(|ui| {
-            for (index, (title, pick)) in charts.iter().enumerate() {
-                ui.vertical(|ui| {
-                    ui.set_width(width);
-                    ui.small(*title);
-                    let points: Vec<[f64; 2]> = outcome
-                        .values
-                        .iter()
-                        .zip(&xs)
-                        .filter_map(|(v, &x)| Some([x, pick(v)?]))
-                        .collect();
-                    let response = Plot::new(("sweep-plot", index))
-                        .height(height)
-                        .width(width)
-                        .allow_scroll(false)
-                        .allow_drag(false)
-                        .allow_zoom(false)
-                        .show(ui, |plot_ui| {
-                            plot_ui.line(Line::new(*title, PlotPoints::new(points.clone())));
-                            plot_ui.points(Points::new(*title, points.clone()).radius(3.0));
-                            if let Some(s) = suggested {
-                                plot_ui.vline(
-                                    VLine::new("suggested", xs[s])
-                                        .color(egui::Color32::from_rgb(220, 60, 60))
-                                        .style(egui_plot::LineStyle::dashed_loose()),
-                                );
-                            }
-                            if let Some(shown) = self.sweep.shown {
-                                plot_ui.vline(VLine::new("shown", xs[shown]).width(2.0));
-                            }
-                            plot_ui.pointer_coordinate()
-                        });
-                    if response.response.clicked()
-                        && let Some(pointer) = response.inner
-                    {
-                        clicked = xs
+        // Three charts a row; two rows fill the pane.
+        let per_row = 3;
+        let rows = charts.len().div_ceil(per_row);
+        let height = (ui.available_height() / rows as f32 - 24.0).max(90.0);
+        let width = (ui.available_width() / per_row as f32 - 8.0).max(160.0);
+        let series = egui::Color32::from_rgb(90, 160, 220);
+        for (row, chunk) in charts.chunks(per_row).enumerate() {
+            ui.horizontal(|ui| {
+                for (column, (title, pick)) in chunk.iter().enumerate() {
+                    let index = row * per_row + column;
+                    ui.vertical(|ui| {
+                        ui.set_width(width);
+                        ui.small(*title);
+                        let points: Vec<[f64; 2]> = outcome
+                            .values
                             .iter()
-                            .enumerate()
-                            .min_by(|a, b| {
-                                (a.1 - pointer.x).abs().total_cmp(&(b.1 - pointer.x).abs())
-                            })
-                            .map(|(i, _)| i);
-                    }
-                });
-            }
-        });
+                            .zip(&xs)
+                            .filter_map(|(v, &x)| Some([x, pick(v)?]))
+                            .collect();
+                        let response = Plot::new(("sweep-plot", index))
+                            .height(height)
+                            .width(width)
+                            .allow_scroll(false)
+                            .allow_drag(false)
+                            .allow_zoom(false)
+                            .show(ui, |plot_ui| {
+                                plot_ui.line(
+                                    Line::new(*title, PlotPoints::new(points.clone()))
+                                        .color(series),
+                                );
+                                plot_ui.points(
+                                    Points::new(*title, points.clone())
+                                        .radius(3.0)
+                                        .color(series),
+                                );
+                                if let Some(s) = suggested {
+                                    plot_ui.vline(
+                                        VLine::new("suggested", xs[s])
+                                            .color(egui::Color32::from_rgb(220, 60, 60))
+                                            .style(egui_plot::LineStyle::dashed_loose()),
+                                    );
+                                }
+                                if let Some(shown) = self.sweep.shown {
+                                    plot_ui.vline(
+                                        VLine::new("shown", xs[shown])
+                                            .color(egui::Color32::from_rgb(240, 200, 60))
+                                            .width(2.0),
+                                    );
+                                }
+                                plot_ui.pointer_coordinate()
+                            });
+                        if response.response.clicked()
+                            && let Some(pointer) = response.inner
+                        {
+                            clicked = xs
+                                .iter()
+                                .enumerate()
+                                .min_by(|a, b| {
+                                    (a.1 - pointer.x).abs().total_cmp(&(b.1 - pointer.x).abs())
+                                })
+                                .map(|(i, _)| i);
+                        }
+                    });
+                }
+            });
+        }
         if let Some(index) = clicked {
             self.show_sweep_value(index);
         }

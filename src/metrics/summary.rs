@@ -136,8 +136,9 @@ pub fn scores_and_silhouettes(
             (Some((size, seed)), _) => {
                 let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(seed);
                 let sample = rand::seq::index::sample(&mut rng, n, size).into_vec();
-                let per_row =
-                    internal::row_silhouettes(&subset, &kept, n_clusters, &sample, cancelled)?;
+                let per_row = internal::sampled_row_silhouettes(
+                    &subset, &kept, n_clusters, &sample, cancelled,
+                )?;
                 (sample, per_row, Some(size))
             }
         };

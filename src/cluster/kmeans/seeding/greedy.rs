@@ -10,9 +10,9 @@ use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 
-use super::lanes::{self, CandidateTile, LANES};
 use crate::cluster::{ClusterError, RunContext};
 use crate::matrix::Matrix;
+use crate::spatial::lanes::{self, CandidateTile, LANES};
 
 /// Rows per block of the sums.
 pub(super) const BLOCK: usize = 1024;
@@ -150,9 +150,10 @@ impl<'a> Nearest<'a> {
             .enumerate()
             .map(|(b, (rows, distances))| {
                 let mut sums = [0f64; LANES];
+                let used = tile.count;
                 lanes::for_each_row(rows, d, tile, |i, to| {
                     let weight = self.weight(b * BLOCK + i);
-                    for (sum, &t) in sums.iter_mut().zip(to) {
+                    for (sum, &t) in sums[..used].iter_mut().zip(to) {
                         *sum += weight * t.min(distances[i]) as f64;
                     }
                 });

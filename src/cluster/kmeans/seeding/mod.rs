@@ -2,7 +2,6 @@
 //! k-means‖ (fewer passes over the rows, for large tables).
 
 mod greedy;
-mod lanes;
 mod parallel;
 
 pub use greedy::kmeans_plus_plus;

@@ -1,7 +1,9 @@
 //! Squared distances from rows to up to [`LANES`] candidate centres at once: the
 //! candidates sit dimension-major in one tile so that each dimension of a row costs one
-//! vector subtract and one fused multiply-add for all of them. Compiled three times
-//! (AVX-512, AVX2 + FMA, portable) and picked at run time, like the assignment kernels.
+//! vector subtract and one fused multiply-add for all of them. Used by k-means++ (its
+//! candidates) and the sampled silhouette (16 sampled rows per pass over the data).
+//! Compiled three times (AVX-512, AVX2 + FMA, portable) and picked at run time, like the
+//! assignment kernels.
 
 /// Candidates scored per pass (k-means++ takes 2 + ln k ≤ 16 local trials for k ≤ 10⁶).
 pub const LANES: usize = 16;
@@ -57,26 +59,95 @@ pub fn for_each_row(
     rows_kernel::<false>(rows, dims, tile, each);
 }
 
+/// One zmm register of 16 lanes per row; the same arithmetic as the portable kernel with
+/// `FUSED` (t = x − c, then fma(t, t, sum)), so the bits agree.
+#[allow(clippy::needless_range_loop)]
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 unsafe fn rows_avx512(
     rows: &[f32],
     dims: usize,
     tile: &CandidateTile,
-    each: impl FnMut(usize, &[f32; LANES]),
+    mut each: impl FnMut(usize, &[f32; LANES]),
 ) {
-    rows_kernel::<true>(rows, dims, tile, each);
+    use std::arch::x86_64::*;
+    if dims == 0 {
+        return;
+    }
+    let m = rows.len() / dims;
+    let centres = tile.values.as_ptr();
+    let mut out = [0f32; LANES];
+    let mut i = 0;
+    while i < m {
+        let index = |r: usize| (i + r).min(m - 1) * dims;
+        let x: [*const f32; ROW_TILE] = std::array::from_fn(|r| rows[index(r)..].as_ptr());
+        let mut sums = [_mm512_setzero_ps(); ROW_TILE];
+        for j in 0..dims {
+            // SAFETY: the tile holds dims × LANES values; each row pointer has dims values.
+            unsafe {
+                let c = _mm512_loadu_ps(centres.add(j * LANES));
+                for r in 0..ROW_TILE {
+                    let t = _mm512_sub_ps(_mm512_set1_ps(*x[r].add(j)), c);
+                    sums[r] = _mm512_fmadd_ps(t, t, sums[r]);
+                }
+            }
+        }
+        for (r, sum) in sums.iter().enumerate().take(ROW_TILE.min(m - i)) {
+            // SAFETY: `out` holds LANES = 16 floats.
+            unsafe { _mm512_storeu_ps(out.as_mut_ptr(), *sum) };
+            each(i + r, &out);
+        }
+        i += ROW_TILE;
+    }
 }
 
+/// Two ymm registers of 8 lanes per row, as [`rows_avx512`].
+#[allow(clippy::needless_range_loop)]
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn rows_avx2_fma(
     rows: &[f32],
     dims: usize,
     tile: &CandidateTile,
-    each: impl FnMut(usize, &[f32; LANES]),
+    mut each: impl FnMut(usize, &[f32; LANES]),
 ) {
-    rows_kernel::<true>(rows, dims, tile, each);
+    use std::arch::x86_64::*;
+    if dims == 0 {
+        return;
+    }
+    let m = rows.len() / dims;
+    let centres = tile.values.as_ptr();
+    let mut out = [0f32; LANES];
+    let mut i = 0;
+    while i < m {
+        let index = |r: usize| (i + r).min(m - 1) * dims;
+        let x: [*const f32; ROW_TILE] = std::array::from_fn(|r| rows[index(r)..].as_ptr());
+        let mut low = [_mm256_setzero_ps(); ROW_TILE];
+        let mut high = [_mm256_setzero_ps(); ROW_TILE];
+        for j in 0..dims {
+            // SAFETY: the tile holds dims × LANES values; each row pointer has dims values.
+            unsafe {
+                let c_low = _mm256_loadu_ps(centres.add(j * LANES));
+                let c_high = _mm256_loadu_ps(centres.add(j * LANES + 8));
+                for r in 0..ROW_TILE {
+                    let xr = _mm256_set1_ps(*x[r].add(j));
+                    let t_low = _mm256_sub_ps(xr, c_low);
+                    let t_high = _mm256_sub_ps(xr, c_high);
+                    low[r] = _mm256_fmadd_ps(t_low, t_low, low[r]);
+                    high[r] = _mm256_fmadd_ps(t_high, t_high, high[r]);
+                }
+            }
+        }
+        for r in 0..ROW_TILE.min(m - i) {
+            // SAFETY: `out` holds 16 floats: two halves of 8.
+            unsafe {
+                _mm256_storeu_ps(out.as_mut_ptr(), low[r]);
+                _mm256_storeu_ps(out.as_mut_ptr().add(8), high[r]);
+            }
+            each(i + r, &out);
+        }
+        i += ROW_TILE;
+    }
 }
 
 // `j` walks the dimensions of four rows and the tile at once.
@@ -124,6 +195,27 @@ fn rows_kernel<const FUSED: bool>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_simd_kernels_give_the_fused_portable_bits() {
+        let data = crate::synthetic::uniform(103, 7, 3);
+        let centres: Vec<&[f32]> = (0..11).map(|r| data.row(r * 9)).collect();
+        let tile = CandidateTile::new(&centres, 7);
+        let mut simd = Vec::new();
+        for_each_row(&data.values, 7, &tile, |i, d| simd.push((i, *d)));
+        let mut portable = Vec::new();
+        rows_kernel::<true>(&data.values, 7, &tile, |i, d| portable.push((i, *d)));
+        assert_eq!(simd.len(), 103);
+        assert_eq!(simd, portable);
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
+            let mut avx2 = Vec::new();
+            // SAFETY: checked just above.
+            unsafe { rows_avx2_fma(&data.values, 7, &tile, |i, d| avx2.push((i, *d))) };
+            assert_eq!(avx2, portable);
+        }
+    }
 
     #[test]
     fn every_lane_holds_the_squared_distance_to_its_centre() {
