@@ -247,7 +247,7 @@ impl ClusterscopeApp {
         self.sweep.seeds = self.sweep.seeds.max(1);
         let seeded = info.parameters.iter().any(|p| p.name == "seed");
         ui.horizontal_wrapped(|ui| {
-            ui.label("Sweep");
+            let label = ui.label("Parameter");
             let mut picked = spec.name;
             egui::ComboBox::from_id_salt("sweep-param")
                 .selected_text(super::params_ui::label_of(picked))
@@ -260,7 +260,9 @@ impl ClusterscopeApp {
                         )
                         .on_hover_text(s.help);
                     }
-                });
+                })
+                .response
+                .labelled_by(label.id);
             if picked != spec.name {
                 self.sweep.param = Some(picked);
                 self.sweep.range_text.clear();
