@@ -188,6 +188,8 @@ impl ClusterscopeApp {
         };
         let id = finished.params.algorithm.clone();
         let param = finished.outcome.param;
+        // The controls show the swept algorithm, even if another was picked since.
+        self.settings.algorithm = id.clone();
         self.settings.set_param(&id, param, run.value.clone());
         if let Some(seed) = run.seed {
             self.settings.set_param(&id, "seed", seed);
