@@ -179,6 +179,11 @@ pub enum Event {
         key: u64,
         result: Result<super::sweep_panel::FinishedSweep, String>,
     },
+    /// The exact silhouette of the result (generation, revision) `key`.
+    ExactSilhouette {
+        key: (u64, u64),
+        result: Result<f64, String>,
+    },
     /// The result (generation, revision) against a column.
     ExternalScored {
         key: (u64, u64, String),
@@ -664,6 +669,24 @@ impl Jobs {
                         }
                     });
             Some(Event::Swept { key, result })
+        });
+    }
+
+    /// Refines a result's silhouette to the exact one on a thread of its own; an
+    /// [`Event::ExactSilhouette`] follows unless cancelled first.
+    pub fn exact_silhouette(
+        &self,
+        key: (u64, u64),
+        points: Arc<Matrix>,
+        labels: Vec<u32>,
+        n_clusters: usize,
+        done: Arc<std::sync::atomic::AtomicUsize>,
+        cancel: crate::cluster::CancelToken,
+    ) {
+        self.spawn("exact silhouette", move || {
+            let result =
+                super::exact_silhouette::compute(&points, &labels, n_clusters, &done, &cancel);
+            Some(Event::ExactSilhouette { key, result })
         });
     }
 

@@ -9,6 +9,7 @@ mod commands;
 mod compare;
 mod controls;
 mod data_defaults;
+mod exact_silhouette;
 mod export;
 mod external_scores;
 mod file_dialog;
@@ -263,6 +264,7 @@ pub struct ClusterscopeApp {
     result_was_shown: bool,
     profiles: profiles::ProfilesState,
     external: external_scores::ExternalState,
+    exact_silhouette: Option<exact_silhouette::ExactSilhouette>,
     sweep: sweep_panel::SweepPanel,
     /// What the scatter's points are coloured by.
     pub colour_by: ColourBy,
@@ -345,6 +347,7 @@ impl ClusterscopeApp {
             result_was_shown: false,
             profiles: Default::default(),
             external: Default::default(),
+            exact_silhouette: None,
             sweep: Default::default(),
             held_run: None,
             agreed_run: None,
@@ -687,6 +690,7 @@ impl ClusterscopeApp {
                 Event::Scored { key, result } => self.scored(key, result),
                 Event::Profiled { key, result } => self.profiled(key, result),
                 Event::ExternalScored { key, result } => self.external_scored(key, result),
+                Event::ExactSilhouette { key, result } => self.exact_silhouette_done(key, result),
                 Event::SweepProgress { key, done, total } => self.sweep_progress(key, done, total),
                 Event::Swept { key, result } => self.swept(key, result),
                 Event::ColourCodesUploaded { key, chunks } => {

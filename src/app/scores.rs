@@ -123,12 +123,16 @@ impl ClusterscopeApp {
                 ui.label(silhouette).on_hover_text(format!(
                     "Mean silhouette, −1 to 1, higher is better ({how})"
                 ));
+                let sampled = s.sampled.is_some();
                 ui.label(format!("Davies–Bouldin {:.4}", s.davies_bouldin))
                     .on_hover_text("Lower is better: clusters tight and far apart");
                 ui.label(format!("Calinski–Harabasz {:.1}", s.calinski_harabasz))
                     .on_hover_text("Higher is better: between- over within-cluster dispersion");
                 if s.noise > 0 {
                     ui.weak(format!("{} noise rows left out of the scores", s.noise));
+                }
+                if sampled {
+                    self.exact_silhouette_ui(ui);
                 }
             }
         }
