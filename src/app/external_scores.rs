@@ -3,7 +3,6 @@
 //! with scikit-learn's definitions (`metrics::external`), over the clustered rows that
 //! have a value in the column; noise counts as one more cluster, as in scikit-learn.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use eframe::egui;
@@ -44,24 +43,22 @@ pub fn compute(
         .map_err(|e| format!("reading column '{column}': {e}"))?
         .clone();
     let noise = labels.contains(&crate::cluster::NOISE);
-    let mut class_of: HashMap<String, u32> = HashMap::new();
-    let mut classes = Vec::new();
-    let (mut truth, mut predicted) = (Vec::new(), Vec::new());
+    let mut texts: Vec<&str> = Vec::new();
+    let mut predicted = Vec::new();
     for (&row, &label) in table_rows.iter().zip(labels) {
         let Some(value) = values.get(row as usize) else {
             continue;
         };
-        let class = *class_of.entry(value.to_string()).or_insert_with(|| {
-            classes.push(value.to_string());
-            classes.len() as u32 - 1
-        });
-        truth.push(class);
+        texts.push(value);
         predicted.push(if label == crate::cluster::NOISE {
             n_clusters as u32
         } else {
             label
         });
     }
+    // Classes numbered as `clusterscope score --truth` numbers them (numbers in order,
+    // other texts alphabetically).
+    let (truth, classes) = external::dense_ids(&texts);
     if truth.is_empty() {
         return Err(format!("no clustered row has a value in '{column}'"));
     }

@@ -1,7 +1,5 @@
 //! Label columns as the scoring and profiling commands read them: any column's values as
-//! text (missing: None), numbered densely in a readable order.
-
-use std::collections::BTreeMap;
+//! text (missing: None); `metrics::external::dense_ids` numbers them.
 
 use polars::prelude::{DataFrame, DataType};
 
@@ -28,26 +26,6 @@ pub(super) fn label_texts(
         .map_err(|e| anyhow::anyhow!("reading column '{column}' of {}: {e}", input.display()))?;
     let text = text.str()?.clone();
     Ok(text.iter().map(|v| v.map(str::to_string)).collect())
-}
-
-/// Dense ids for label texts, and the texts in id order: numbers in numeric order (noise,
-/// -1, first), other texts alphabetically.
-pub(super) fn ids(values: &[&str]) -> (Vec<u32>, Vec<String>) {
-    let distinct: std::collections::BTreeSet<&str> = values.iter().copied().collect();
-    let mut order: Vec<&str> = distinct.into_iter().collect();
-    let numbers: Option<Vec<f64>> = order.iter().map(|v| v.trim().parse().ok()).collect();
-    if let Some(numbers) = numbers {
-        let mut paired: Vec<(f64, &str)> = numbers.into_iter().zip(order).collect();
-        paired.sort_by(|a, b| a.0.total_cmp(&b.0));
-        order = paired.into_iter().map(|(_, v)| v).collect();
-    }
-    let index: BTreeMap<&str, u32> = order
-        .iter()
-        .enumerate()
-        .map(|(i, v)| (*v, i as u32))
-        .collect();
-    let ids = values.iter().map(|v| index[v]).collect();
-    (ids, order.into_iter().map(str::to_string).collect())
 }
 
 /// Whether a label text is the noise label (-1).

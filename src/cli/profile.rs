@@ -8,8 +8,9 @@ use std::path::PathBuf;
 use anyhow::bail;
 use clap::Args;
 
-use super::labels::{ids, is_noise, label_texts};
+use super::labels::{is_noise, label_texts};
 use crate::data;
+use crate::metrics::external::dense_ids;
 use crate::profile::{ColumnStats, Groups, Profile, profile};
 
 #[derive(Debug, Args)]
@@ -60,7 +61,7 @@ pub fn run(args: &ProfileArgs) -> anyhow::Result<()> {
             args.labels
         );
     }
-    let (present_ids, names) = ids(&present);
+    let (present_ids, names) = dense_ids(&present);
     let mut next = present_ids.into_iter();
     let of_row = labels
         .iter()

@@ -11,9 +11,10 @@ use anyhow::{Context, bail};
 use clap::Args;
 use serde::Serialize;
 
-use super::labels::{ids, is_noise, label_texts};
+use super::labels::{is_noise, label_texts};
 use crate::cluster::{Backend, BackendChoice, Engine};
 use crate::data::{self, Scaling};
+use crate::metrics::external::dense_ids;
 use crate::metrics::external::{self, Contingency};
 use crate::metrics::summary;
 
@@ -129,7 +130,7 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
     }
     let noise = labels.iter().flatten().filter(|l| is_noise(l)).count();
     let unlabelled = labels.iter().filter(|l| l.is_none()).count();
-    let (label_ids, names) = ids(&kept_labels);
+    let (label_ids, names) = dense_ids(&kept_labels);
     let n_clusters = names.len();
     // Rows left out of the internal scores carry the noise label there.
     let mut row_labels = vec![crate::cluster::NOISE; features.matrix.n_rows];
@@ -158,8 +159,8 @@ pub fn run(args: &ScoreArgs) -> anyhow::Result<()> {
             .zip(&truth)
             .filter_map(|(l, t)| Some((l.as_deref()?, t.as_deref()?)))
             .collect();
-        let (cluster_ids, clusters) = ids(&both.iter().map(|(l, _)| *l).collect::<Vec<_>>());
-        let (class_ids, classes) = ids(&both.iter().map(|(_, t)| *t).collect::<Vec<_>>());
+        let (cluster_ids, clusters) = dense_ids(&both.iter().map(|(l, _)| *l).collect::<Vec<_>>());
+        let (class_ids, classes) = dense_ids(&both.iter().map(|(_, t)| *t).collect::<Vec<_>>());
         let table = Contingency::new(&class_ids, &cluster_ids, classes.len(), clusters.len());
         ExternalScores {
             column: args.truth.clone().unwrap_or_default(),

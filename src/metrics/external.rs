@@ -209,6 +209,26 @@ pub fn fowlkes_mallows(table: &Contingency) -> f64 {
     }
 }
 
+/// Dense ids for label texts, and the texts in id order: numbers in numeric order (noise,
+/// -1, first), other texts alphabetically.
+pub fn dense_ids(values: &[&str]) -> (Vec<u32>, Vec<String>) {
+    let distinct: std::collections::BTreeSet<&str> = values.iter().copied().collect();
+    let mut order: Vec<&str> = distinct.into_iter().collect();
+    let numbers: Option<Vec<f64>> = order.iter().map(|v| v.trim().parse().ok()).collect();
+    if let Some(numbers) = numbers {
+        let mut paired: Vec<(f64, &str)> = numbers.into_iter().zip(order).collect();
+        paired.sort_by(|a, b| a.0.total_cmp(&b.0));
+        order = paired.into_iter().map(|(_, v)| v).collect();
+    }
+    let index: std::collections::BTreeMap<&str, u32> = order
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (*v, i as u32))
+        .collect();
+    let ids = values.iter().map(|v| index[v]).collect();
+    (ids, order.into_iter().map(str::to_string).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
