@@ -127,6 +127,74 @@ fn a_dbscan_sweep_writes_csv_rows_with_the_noise_share() {
 }
 
 #[test]
+fn eps_kdist_reads_its_values_off_the_k_distance_curve() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = blobs_csv(dir.path());
+    let report = json_of(&clusterscope(&[
+        "sweep",
+        input.to_str().unwrap(),
+        "--algo",
+        "dbscan",
+        "--param",
+        "eps=kdist:5",
+        "--min-points",
+        "4",
+        "--json",
+    ]));
+    // The curve by brute force: each row's distance to its 3rd nearest other row.
+    let text = std::fs::read_to_string(&input).unwrap();
+    let rows: Vec<[f64; 2]> = text
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let (x, y) = l.split_once(',').unwrap();
+            [x.parse::<f32>().unwrap() as f64, y.parse::<f32>().unwrap() as f64]
+        })
+        .collect();
+    let mut curve: Vec<f64> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let mut d: Vec<f64> = rows
+                .iter()
+                .enumerate()
+                .filter(|&(j, _)| j != i)
+                .map(|(_, b)| ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt())
+                .collect();
+            d.sort_by(f64::total_cmp);
+            d[2]
+        })
+        .collect();
+    curve.sort_by(f64::total_cmp);
+    let values: Vec<f64> = report["per_value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["value"].as_f64().unwrap())
+        .collect();
+    assert_eq!(values.len(), 5, "{values:?}");
+    for (value, share) in values.iter().zip([0.5, 0.62, 0.74, 0.86, 0.98]) {
+        // The smallest radius (up to the 3 digits kept) that makes `share` of rows core.
+        let at_rank = curve[(share * curve.len() as f64 - 1e-9).ceil() as usize - 1];
+        assert!(
+            *value >= at_rank && *value <= at_rank * 1.01,
+            "{value} vs {at_rank} at {share}"
+        );
+    }
+    let last = report["per_value"].as_array().unwrap().last().unwrap();
+    assert!(last["noise_share"].as_f64().unwrap() <= 0.02, "{last}");
+    let error = expect_error(&[
+        "sweep",
+        input.to_str().unwrap(),
+        "--algo",
+        "optics",
+        "--param",
+        "xi=kdist",
+    ]);
+    assert!(error.contains("k-distance"), "{error}");
+}
+
+#[test]
 fn bad_sweeps_are_refused_before_any_work() {
     let dir = tempfile::tempdir().unwrap();
     let input = blobs_csv(dir.path());

@@ -641,7 +641,6 @@ impl Jobs {
         points: Arc<Matrix>,
         plan: crate::sweep::SweepPlan,
         options: crate::sweep::SweepOptions,
-        labels: Vec<String>,
         cancel: crate::cluster::CancelToken,
     ) {
         let (events, ctx) = (self.events_tx.clone(), self.ctx.clone());
@@ -655,11 +654,16 @@ impl Jobs {
             let result =
                 crate::sweep::run(&mut engine, &points, &plan, options, &context, &mut on_run)
                     .map(|outcome| super::sweep_panel::FinishedSweep {
+                        // The values as run: `kdist` ones are known only now.
+                        labels: outcome
+                            .values
+                            .iter()
+                            .map(|v| crate::sweep::value_text(&v.value))
+                            .collect(),
                         outcome: Arc::new(outcome),
                         points: Arc::clone(&points),
                         params: plan.params.clone(),
                         backend: options.backend,
-                        labels,
                     })
                     .map_err(|error| {
                         if error.is_cancelled() {

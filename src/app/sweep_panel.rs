@@ -10,7 +10,7 @@ use egui_plot::{Line, Plot, PlotPoints, Points, VLine};
 
 use super::{Clustering, ClusterscopeApp};
 use crate::cluster::params::{ParamKind, ParamSpec};
-use crate::cluster::{AlgorithmParams, BackendChoice, CancelToken};
+use crate::cluster::{AlgorithmInfo, AlgorithmParams, BackendChoice, CancelToken, StructureKind};
 use crate::matrix::Matrix;
 use crate::metrics::summary::SilhouetteMode;
 use crate::sweep::{self, ParamRange, SUGGESTION_RULE, SweepOptions, SweepOutcome, SweepPlan};
@@ -48,8 +48,21 @@ fn sweepable(spec: &ParamSpec) -> bool {
     matches!(spec.kind, ParamKind::Count { .. } | ParamKind::Real { .. })
 }
 
-/// A starting range around the current value: k from 2 to 12, a real from half to twice.
-fn default_range(spec: &ParamSpec, current: Option<&serde_json::Value>) -> String {
+/// A starting range: k from 2 to 12; the radius a k-distance plot steers (DBSCAN's eps)
+/// read off the data's own curve (`kdist`); other numbers from half to twice the current
+/// value.
+fn default_range(
+    info: &AlgorithmInfo,
+    spec: &ParamSpec,
+    current: Option<&serde_json::Value>,
+) -> String {
+    let steered_by_kdistance = info
+        .structures
+        .iter()
+        .any(|s| *s == StructureKind::KDistance && s.steers() == Some(spec.name));
+    if steered_by_kdistance {
+        return "kdist".into();
+    }
     match spec.kind {
         ParamKind::Count { .. } if spec.name == "n_clusters" => "2..12".into(),
         ParamKind::Count { min, .. } => {
@@ -140,7 +153,6 @@ impl ClusterscopeApp {
             Arc::clone(&prepared.points),
             plan,
             options,
-            range.labels(),
             cancel,
         );
     }
@@ -244,7 +256,7 @@ impl ClusterscopeApp {
         if self.sweep.param != Some(spec.name) || self.sweep.range_text.is_empty() {
             self.sweep.param = Some(spec.name);
             let current = self.settings.values(info.id).get(spec.name).cloned();
-            self.sweep.range_text = default_range(spec, current.as_ref());
+            self.sweep.range_text = default_range(info, spec, current.as_ref());
         }
         self.sweep.seeds = self.sweep.seeds.max(1);
         let seeded = info.parameters.iter().any(|p| p.name == "seed");
@@ -272,7 +284,11 @@ impl ClusterscopeApp {
             let over = ui.label("over");
             ui.add(egui::TextEdit::singleline(&mut self.sweep.range_text).desired_width(110.0))
                 .labelled_by(over.id)
-                .on_hover_text("start..end (step 1), start..end:step, or a list: 2,4,8");
+                .on_hover_text(
+                    "start..end (step 1), start..end:step, or a list: 2,4,8; for eps, \
+                     kdist or kdist:N reads N values off the k-distance curve \
+                     (where 50 % to 98 % of the rows are core points)",
+                );
             if seeded {
                 let seeds = ui.label("seeds");
                 ui.add(egui::DragValue::new(&mut self.sweep.seeds).range(1..=10))
@@ -432,7 +448,7 @@ mod tests {
     fn default_ranges_parse_for_every_numeric_parameter() {
         for info in infos() {
             for spec in info.parameters.iter().filter(|s| sweepable(s)) {
-                let text = format!("{}={}", spec.name, default_range(spec, None));
+                let text = format!("{}={}", spec.name, default_range(info, spec, None));
                 let range = ParamRange::parse(&text, info, &|n| n.to_string());
                 assert!(range.is_ok(), "{}: {text}: {range:?}", info.id);
             }
@@ -441,11 +457,21 @@ mod tests {
 
     #[test]
     fn k_sweeps_from_two_to_twelve_and_reals_around_the_current_value() {
-        assert_eq!(default_range(spec("kmeans", "n_clusters"), None), "2..12");
+        let info = |id: &str| infos().find(|i| i.id == id).unwrap();
+        assert_eq!(
+            default_range(info("kmeans"), spec("kmeans", "n_clusters"), None),
+            "2..12"
+        );
+        let threshold = spec("optics", "reachability");
+        assert_eq!(
+            default_range(info("optics"), threshold, Some(&serde_json::json!(0.4))),
+            "0.2..0.8:0.1"
+        );
+        // DBSCAN's eps comes off the data's k-distance curve.
         let eps = spec("dbscan", "eps");
         assert_eq!(
-            default_range(eps, Some(&serde_json::json!(0.4))),
-            "0.2..0.8:0.1"
+            default_range(info("dbscan"), eps, Some(&serde_json::json!(0.4))),
+            "kdist"
         );
     }
 }

@@ -28,7 +28,9 @@ pub struct SweepArgs {
     #[arg(long, default_value = "kmeans", value_parser = algorithm_ids())]
     pub algo: String,
     /// The parameter and its values: `k=2..12` (both ends included), `eps=0.1..1.0:0.1`
-    /// (start, end, step) or a list `min-points=5,10,20`; by flag or parameter name.
+    /// (start, end, step), a list `min-points=5,10,20`, or for DBSCAN `eps=kdist[:N]`
+    /// (N values, default 10, off the k-distance curve: the radii at which 50 % … 98 % of
+    /// the rows are core points); by flag or parameter name.
     #[arg(long)]
     pub param: String,
     /// Runs per value, with seeds --seed, --seed + 1, … (algorithms without a seed run
@@ -116,6 +118,22 @@ struct SweepJson {
     suggestion_rule: &'static str,
 }
 
+/// A sweep's error with parameter names spelled as flags.
+fn sweep_error(error: sweep::SweepError) -> anyhow::Error {
+    match error.error {
+        ClusterError::Params(ref e) => anyhow::anyhow!(
+            "{}{}",
+            error
+                .at
+                .as_ref()
+                .map(|a| format!("{a}: "))
+                .unwrap_or_default(),
+            render_params_error(e)
+        ),
+        _ => anyhow::Error::new(error),
+    }
+}
+
 pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
     if let Some(out) = &args.out {
         data::check_output(out, &["csv"])?;
@@ -176,6 +194,19 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
         );
     }
     let points = Arc::new(features.matrix.clone());
+    let mut engine = Engine::headless();
+    let plan = if plan.range.from_kdistance.is_some() {
+        progress.phase(&format!("reading {swept_flag} values off the k-distance curve"));
+        let resolved = sweep::resolve(&mut engine, &points, &plan, args.backend, &progress.context())
+            .map_err(sweep_error)?;
+        eprintln!(
+            "note: {swept_flag} = {} (kdist: where 50 % … 98 % of the rows are core points)",
+            resolved.range.labels().join(", ")
+        );
+        resolved
+    } else {
+        plan
+    };
     let estimated: f64 = plan
         .range
         .values
@@ -211,7 +242,6 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
         silhouette,
         keep_clusterings: false,
     };
-    let mut engine = Engine::headless();
     let context = progress.context();
     let outcome = sweep::run(
         &mut engine,
@@ -233,18 +263,7 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
             }
         },
     )
-    .map_err(|error| match error.error {
-        ClusterError::Params(ref e) => anyhow::anyhow!(
-            "{}{}",
-            error
-                .at
-                .as_ref()
-                .map(|a| format!("{a}: "))
-                .unwrap_or_default(),
-            render_params_error(e)
-        ),
-        _ => anyhow::Error::new(error),
-    })?;
+    .map_err(sweep_error)?;
     drop(progress);
 
     let objective = outcome

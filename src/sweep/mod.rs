@@ -14,6 +14,7 @@ use serde_json::Value;
 
 pub use range::{ParamRange, value_text};
 
+use crate::cluster::params::real;
 use crate::cluster::{
     AlgorithmParams, Backend, BackendChoice, ClusterError, Clustering, Engine, Objective,
     RunContext,
@@ -55,7 +56,7 @@ impl SweepPlan {
 
     /// Runs in all.
     pub fn n_runs(&self) -> usize {
-        self.range.values.len() * self.seeds.len()
+        self.range.len() * self.seeds.len()
     }
 
     /// The params of one run.
@@ -150,6 +151,56 @@ pub fn check(plan: &SweepPlan, n_rows: usize) -> Result<(), ClusterError> {
     Ok(())
 }
 
+/// The plan with values read off the data where the range asks for them (`eps=kdist`:
+/// the k-distance curve of the fixed `min_points`, from the density hierarchy the runs
+/// then reuse). A plan with its values written out is returned as it is.
+pub fn resolve(
+    engine: &mut Engine,
+    points: &Arc<Matrix>,
+    plan: &SweepPlan,
+    backend: BackendChoice,
+    context: &RunContext,
+) -> Result<SweepPlan, SweepError> {
+    let Some(quantiles) = plan.range.from_kdistance else {
+        return Ok(plan.clone());
+    };
+    if !plan.range.values.is_empty() {
+        return Ok(plan.clone());
+    }
+    let info = plan.params.registered().map_err(ClusterError::from)?.info();
+    let min_points = plan
+        .params
+        .values
+        .get("min_points")
+        .and_then(Value::as_u64)
+        .or_else(|| {
+            info.parameters
+                .iter()
+                .find(|p| p.name == "min_points")
+                .and_then(|p| p.default_value().as_u64())
+        })
+        .ok_or_else(|| {
+            ClusterError::Internal(format!("{} has no min_points for 'kdist'", info.id))
+        })? as usize;
+    let curve = crate::cluster::density::dbscan::k_distance_curve(
+        engine, points, min_points, backend, context,
+    )?;
+    let values = range::kdistance_values(&curve, quantiles.count);
+    if values.is_empty() {
+        return Err(ClusterError::Params(crate::cluster::params::ParamsError::new(
+            plan.range.spec.name,
+            format!(
+                "'kdist' found no positive radius: every row's distance to its neighbour {min_points} (itself counted) is 0; give {{{}}} values",
+                plan.range.spec.name
+            ),
+        ))
+        .into());
+    }
+    let mut resolved = plan.clone();
+    resolved.range.values = values.into_iter().map(real::to_value).collect();
+    Ok(resolved)
+}
+
 /// Runs the sweep; `on_run(done, total, run)` after each run. Stops with
 /// [`ClusterError::Cancelled`] when the context's token is raised.
 pub fn run(
@@ -160,6 +211,7 @@ pub fn run(
     context: &RunContext,
     on_run: &mut dyn FnMut(usize, usize, &SweepRun),
 ) -> Result<SweepOutcome, SweepError> {
+    let plan = &resolve(engine, points, plan, options.backend, context)?;
     check(plan, points.n_rows)?;
     let total = plan.n_runs();
     let mut runs: Vec<SweepRun> = Vec::with_capacity(total);
@@ -321,6 +373,7 @@ fn summarise(plan: &SweepPlan, runs: &[SweepRun]) -> Vec<ValueSummary> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cluster::Structure;
     use crate::cluster::params::ParamValues;
 
     fn blobs() -> Arc<Matrix> {
@@ -429,6 +482,42 @@ mod tests {
         assert!(outcome.runs[0].n_noise > outcome.runs[1].n_noise);
         assert_eq!(outcome.runs[1].n_clusters, 4);
         assert_eq!(outcome.values[1].ari_seeds, None);
+    }
+
+    #[test]
+    fn kdist_values_come_off_the_curve_dbscan_draws() {
+        let points = blobs();
+        let plan = plan("dbscan", "eps=kdist:4", 1);
+        assert_eq!(plan.n_runs(), 4);
+        let mut engine = Engine::cpu_only("test");
+        let outcome = run(
+            &mut engine,
+            &points,
+            &plan,
+            OPTIONS,
+            &RunContext::default(),
+            &mut |_, total, _| assert!(total <= 4),
+        )
+        .unwrap();
+        let single = crate::cluster::run(
+            &mut Engine::cpu_only("test"),
+            &points,
+            &plan.params_for(&Value::from(0.5), None),
+            BackendChoice::Cpu,
+            &RunContext::default(),
+        )
+        .unwrap();
+        let Some(Structure::KDistance { distances, .. }) = single.structures.first() else {
+            panic!("DBSCAN draws a k-distance curve");
+        };
+        let want = range::kdistance_values(distances, 4);
+        let got: Vec<f64> = outcome.values.iter().map(|v| v.value.as_f64().unwrap()).collect();
+        assert_eq!(got, want);
+        assert!(got.len() >= 2 && got.windows(2).all(|w| w[0] < w[1]), "{got:?}");
+        // At the last value 98 % of the rows are core: hardly any noise is left.
+        let last = outcome.runs.last().unwrap();
+        assert!(last.noise_share() <= 0.02 + 1e-9, "{}", last.noise_share());
+        assert!(outcome.runs[0].noise_share() >= last.noise_share());
     }
 
     #[test]

@@ -1,21 +1,39 @@
 //! The values a sweep tries, parsed from `NAME=SPEC` against the algorithm's declared
 //! parameter: `2..12` (whole numbers, both ends included), `0.1..0.5:0.1` (a start, an end
-//! and a step), or a list `0.1,0.2,0.5` (`ward,average` for a choice).
+//! and a step), a list `0.1,0.2,0.5` (`ward,average` for a choice), or, for the
+//! radius a k-distance plot steers (DBSCAN's eps), `kdist` / `kdist:N`: N values read off
+//! the data's own k-distance curve once the points are known ([`KDistanceQuantiles`]).
 
 use serde_json::Value;
 
-use crate::cluster::AlgorithmInfo;
 use crate::cluster::params::{ParamKind, ParamSpec, real};
+use crate::cluster::{AlgorithmInfo, StructureKind};
 
 /// Most values one sweep may try (each is a full run per seed).
 pub const MAX_VALUES: usize = 1_000;
+
+/// Values from `kdist` taken by default.
+pub const KDIST_VALUES: usize = 10;
+/// The shares of rows that are core points at the first and the last `kdist` value.
+pub const KDIST_CORE_SHARES: (f64, f64) = (0.5, 0.98);
+
+/// Values still to be read off the k-distance curve (each row's distance to its
+/// `min_points`-th neighbour, itself counted): `count` radii at which 50 % … 98 % of the
+/// rows are core points, evenly spaced in that share. Below half the rows are noise; the
+/// knee an analyst looks for on the plot sits in this span.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct KDistanceQuantiles {
+    pub count: usize,
+}
 
 /// One parameter and the values to try, in order.
 #[derive(Clone, Debug)]
 pub struct ParamRange {
     pub spec: &'static ParamSpec,
-    /// As stored in `ParamValues`.
+    /// As stored in `ParamValues`; empty until resolved when `from_kdistance` is set.
     pub values: Vec<Value>,
+    /// `kdist[:N]`: the values come from the data (see `crate::sweep::resolve`).
+    pub from_kdistance: Option<KDistanceQuantiles>,
 }
 
 impl ParamRange {
@@ -52,6 +70,24 @@ impl ParamRange {
                 "'{name}' cannot be swept: sweep a number or a choice (seeds are set by --seeds)"
             ));
         }
+        if let Some(count) = kdist_count(spec_text.trim()) {
+            let count = count.map_err(|e| format!("{name}: {e}"))?;
+            let steered = algorithm
+                .structures
+                .iter()
+                .any(|s| *s == StructureKind::KDistance && s.steers() == Some(spec.name));
+            if !steered {
+                return Err(format!(
+                    "{name}: 'kdist' reads a k-distance curve, which {} does not draw for '{name}'; give START..END:STEP or a list",
+                    algorithm.id
+                ));
+            }
+            return Ok(Self {
+                spec,
+                values: Vec::new(),
+                from_kdistance: Some(KDistanceQuantiles { count }),
+            });
+        }
         let values = parse_values(spec_text.trim(), spec).map_err(|e| format!("{name}: {e}"))?;
         if values.is_empty() {
             return Err(format!("{name}: the range '{spec_text}' holds no value"));
@@ -70,7 +106,23 @@ impl ParamRange {
                 })
             })?;
         }
-        Ok(Self { spec, values })
+        Ok(Self {
+            spec,
+            values,
+            from_kdistance: None,
+        })
+    }
+
+    /// Values in the range: the resolved ones, or as many as `kdist:N` will give at most.
+    pub fn len(&self) -> usize {
+        match self.from_kdistance {
+            Some(q) if self.values.is_empty() => q.count,
+            _ => self.values.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// The values as text, for tables and plots.
@@ -85,6 +137,54 @@ pub fn value_text(value: &Value) -> String {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     }
+}
+
+/// `kdist` or `kdist:N` (2 ≤ N ≤ 100); None for any other text.
+fn kdist_count(text: &str) -> Option<Result<usize, String>> {
+    let rest = text.strip_prefix("kdist")?;
+    if rest.is_empty() {
+        return Some(Ok(KDIST_VALUES));
+    }
+    let count = rest.strip_prefix(':')?;
+    Some(
+        count
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|c| (2..=100).contains(c))
+            .ok_or_else(|| format!("'kdist:{count}': give 2 to 100 values (kdist:10)")),
+    )
+}
+
+/// `count` radii off a k-distance curve (any order): at core shares evenly spaced over
+/// [`KDIST_CORE_SHARES`], rounded to 3 significant digits, positive, ascending, distinct.
+pub fn kdistance_values(curve: &[f64], count: usize) -> Vec<f64> {
+    let mut sorted: Vec<f64> = curve.iter().copied().filter(|d| d.is_finite()).collect();
+    sorted.sort_by(f64::total_cmp);
+    if sorted.is_empty() {
+        return Vec::new();
+    }
+    let (low, high) = KDIST_CORE_SHARES;
+    let mut values: Vec<f64> = (0..count)
+        .map(|i| {
+            let share = low + (high - low) * i as f64 / (count.max(2) - 1) as f64;
+            // The smallest radius that makes `share` of the rows core: the row at that rank.
+            let rank = ((share * sorted.len() as f64 - 1e-9).ceil() as usize).clamp(1, sorted.len());
+            significant(sorted[rank - 1], 3)
+        })
+        .filter(|&v| v > 0.0)
+        .collect();
+    values.dedup();
+    values
+}
+
+/// `v` to `digits` significant digits, rounded up so the row at the rank stays core.
+fn significant(v: f64, digits: i32) -> f64 {
+    if v <= 0.0 {
+        return v;
+    }
+    let scale = 10f64.powi(digits - v.log10().floor() as i32 - 1);
+    round((v * scale * (1.0 - 1e-12)).ceil() / scale)
 }
 
 fn sweepable(spec: &ParamSpec) -> bool {
@@ -243,6 +343,36 @@ mod tests {
                 .unwrap_err()
                 .contains("at most")
         );
+    }
+
+    #[test]
+    fn kdist_is_for_the_radius_a_kdistance_plot_steers() {
+        let range = parse("dbscan", "eps=kdist").unwrap();
+        assert_eq!(range.from_kdistance, Some(KDistanceQuantiles { count: 10 }));
+        assert_eq!(range.len(), 10);
+        assert_eq!(parse("dbscan", "eps=kdist:4").unwrap().len(), 4);
+        assert!(parse("dbscan", "eps=kdist:1").unwrap_err().contains("2 to 100"));
+        assert!(parse("dbscan", "eps=kdist:x").unwrap_err().contains("2 to 100"));
+        let error = parse("optics", "xi=kdist").unwrap_err();
+        assert!(error.contains("does not draw"), "{error}");
+        assert!(parse("kmeans", "k=kdist").is_err());
+    }
+
+    #[test]
+    fn kdistance_values_are_the_curve_at_evenly_spaced_core_shares() {
+        // 100 rows at distances 0.01, 0.02, …, 1.00: the share s makes rank ⌈100 s⌉ core.
+        let curve: Vec<f64> = (1..=100).rev().map(|i| i as f64 / 100.0).collect();
+        assert_eq!(kdistance_values(&curve, 2), [0.5, 0.98]);
+        assert_eq!(
+            kdistance_values(&curve, 5),
+            [0.5, 0.62, 0.74, 0.86, 0.98]
+        );
+        // Ties and zeros (duplicate rows) are dropped, not repeated.
+        let flat = vec![0.0, 0.0, 0.25, 0.25, 0.25, 0.25];
+        assert_eq!(kdistance_values(&flat, 4), [0.25]);
+        // Rounded up to 3 digits, so the rank's own row stays a core point.
+        assert_eq!(kdistance_values(&[0.123_41, 0.123_41], 2), [0.124]);
+        assert!(kdistance_values(&[], 3).is_empty());
     }
 
     #[test]

@@ -128,9 +128,7 @@ pub fn fit(
     let n = points.n_rows;
     // More points asked of a core than there are: no core point, every point noise (as
     // scikit-learn); the k-distance curve still shows the farthest neighbour.
-    let neighbours = (params.min_points - 1).min(n.saturating_sub(1));
-    let backend = super::resolve(engine, backend, n, neighbours)?;
-    let hierarchy = density_hierarchy(engine, points, neighbours, backend, context)?;
+    let hierarchy = hierarchy_for(engine, points, params.min_points, backend, context)?;
     let mut result = cut(engine, &hierarchy, params.eps)?;
     if params.min_points > n {
         result.labels = vec![NOISE; n];
@@ -139,6 +137,34 @@ pub fn fit(
     }
     result.diagnostics.elapsed_ms = started.elapsed().as_secs_f64() * 1e3;
     Ok(result)
+}
+
+/// The density hierarchy DBSCAN with `min_points` cuts (cached in the engine, so the
+/// runs that follow reuse it).
+fn hierarchy_for(
+    engine: &mut Engine,
+    points: &Arc<Matrix>,
+    min_points: usize,
+    backend: BackendChoice,
+    context: &RunContext,
+) -> Result<Arc<DensityHierarchy>, ClusterError> {
+    let n = points.n_rows;
+    let neighbours = (min_points.max(1) - 1).min(n.saturating_sub(1));
+    let backend = super::resolve(engine, backend, n, neighbours)?;
+    density_hierarchy(engine, points, neighbours, backend, context)
+}
+
+/// The k-distance curve of DBSCAN with `min_points` on `points`, before any run: what a
+/// sweep over eps reads its values from (`eps=kdist`).
+pub fn k_distance_curve(
+    engine: &mut Engine,
+    points: &Arc<Matrix>,
+    min_points: usize,
+    backend: BackendChoice,
+    context: &RunContext,
+) -> Result<Vec<f64>, ClusterError> {
+    let hierarchy = hierarchy_for(engine, points, min_points, backend, context)?;
+    Ok(k_distances(&hierarchy))
 }
 
 /// DBSCAN at `eps` from an existing hierarchy: a union-find pass over the tree's edges and

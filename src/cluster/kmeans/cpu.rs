@@ -5,6 +5,8 @@
 
 use rayon::prelude::*;
 
+use super::narrow::{NARROW_DIMS, NarrowCentroids, assign_narrow};
+
 /// Points per reduction block. Keep in sync with `BLOCK_POINTS` in `shaders/kmeans/reduce.wgsl`.
 pub const BLOCK_POINTS: usize = 1024;
 /// Centroids per register tile of the AVX2 and portable kernels.
@@ -17,6 +19,9 @@ const POINT_TILE: usize = 4;
 /// Centroids rearranged for the assignment kernels: tiles of `width` centroids stored
 /// dimension-major (`tile[j * width + l]`), padded with centroids that can never win.
 pub struct CentroidPanel {
+    /// The centroids row-major and their norms, for the narrow-row kernel.
+    rows: Vec<f32>,
+    row_norms: Vec<f32>,
     tiles: Vec<f32>,
     norms: Vec<f32>,
     n_tiles: usize,
@@ -43,6 +48,8 @@ impl CentroidPanel {
             norms[c] = centroid_norms[c];
         }
         Self {
+            rows: centroids[..k * dims].to_vec(),
+            row_norms: centroid_norms.to_vec(),
             tiles,
             norms,
             n_tiles,
@@ -99,7 +106,8 @@ pub fn assign(
         });
 }
 
-/// Assignment of one block: picks the fastest kernel this CPU can run.
+/// Assignment of one block: picks the fastest kernel this CPU can run (points in the
+/// lanes for narrow rows, centroids in the lanes otherwise).
 pub(crate) fn assign_block(
     rows: &[f32],
     point_norms: &[f32],
@@ -107,6 +115,15 @@ pub(crate) fn assign_block(
     labels: &mut [u32],
     min_distances: &mut [f32],
 ) {
+    if (1..=NARROW_DIMS).contains(&panel.dims) {
+        let centroids = NarrowCentroids {
+            centroids: &panel.rows,
+            norms: &panel.row_norms,
+            dims: panel.dims,
+        };
+        assign_narrow(rows, point_norms, &centroids, labels, min_distances);
+        return;
+    }
     #[cfg(target_arch = "x86_64")]
     {
         if panel.width == WIDE_CENTROID_TILE && std::arch::is_x86_feature_detected!("avx512f") {
@@ -359,6 +376,13 @@ pub fn reduce_block(
 ) {
     sums.fill(0.0);
     counts.fill(0);
+    match dims {
+        1 => return reduce_block_narrow::<1>(rows, labels, sums, counts),
+        2 => return reduce_block_narrow::<2>(rows, labels, sums, counts),
+        3 => return reduce_block_narrow::<3>(rows, labels, sums, counts),
+        4 => return reduce_block_narrow::<4>(rows, labels, sums, counts),
+        _ => {}
+    }
     for (row, &label) in rows.chunks_exact(dims.max(1)).zip(labels) {
         let c = label as usize;
         counts[c] += 1;
@@ -367,6 +391,40 @@ pub fn reduce_block(
             *s += v;
         }
     }
+}
+
+/// [`reduce_block`] for rows of `D` ≤ 4 values: a run of rows with the same label (as in
+/// the pixels of one region) adds into registers and stores once, instead of a load and
+/// a store per row. The additions are the same, in the same order, so the sums are the
+/// same bits.
+fn reduce_block_narrow<const D: usize>(
+    rows: &[f32],
+    labels: &[u32],
+    sums: &mut [f32],
+    counts: &mut [u32],
+) {
+    let Some(&first) = labels.first() else {
+        return;
+    };
+    let mut current = first as usize;
+    let mut total = [0f32; D];
+    let mut run = 0u32;
+    for (row, &label) in rows.chunks_exact(D).zip(labels) {
+        let c = label as usize;
+        if c != current {
+            sums[current * D..(current + 1) * D].copy_from_slice(&total);
+            counts[current] += run;
+            total.copy_from_slice(&sums[c * D..(c + 1) * D]);
+            current = c;
+            run = 0;
+        }
+        for (t, &v) in total.iter_mut().zip(row) {
+            *t += v;
+        }
+        run += 1;
+    }
+    sums[current * D..(current + 1) * D].copy_from_slice(&total);
+    counts[current] += run;
 }
 
 /// Twin of `kmeans/accumulate.wgsl`: adds block partials to the running totals in block order.
@@ -474,27 +532,56 @@ mod tests {
     }
 
     #[test]
+    fn narrow_block_sums_are_the_bits_of_the_row_by_row_sums() {
+        for d in 1..=4 {
+            let points = crate::synthetic::gaussian_blobs(1000, d, 5, 2.0, 7).points;
+            // Runs of equal labels and single rows, as pixels of regions give.
+            let labels: Vec<u32> = (0..1000u32).map(|i| (i / 7 + i % 3 / 2) % 5).collect();
+            let (mut sums, mut counts) = (vec![0f32; 5 * d], vec![0u32; 5]);
+            reduce_block(&points.values, &labels, d, &mut sums, &mut counts);
+            let (mut want, mut want_counts) = (vec![0f32; 5 * d], vec![0u32; 5]);
+            for (row, &label) in points.values.chunks_exact(d).zip(&labels) {
+                want_counts[label as usize] += 1;
+                let at = label as usize * d;
+                for (w, &v) in want[at..at + d].iter_mut().zip(row) {
+                    *w += v;
+                }
+            }
+            assert_eq!(counts, want_counts, "d = {d}");
+            assert_eq!(
+                sums.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                want.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                "d = {d}"
+            );
+        }
+    }
+
+    #[test]
     fn simd_kernel_matches_the_portable_fused_kernel() {
-        let points = crate::synthetic::gaussian_blobs(1003, 7, 37, 2.0, 3).points;
-        let centroids = crate::synthetic::uniform(37, 7, 4).values;
-        let centroid_norms = squared_norms(&centroids, 7);
-        let norms = squared_norms(&points.values, 7);
-        let reference = CentroidPanel::with_width(&centroids, &centroid_norms, 7, CENTROID_TILE);
-        let (mut b_labels, mut b_dist) = (vec![0u32; 1003], vec![0f32; 1003]);
-        assign_block_kernel::<true>(
-            &points.values,
-            &norms,
-            &reference,
-            &mut b_labels,
-            &mut b_dist,
-        );
-        // Every kernel this CPU can run (AVX2 on 16-wide tiles, AVX-512 on 32-wide ones).
-        for width in [CENTROID_TILE, WIDE_CENTROID_TILE] {
-            let panel = CentroidPanel::with_width(&centroids, &centroid_norms, 7, width);
-            let (mut a_labels, mut a_dist) = (vec![0u32; 1003], vec![0f32; 1003]);
-            assign_block(&points.values, &norms, &panel, &mut a_labels, &mut a_dist);
-            assert_eq!(a_labels, b_labels, "width {width}");
-            assert_eq!(a_dist, b_dist, "width {width}");
+        // d = 2 and 3 take the narrow-row kernel (points in the lanes), d = 7 the blocked ones.
+        for d in [2, 3, 7] {
+            let points = crate::synthetic::gaussian_blobs(1003, d, 37, 2.0, 3).points;
+            let centroids = crate::synthetic::uniform(37, d, 4).values;
+            let centroid_norms = squared_norms(&centroids, d);
+            let norms = squared_norms(&points.values, d);
+            let reference =
+                CentroidPanel::with_width(&centroids, &centroid_norms, d, CENTROID_TILE);
+            let (mut b_labels, mut b_dist) = (vec![0u32; 1003], vec![0f32; 1003]);
+            assign_block_kernel::<true>(
+                &points.values,
+                &norms,
+                &reference,
+                &mut b_labels,
+                &mut b_dist,
+            );
+            // Every kernel this CPU can run (AVX2 on 16-wide tiles, AVX-512 on 32-wide ones).
+            for width in [CENTROID_TILE, WIDE_CENTROID_TILE] {
+                let panel = CentroidPanel::with_width(&centroids, &centroid_norms, d, width);
+                let (mut a_labels, mut a_dist) = (vec![0u32; 1003], vec![0f32; 1003]);
+                assign_block(&points.values, &norms, &panel, &mut a_labels, &mut a_dist);
+                assert_eq!(a_labels, b_labels, "d {d}, width {width}");
+                assert_eq!(a_dist, b_dist, "d {d}, width {width}");
+            }
         }
     }
 }

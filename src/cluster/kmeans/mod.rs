@@ -6,6 +6,7 @@ mod cpu_steps;
 pub mod gpu;
 mod lloyd;
 pub mod minibatch;
+mod narrow;
 mod params;
 mod seeding;
 
