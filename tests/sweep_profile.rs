@@ -148,7 +148,10 @@ fn eps_kdist_reads_its_values_off_the_k_distance_curve() {
         .skip(1)
         .map(|l| {
             let (x, y) = l.split_once(',').unwrap();
-            [x.parse::<f32>().unwrap() as f64, y.parse::<f32>().unwrap() as f64]
+            [
+                x.parse::<f32>().unwrap() as f64,
+                y.parse::<f32>().unwrap() as f64,
+            ]
         })
         .collect();
     let mut curve: Vec<f64> = rows

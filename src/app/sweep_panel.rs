@@ -148,13 +148,8 @@ impl ClusterscopeApp {
             },
             keep_clusterings: true,
         };
-        self.jobs.sweep(
-            key,
-            Arc::clone(&prepared.points),
-            plan,
-            options,
-            cancel,
-        );
+        self.jobs
+            .sweep(key, Arc::clone(&prepared.points), plan, options, cancel);
     }
 
     /// The values of the finished sweep, as numbers (tests read them).

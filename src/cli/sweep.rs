@@ -196,9 +196,17 @@ pub fn run(args: &SweepArgs) -> anyhow::Result<()> {
     let points = Arc::new(features.matrix.clone());
     let mut engine = Engine::headless();
     let plan = if plan.range.from_kdistance.is_some() {
-        progress.phase(&format!("reading {swept_flag} values off the k-distance curve"));
-        let resolved = sweep::resolve(&mut engine, &points, &plan, args.backend, &progress.context())
-            .map_err(sweep_error)?;
+        progress.phase(&format!(
+            "reading {swept_flag} values off the k-distance curve"
+        ));
+        let resolved = sweep::resolve(
+            &mut engine,
+            &points,
+            &plan,
+            args.backend,
+            &progress.context(),
+        )
+        .map_err(sweep_error)?;
         eprintln!(
             "note: {swept_flag} = {} (kdist: where 50 % … 98 % of the rows are core points)",
             resolved.range.labels().join(", ")

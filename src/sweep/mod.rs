@@ -511,9 +511,16 @@ mod tests {
             panic!("DBSCAN draws a k-distance curve");
         };
         let want = range::kdistance_values(distances, 4);
-        let got: Vec<f64> = outcome.values.iter().map(|v| v.value.as_f64().unwrap()).collect();
+        let got: Vec<f64> = outcome
+            .values
+            .iter()
+            .map(|v| v.value.as_f64().unwrap())
+            .collect();
         assert_eq!(got, want);
-        assert!(got.len() >= 2 && got.windows(2).all(|w| w[0] < w[1]), "{got:?}");
+        assert!(
+            got.len() >= 2 && got.windows(2).all(|w| w[0] < w[1]),
+            "{got:?}"
+        );
         // At the last value 98 % of the rows are core: hardly any noise is left.
         let last = outcome.runs.last().unwrap();
         assert!(last.noise_share() <= 0.02 + 1e-9, "{}", last.noise_share());

@@ -169,7 +169,8 @@ pub fn kdistance_values(curve: &[f64], count: usize) -> Vec<f64> {
         .map(|i| {
             let share = low + (high - low) * i as f64 / (count.max(2) - 1) as f64;
             // The smallest radius that makes `share` of the rows core: the row at that rank.
-            let rank = ((share * sorted.len() as f64 - 1e-9).ceil() as usize).clamp(1, sorted.len());
+            let rank =
+                ((share * sorted.len() as f64 - 1e-9).ceil() as usize).clamp(1, sorted.len());
             significant(sorted[rank - 1], 3)
         })
         .filter(|&v| v > 0.0)
@@ -351,8 +352,16 @@ mod tests {
         assert_eq!(range.from_kdistance, Some(KDistanceQuantiles { count: 10 }));
         assert_eq!(range.len(), 10);
         assert_eq!(parse("dbscan", "eps=kdist:4").unwrap().len(), 4);
-        assert!(parse("dbscan", "eps=kdist:1").unwrap_err().contains("2 to 100"));
-        assert!(parse("dbscan", "eps=kdist:x").unwrap_err().contains("2 to 100"));
+        assert!(
+            parse("dbscan", "eps=kdist:1")
+                .unwrap_err()
+                .contains("2 to 100")
+        );
+        assert!(
+            parse("dbscan", "eps=kdist:x")
+                .unwrap_err()
+                .contains("2 to 100")
+        );
         let error = parse("optics", "xi=kdist").unwrap_err();
         assert!(error.contains("does not draw"), "{error}");
         assert!(parse("kmeans", "k=kdist").is_err());
@@ -363,10 +372,7 @@ mod tests {
         // 100 rows at distances 0.01, 0.02, …, 1.00: the share s makes rank ⌈100 s⌉ core.
         let curve: Vec<f64> = (1..=100).rev().map(|i| i as f64 / 100.0).collect();
         assert_eq!(kdistance_values(&curve, 2), [0.5, 0.98]);
-        assert_eq!(
-            kdistance_values(&curve, 5),
-            [0.5, 0.62, 0.74, 0.86, 0.98]
-        );
+        assert_eq!(kdistance_values(&curve, 5), [0.5, 0.62, 0.74, 0.86, 0.98]);
         // Ties and zeros (duplicate rows) are dropped, not repeated.
         let flat = vec![0.0, 0.0, 0.25, 0.25, 0.25, 0.25];
         assert_eq!(kdistance_values(&flat, 4), [0.25]);

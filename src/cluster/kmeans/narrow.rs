@@ -124,14 +124,7 @@ unsafe fn assign_avx512(
                 _mm512_storeu_ps(values.as_mut_ptr(), best[g]);
                 _mm512_storeu_si512(ids.as_mut_ptr().cast(), best_index[g]);
             }
-            store_group(
-                i + g * L,
-                &values,
-                &ids,
-                point_norms,
-                labels,
-                min_distances,
-            );
+            store_group(i + g * L, &values, &ids, point_norms, labels, min_distances);
         }
         i += GROUPS * L;
     }
@@ -192,14 +185,7 @@ unsafe fn assign_avx2_fma(
                 _mm256_storeu_ps(values.as_mut_ptr(), best[g]);
                 _mm256_storeu_ps(ids.as_mut_ptr().cast(), best_index[g]);
             }
-            store_group(
-                i + g * L,
-                &values,
-                &ids,
-                point_norms,
-                labels,
-                min_distances,
-            );
+            store_group(i + g * L, &values, &ids, point_norms, labels, min_distances);
         }
         i += GROUPS * L;
     }
@@ -265,7 +251,13 @@ mod tests {
                 &mut want_dist,
             );
             let (mut labels, mut dist) = (vec![0u32; 1003], vec![0f32; 1003]);
-            assign_narrow(&points.values, &point_norms, &narrow, &mut labels, &mut dist);
+            assign_narrow(
+                &points.values,
+                &point_norms,
+                &narrow,
+                &mut labels,
+                &mut dist,
+            );
             assert_eq!(labels, want_labels, "d = {d}");
             assert_eq!(dist, want_dist, "d = {d}");
             #[cfg(target_arch = "x86_64")]
@@ -275,7 +267,13 @@ mod tests {
                 let (mut labels, mut dist) = (vec![0u32; 1003], vec![0f32; 1003]);
                 // SAFETY: checked just above.
                 unsafe {
-                    assign_avx2_fma(&points.values, &point_norms, &narrow, &mut labels, &mut dist)
+                    assign_avx2_fma(
+                        &points.values,
+                        &point_norms,
+                        &narrow,
+                        &mut labels,
+                        &mut dist,
+                    )
                 };
                 assert_eq!(labels, want_labels, "avx2, d = {d}");
                 assert_eq!(dist, want_dist, "avx2, d = {d}");

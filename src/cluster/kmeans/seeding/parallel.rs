@@ -271,7 +271,10 @@ mod tests {
         // About a quarter, and the same rows at every call.
         let share = sample.n_rows as f64 / (n / 4) as f64;
         assert!((share - 1.0).abs() < 0.01, "{} rows", sample.n_rows);
-        assert_eq!(sample.values, uniform_sample(&blobs.points, n / 4, 3).values);
+        assert_eq!(
+            sample.values,
+            uniform_sample(&blobs.points, n / 4, 3).values
+        );
         let seeds = kmeans_parallel(&blobs.points, 6, 5, &RunContext::default()).unwrap();
         let mut owners: Vec<usize> = seeds
             .chunks(2)
