@@ -238,20 +238,15 @@ fn weighted_lloyd(rows: &Matrix, weights: &[f64], initial: Vec<f32>, k: usize) -
 mod tests {
     use super::*;
 
-    #[test]
-    fn same_seed_same_centres_one_per_separated_group() {
-        let blobs = crate::synthetic::gaussian_blobs(20_000, 2, 5, 0.05, 3);
-        let context = RunContext::default();
-        let a = kmeans_parallel(&blobs.points, 5, 11, &context).unwrap();
-        assert_eq!(a, kmeans_parallel(&blobs.points, 5, 11, &context).unwrap());
-        // Each true centre has exactly one seed near it.
-        let mut owners: Vec<usize> = a
+    /// For each 2-D seed, the index of its nearest true centre, sorted.
+    fn nearest_centres(seeds: &[f32], centres: &Matrix) -> Vec<usize> {
+        let mut owners: Vec<usize> = seeds
             .chunks(2)
             .map(|seed| {
-                (0..5)
+                (0..centres.n_rows)
                     .min_by(|&x, &y| {
                         let to = |c: usize| {
-                            let centre = blobs.centers.row(c);
+                            let centre = centres.row(c);
                             (seed[0] - centre[0]).powi(2) + (seed[1] - centre[1]).powi(2)
                         };
                         to(x).total_cmp(&to(y))
@@ -260,6 +255,17 @@ mod tests {
             })
             .collect();
         owners.sort();
+        owners
+    }
+
+    #[test]
+    fn same_seed_same_centres_one_per_separated_group() {
+        let blobs = crate::synthetic::gaussian_blobs(20_000, 2, 5, 0.05, 3);
+        let context = RunContext::default();
+        let a = kmeans_parallel(&blobs.points, 5, 11, &context).unwrap();
+        assert_eq!(a, kmeans_parallel(&blobs.points, 5, 11, &context).unwrap());
+        // Each true centre has exactly one seed near it.
+        let owners = nearest_centres(&a, &blobs.centers);
         assert_eq!(owners, vec![0, 1, 2, 3, 4], "{a:?}");
     }
 
@@ -276,21 +282,7 @@ mod tests {
             uniform_sample(&blobs.points, n / 4, 3).values
         );
         let seeds = kmeans_parallel(&blobs.points, 6, 5, &RunContext::default()).unwrap();
-        let mut owners: Vec<usize> = seeds
-            .chunks(2)
-            .map(|seed| {
-                (0..6)
-                    .min_by(|&x, &y| {
-                        let to = |c: usize| {
-                            let centre = blobs.centers.row(c);
-                            (seed[0] - centre[0]).powi(2) + (seed[1] - centre[1]).powi(2)
-                        };
-                        to(x).total_cmp(&to(y))
-                    })
-                    .unwrap()
-            })
-            .collect();
-        owners.sort();
+        let owners = nearest_centres(&seeds, &blobs.centers);
         assert_eq!(owners, vec![0, 1, 2, 3, 4, 5], "{seeds:?}");
     }
 
