@@ -4,11 +4,11 @@ tests/kmedoids.rs).
 
 Writes small JSON fixtures to tests/fixtures/: points (float32-exact values) with the
 linkage matrices of scipy, DBSCAN labels of scikit-learn, HDBSCAN labels of the `hdbscan`
-library, OPTICS orderings of scikit-learn and k-medoids losses of the `kmedoids` package.
+library, OPTICS orderings of scikit-learn k-medoids losses of the `kmedoids` package Genie labels of `genieclust` and Gaussian mixtures of scikit-learn.
 Run from the repository root (names limit it to those fixtures):
 
-    python3 -m venv .venv && .venv/bin/pip install numpy scipy scikit-learn hdbscan kmedoids
-    .venv/bin/python scripts/make_fixtures.py [linkage dbscan hdbscan optics kmedoids]
+    python3 -m venv .venv && .venv/bin/pip install numpy scipy scikit-learn hdbscan kmedoids genieclust
+    .venv/bin/python scripts/make_fixtures.py [linkage dbscan hdbscan optics kmedoids genie gmm]
 """
 import json
 import pathlib
@@ -192,12 +192,103 @@ def kmedoids_fixtures():
     write("kmedoids", {"datasets": datasets, "kmedoids": version("kmedoids")})
 
 
+def genie_fixtures():
+    """Genie labels of the `genieclust` package for every cluster count of one hierarchy
+    (`coarser=True`), on continuous data (no tied edges, so the tree is unique)."""
+    import genieclust
+
+    rng = np.random.default_rng(11)
+    uneven, _ = make_blobs(n_samples=[300, 60, 25, 140], centers=[[0, 0], [4, 4], [-3, 5], [6, -2]],
+                           cluster_std=[1.0, 0.5, 0.3, 0.8], random_state=4)
+    outliers = rng.uniform([-8, -8], [10, 10], size=(20, 2))
+    datasets = {
+        "uneven": f32(np.vstack([uneven, outliers])),
+        "moons": f32(make_moons(n_samples=500, noise=0.08, random_state=2)[0]),
+        "wide": f32(make_blobs(n_samples=400, n_features=6, centers=5, cluster_std=1.5, random_state=9)[0]),
+    }
+    cases = []
+    for name, x in datasets.items():
+        for threshold in [0.1, 0.3, 0.5, 1.0]:
+            for m in [1, 5]:
+                if m > 1 and name != "moons":
+                    continue
+                g = genieclust.Genie(n_clusters=8, gini_threshold=threshold, M=m, coarser=True).fit(x)
+                # Row k − 1 holds the k-partition.
+                by_k = {str(k): g.labels_matrix_[k - 1].tolist() for k in range(2, 9)}
+                # With M > 1 many tree edges weigh one core distance: several minimum trees
+                # exist and genieclust picks one of them as its row order happens to give
+                # (the total weight is the same). Record how far it disagrees with itself.
+                floor = 1.0
+                if m > 1:
+                    from sklearn.metrics import adjusted_rand_score
+                    for seed in range(6):
+                        order = np.random.default_rng(seed).permutation(len(x))
+                        other = genieclust.Genie(n_clusters=8, gini_threshold=threshold, M=m,
+                                                 coarser=True).fit(x[order])
+                        for k in range(2, 9):
+                            labels = np.empty(len(x), dtype=int)
+                            labels[order] = other.labels_matrix_[k - 1]
+                            floor = min(floor, adjusted_rand_score(g.labels_matrix_[k - 1], labels))
+                cases.append({"data": name, "gini_threshold": threshold, "M": m, "labels": by_k,
+                              "tree_weight": float(np.sum(g._tree_d_)), "self_agreement_ari": floor})
+    payload = {"datasets": {n: points_json(x) for n, x in datasets.items()}, "cases": cases}
+    payload["genieclust"] = genieclust.__version__
+    write("genie", payload)
+
+
+def gmm_fixtures():
+    """scikit-learn's GaussianMixture started from the parameters one k-means labelling
+    gives (the M-step of one-hot responsibilities), so the test can start EM from the
+    same place: every covariance shape on an anisotropic 2-D set and a 4-D set."""
+    from sklearn.cluster import KMeans
+    from sklearn.mixture import GaussianMixture
+    from sklearn.mixture._gaussian_mixture import _estimate_gaussian_parameters
+
+    rng = np.random.default_rng(5)
+    blobs, _ = make_blobs(n_samples=[250, 200, 150], centers=[[0, 0], [5, 1], [1, 6]],
+                          cluster_std=1.0, random_state=8)
+    stretched = blobs @ np.array([[0.6, -0.64], [-0.41, 0.85]])
+    four, _ = make_blobs(n_samples=500, n_features=4, centers=3, cluster_std=[1.0, 2.0, 0.7],
+                         random_state=12)
+    four = four + rng.normal(scale=0.3, size=four.shape)
+    datasets = {"stretched": f32(stretched), "four": f32(four)}
+    cases = []
+    for name, x in datasets.items():
+        k = 3
+        start = KMeans(n_clusters=k, n_init=1, random_state=0).fit(x).labels_
+        resp = np.zeros((len(x), k))
+        resp[np.arange(len(x)), start] = 1.0
+        for shape in ["full", "tied", "diag", "spherical"]:
+            reg = 1e-6
+            weights, means, covariances = _estimate_gaussian_parameters(x, resp, reg, shape)
+            weights = weights / len(x)
+            if shape == "full":
+                precisions = np.array([np.linalg.inv(c) for c in covariances])
+            elif shape == "tied":
+                precisions = np.linalg.inv(covariances)
+            else:
+                precisions = 1.0 / covariances
+            gm = GaussianMixture(n_components=k, covariance_type=shape, tol=1e-3, max_iter=100,
+                                 reg_covar=reg, weights_init=weights, means_init=means,
+                                 precisions_init=precisions, random_state=0).fit(x)
+            cases.append({
+                "data": name, "covariance": shape, "k": k, "start_labels": start.tolist(),
+                "labels": gm.predict(x).tolist(), "lower_bound": float(gm.lower_bound_),
+                "n_iter": int(gm.n_iter_), "score": float(gm.score(x)), "bic": float(gm.bic(x)),
+                "aic": float(gm.aic(x)), "means": gm.means_.tolist(), "weights": gm.weights_.tolist(),
+                "probability": gm.predict_proba(x).max(axis=1).tolist(),
+            })
+    write("gmm", {"datasets": {n: points_json(x) for n, x in datasets.items()}, "cases": cases})
+
+
 FIXTURES = {
     "linkage": linkage_fixtures,
     "dbscan": dbscan_fixtures,
     "hdbscan": hdbscan_fixtures,
     "optics": optics_fixtures,
     "kmedoids": kmedoids_fixtures,
+    "genie": genie_fixtures,
+    "gmm": gmm_fixtures,
 }
 
 if __name__ == "__main__":

@@ -32,7 +32,8 @@ pub struct ClusterArgs {
     #[arg(long, default_value = "kmeans", value_parser = algorithm_ids())]
     pub algo: String,
     /// Also write one column per per-row score the algorithm leaves (HDBSCAN:
-    /// `<label-column>_probability`, `<label-column>_outlier_score`).
+    /// `<label-column>_probability`, `<label-column>_outlier_score`; Gaussian mixtures:
+    /// `<label-column>_probability` of the assigned component).
     #[arg(long)]
     pub scores: bool,
     /// Feature columns, comma separated (default: every numeric column).
@@ -86,6 +87,14 @@ pub struct Summary {
     /// k-medoids family: each cluster's medoid as a 0-based row of the input table.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub medoids: Option<Vec<u32>>,
+    /// Gaussian mixtures: the mean log-likelihood per row of the fitted model, and the
+    /// Bayesian and Akaike information criteria (lower is better).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_likelihood: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bic: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aic: Option<f64>,
     /// `--scores-internal`: the result's internal scores.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub silhouette: Option<f64>,
@@ -328,6 +337,9 @@ pub fn run_job(job: &ClusterJob) -> anyhow::Result<()> {
                     .map(|&row| features.table_rows[row as usize])
                     .collect()
             }),
+            log_likelihood: result.mixture().map(|m| m.log_likelihood),
+            bic: result.mixture().map(|m| m.bic),
+            aic: result.mixture().map(|m| m.aic),
             silhouette: internal.map(|s| s.0),
             davies_bouldin: internal.map(|s| s.1),
             calinski_harabasz: internal.map(|s| s.2),
@@ -406,7 +418,7 @@ fn score_columns(
         .collect();
     if columns.is_empty() {
         eprintln!(
-            "warning: --scores: {} leaves no per-row scores (hdbscan does); ignored",
+            "warning: --scores: {} leaves no per-row scores (hdbscan and gmm do); ignored",
             args.params.algorithm
         );
     }

@@ -28,6 +28,8 @@ pub enum Family {
     Hierarchical,
     /// Dense regions separated by sparse ones; noise allowed.
     Density,
+    /// A fitted probability model: each cluster a component of a mixture.
+    Distribution,
 }
 
 impl Family {
@@ -37,6 +39,7 @@ impl Family {
             Family::Medoid => "medoid",
             Family::Hierarchical => "hierarchical",
             Family::Density => "density",
+            Family::Distribution => "distribution",
         }
     }
 }

@@ -14,6 +14,8 @@ mod run;
 mod run_context;
 
 pub mod density;
+pub mod genie;
+pub mod gmm;
 pub mod hierarchy;
 pub mod kmeans;
 pub mod kmedoids;
@@ -39,12 +41,14 @@ pub static ALGORITHMS: &[&dyn RegisteredAlgorithm] = &[
     &Registered::<kmeans::minibatch::MiniBatchKMeans>::NEW,
     &Registered::<hierarchy::Agglomerative>::NEW,
     &Registered::<hierarchy::divisive::Divisive>::NEW,
+    &Registered::<genie::Genie>::NEW,
     &Registered::<density::dbscan::Dbscan>::NEW,
     &Registered::<density::hdbscan::Hdbscan>::NEW,
     &Registered::<density::optics::Optics>::NEW,
     &Registered::<kmedoids::KMedoids>::NEW,
     &Registered::<kmedoids::Clara>::NEW,
     &Registered::<kmedoids::Clarans>::NEW,
+    &Registered::<gmm::Gmm>::NEW,
 ];
 
 /// The label of points that belong to no cluster (DBSCAN/HDBSCAN/OPTICS noise). Exports

@@ -73,6 +73,18 @@ impl Clustering {
                 Structure::Medoids(rows) if rows.len() == to_id.len() => {
                     *rows = Arc::new(from.iter().map(|&label| rows[label]).collect());
                 }
+                Structure::Mixture(model) if model.component_order.len() == to_id.len() => {
+                    let old = &model.component_order;
+                    let mut order: Vec<usize> = from.iter().map(|&label| old[label]).collect();
+                    order.extend(
+                        (0..old.len())
+                            .filter(|&l| to_id[l] == NOISE)
+                            .map(|l| old[l]),
+                    );
+                    let mut renumbered = (**model).clone();
+                    renumbered.component_order = order;
+                    *model = Arc::new(renumbered);
+                }
                 Structure::CondensedTree { selected, .. } if selected.len() == to_id.len() => {
                     *selected = from.iter().map(|&label| selected[label]).collect();
                 }

@@ -40,6 +40,9 @@ pub enum Structure {
     Centres(Arc<Matrix>),
     /// Medoids: row c holds the matrix row that is cluster c's medoid.
     Medoids(Arc<Vec<u32>>),
+    /// A Gaussian mixture's components (weights, means, covariances) and its fit; the
+    /// components in cluster-id order, unassigned ones last.
+    Mixture(Arc<super::gmm::FittedMixture>),
     /// A number per matrix row (membership probability, outlier score).
     RowScores {
         name: &'static str,
@@ -57,6 +60,7 @@ pub enum StructureKind {
     Reachability,
     Centres,
     Medoids,
+    Mixture,
     RowScores,
 }
 
@@ -84,6 +88,7 @@ impl Structure {
             Structure::Reachability { .. } => StructureKind::Reachability,
             Structure::Centres(_) => StructureKind::Centres,
             Structure::Medoids(_) => StructureKind::Medoids,
+            Structure::Mixture(_) => StructureKind::Mixture,
             Structure::RowScores { .. } => StructureKind::RowScores,
         }
     }
@@ -181,6 +186,14 @@ impl Clustering {
     pub fn row_scores(&self, name: &str) -> Option<&Arc<Vec<f64>>> {
         self.structures.iter().find_map(|s| match s {
             Structure::RowScores { name: n, values } if *n == name => Some(values),
+            _ => None,
+        })
+    }
+
+    /// The fitted mixture, when the algorithm is one.
+    pub fn mixture(&self) -> Option<&Arc<super::gmm::FittedMixture>> {
+        self.structures.iter().find_map(|s| match s {
+            Structure::Mixture(m) => Some(m),
             _ => None,
         })
     }

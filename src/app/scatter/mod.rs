@@ -3,6 +3,7 @@
 //! renderer draws inside the same plot (egui_plot keeps the axes, grid, pan and zoom).
 //! Hover, click-to-pin, box and lasso selection work the same on both.
 
+mod ellipses;
 mod gpu_points;
 mod plot_points;
 mod select;
@@ -53,6 +54,9 @@ pub struct ScatterState {
     drag_path: Vec<[f64; 2]>,
     /// Which renderer drew the last frame (tests read it).
     pub last_drawn_with_gpu: bool,
+    /// A mixture's ellipses for the current view, kept while the model and the view's
+    /// coordinates stay the same: (model, coordinates) addresses and the outlines.
+    ellipses: Option<((usize, usize), Arc<Vec<ellipses::Outline>>)>,
 }
 
 impl ClusterscopeApp {
@@ -150,68 +154,84 @@ impl ClusterscopeApp {
         let radius = if n_points > 20_000 { 1.0 } else { 2.0 };
         let highlight = ui.visuals().strong_text_color();
         let selection = self.selection.clone();
+        let outlines = mixture_outlines(&mut self.scatter, projection, &prepared, clustering);
+        let styles_for_plot = self.styles.clone();
         let plot_series = &self.scatter.plot;
         let drag_path = self.scatter.drag_path.clone();
-        let response = Plot::new("scatter")
-            .width(panel_width)
-            .x_axis_label(axis_labels.0)
-            .y_axis_label(axis_labels.1)
-            .allow_drag(tool == ScatterTool::Pan)
-            .allow_boxed_zoom(tool == ScatterTool::Pan)
-            .show(ui, |plot_ui| {
-                if use_gpu {
-                    // Invisible corners: egui_plot's automatic bounds and double-click reset
-                    // then frame the GPU-drawn data.
-                    plot_ui.points(
-                        Points::new(
-                            "bounds",
-                            vec![[bounds[0], bounds[1]], [bounds[2], bounds[3]]],
-                        )
-                        .color(egui::Color32::TRANSPARENT)
-                        .radius(0.0),
-                    );
-                } else {
-                    for series in &plot_series.series {
+        let response =
+            Plot::new("scatter")
+                .width(panel_width)
+                .x_axis_label(axis_labels.0)
+                .y_axis_label(axis_labels.1)
+                .allow_drag(tool == ScatterTool::Pan)
+                .allow_boxed_zoom(tool == ScatterTool::Pan)
+                .show(ui, |plot_ui| {
+                    if use_gpu {
+                        // Invisible corners: egui_plot's automatic bounds and double-click reset
+                        // then frame the GPU-drawn data.
                         plot_ui.points(
-                            Points::new(series.name.clone(), series.points.clone())
-                                .color(series.color)
-                                .radius(radius * series.radius_factor)
-                                .filled(true),
+                            Points::new(
+                                "bounds",
+                                vec![[bounds[0], bounds[1]], [bounds[2], bounds[3]]],
+                            )
+                            .color(egui::Color32::TRANSPARENT)
+                            .radius(0.0),
                         );
-                    }
-                    if let Some(selection) = &selection {
-                        let ringed: Vec<[f64; 2]> = selection
-                            .rows
-                            .iter()
-                            .take(MAX_RINGED)
-                            .filter_map(|&row| coordinates.get(row as usize))
-                            .map(|p| [p[0] as f64, p[1] as f64])
-                            .collect();
-                        plot_ui.points(
-                            Points::new(format!("Selected ({})", selection.rows.len()), ringed)
-                                .color(highlight)
-                                .radius(radius + 2.0)
-                                .filled(false),
-                        );
-                    }
-                }
-                if drag_path.len() > 1 {
-                    let mut outline = match tool {
-                        ScatterTool::Box => {
-                            let (a, b) = (drag_path[0], drag_path[drag_path.len() - 1]);
-                            vec![a, [b[0], a[1]], b, [a[0], b[1]]]
+                    } else {
+                        for series in &plot_series.series {
+                            plot_ui.points(
+                                Points::new(series.name.clone(), series.points.clone())
+                                    .color(series.color)
+                                    .radius(radius * series.radius_factor)
+                                    .filled(true),
+                            );
                         }
-                        _ => drag_path.clone(),
-                    };
-                    outline.push(outline[0]);
-                    plot_ui.line(
-                        Line::new("selection", PlotPoints::from(outline))
-                            .color(highlight)
-                            .width(1.5),
-                    );
-                }
-                keyboard_navigation(plot_ui);
-            });
+                        if let Some(selection) = &selection {
+                            let ringed: Vec<[f64; 2]> = selection
+                                .rows
+                                .iter()
+                                .take(MAX_RINGED)
+                                .filter_map(|&row| coordinates.get(row as usize))
+                                .map(|p| [p[0] as f64, p[1] as f64])
+                                .collect();
+                            plot_ui.points(
+                                Points::new(format!("Selected ({})", selection.rows.len()), ringed)
+                                    .color(highlight)
+                                    .radius(radius + 2.0)
+                                    .filled(false),
+                            );
+                        }
+                    }
+                    for outline in outlines.iter() {
+                        if !styles_for_plot.visible(outline.cluster) {
+                            continue;
+                        }
+                        plot_ui.line(
+                            Line::new(
+                                format!("{}σ", outline.sigma),
+                                PlotPoints::from(outline.points.clone()),
+                            )
+                            .color(styles_for_plot.color(outline.cluster))
+                            .width(if outline.sigma == 1.0 { 2.0 } else { 1.0 }),
+                        );
+                    }
+                    if drag_path.len() > 1 {
+                        let mut outline = match tool {
+                            ScatterTool::Box => {
+                                let (a, b) = (drag_path[0], drag_path[drag_path.len() - 1]);
+                                vec![a, [b[0], a[1]], b, [a[0], b[1]]]
+                            }
+                            _ => drag_path.clone(),
+                        };
+                        outline.push(outline[0]);
+                        plot_ui.line(
+                            Line::new("selection", PlotPoints::from(outline))
+                                .color(highlight)
+                                .width(1.5),
+                        );
+                    }
+                    keyboard_navigation(plot_ui);
+                });
         let transform = response.transform;
         let frame = *transform.frame();
         if let Some(cloud) = cloud {
@@ -615,4 +635,42 @@ fn row_tooltip_ui(
                 ui.end_row();
             }
         });
+}
+
+/// The 1σ and 2σ ellipses of a Gaussian mixture's components in the current view
+/// (none for other algorithms, or when the view is not a linear image of the features).
+fn mixture_outlines(
+    state: &mut ScatterState,
+    projection: &super::jobs::Projection,
+    prepared: &super::jobs::PreparedFeatures,
+    clustering: Option<&super::Clustering>,
+) -> Arc<Vec<ellipses::Outline>> {
+    let Some(model) = clustering.and_then(|c| c.result.mixture()) else {
+        return Arc::default();
+    };
+    let key = (
+        Arc::as_ptr(model) as usize,
+        Arc::as_ptr(&projection.coordinates) as usize,
+    );
+    if let Some((cached, outlines)) = &state.ellipses
+        && *cached == key
+    {
+        return Arc::clone(outlines);
+    }
+    let map = match (&projection.pca, projection.components) {
+        (Some(pca), Some((a, b))) => ellipses::ViewMap::pca(pca, a, b),
+        _ => ellipses::ViewMap::columns(
+            &prepared.points,
+            &prepared.features.columns,
+            (&projection.axis_labels.0, &projection.axis_labels.1),
+            &projection.coordinates,
+        ),
+    };
+    let n_clusters = clustering.map_or(0, |c| c.result.n_clusters);
+    let outlines = Arc::new(
+        map.map(|map| ellipses::outlines(model, &map, n_clusters))
+            .unwrap_or_default(),
+    );
+    state.ellipses = Some((key, Arc::clone(&outlines)));
+    outlines
 }

@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""Genie and Gaussian mixtures beside their references, in one run.
+
+- Genie on 100,000 x 2 (five Gaussian blobs of unequal sizes plus uniform noise), k = 5,
+  gini threshold 0.3: `clusterscope cluster --algo genie` (whole command: read the CSV,
+  the spanning tree, Genie, write the labels) beside `genieclust.Genie(5).fit` (tree and
+  Genie only, no I/O), and the ARI between the two labelings.
+- GMM, full covariances, on 1,000,000 x 8, k = 16: the time per EM iteration, as the
+  difference between runs of 4 and 12 iterations (tol 0) divided by 8, for
+  `clusterscope cluster --algo gmm` and `sklearn.mixture.GaussianMixture`.
+
+Run from the repository root after `cargo build --release`:
+    .venv/bin/pip install numpy scikit-learn genieclust
+    .venv/bin/python benches/genie_gmm.py [--binary PATH] [--genie-rows 100000]
+        [--gmm-rows 1000000] [--skip-gmm]
+"""
+import argparse
+import json
+import pathlib
+import subprocess
+import tempfile
+import time
+
+import numpy as np
+
+
+def blobs_with_noise(n, d, k, seed):
+    rng = np.random.default_rng(seed)
+    sizes = rng.dirichlet(np.ones(k) * 2) * n * 0.95
+    sizes = np.maximum(sizes.astype(int), 10)
+    centres = rng.uniform(-20, 20, (k, d))
+    parts = [rng.normal(centres[i], rng.uniform(0.5, 2.0), (s, d)) for i, s in enumerate(sizes)]
+    parts.append(rng.uniform(-25, 25, (n - sizes.sum(), d)))
+    x = np.vstack(parts).astype(np.float32)
+    return x[rng.permutation(len(x))]
+
+
+def write_csv(x, path):
+    header = ",".join(f"x{j}" for j in range(x.shape[1]))
+    np.savetxt(path, x, delimiter=",", header=header, comments="", fmt="%.7g")
+
+
+def ours(binary, args):
+    started = time.perf_counter()
+    run = subprocess.run([binary, "cluster", *args, "--backend", "cpu", "--summary-json"],
+                         check=True, capture_output=True, text=True)
+    return time.perf_counter() - started, json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def labels_of(path):
+    return np.loadtxt(path, delimiter=",", skiprows=1, usecols=-1)
+
+
+def genie(binary, rows, work):
+    import genieclust
+    from sklearn.metrics import adjusted_rand_score
+
+    x = blobs_with_noise(rows, 2, 5, seed=1)
+    csv = work / "genie.csv"
+    out = work / "genie_out.csv"
+    write_csv(x, csv)
+    x = np.loadtxt(csv, delimiter=",", skiprows=1)
+    seconds, summary = ours(binary, [str(csv), "--algo", "genie", "--k", "5", "--gini-threshold", "0.3",
+                                     "--out", str(out)])
+    started = time.perf_counter()
+    reference = genieclust.Genie(n_clusters=5, gini_threshold=0.3).fit(x)
+    theirs = time.perf_counter() - started
+    ari = adjusted_rand_score(reference.labels_, labels_of(out))
+    print(f"genie {rows} x 2, k 5: ours {seconds:.3f} s (algorithm {summary['elapsed_ms'] / 1e3:.3f} s), "
+          f"genieclust {theirs:.3f} s, ratio {seconds / theirs:.2f}, ARI ours vs genieclust {ari:.4f}")
+
+
+def gmm(binary, rows, work):
+    from sklearn.mixture import GaussianMixture
+
+    x = blobs_with_noise(rows, 8, 16, seed=2)
+    csv = work / "gmm.csv"
+    out = work / "gmm_out.csv"
+    write_csv(x, csv)
+    x = np.loadtxt(csv, delimiter=",", skiprows=1, dtype=np.float32).astype(np.float64)
+    times = {}
+    for iterations in (4, 12):
+        seconds, summary = ours(binary, [str(csv), "--algo", "gmm", "--k", "16", "--covariance", "full",
+                                         "--max-iter", str(iterations), "--tol", "0", "--out", str(out)])
+        started = time.perf_counter()
+        GaussianMixture(16, covariance_type="full", max_iter=iterations, tol=0.0, random_state=0).fit(x)
+        times[iterations] = (seconds, time.perf_counter() - started, summary["log_likelihood"])
+    ours_iter = (times[12][0] - times[4][0]) / 8
+    theirs_iter = (times[12][1] - times[4][1]) / 8
+    print(f"gmm full {rows} x 8, k 16: per EM iteration ours {ours_iter:.3f} s, scikit-learn "
+          f"{theirs_iter:.3f} s, ratio {ours_iter / theirs_iter:.2f}; whole 12-iteration job ours "
+          f"{times[12][0]:.2f} s, scikit-learn {times[12][1]:.2f} s; ours log-likelihood {times[12][2]:.4f}")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--binary", default="target/release/clusterscope")
+    parser.add_argument("--genie-rows", type=int, default=100_000)
+    parser.add_argument("--gmm-rows", type=int, default=1_000_000)
+    parser.add_argument("--skip-gmm", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = pathlib.Path(tmp)
+        genie(args.binary, args.genie_rows, work)
+        if not args.skip_gmm:
+            gmm(args.binary, args.gmm_rows, work)
+
+
+if __name__ == "__main__":
+    main()

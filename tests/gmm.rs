@@ -1,0 +1,274 @@
+//! Gaussian mixtures against scikit-learn's `GaussianMixture` started from the same
+//! parameters (fixtures from scripts/make_fixtures.py), and through the command line.
+
+mod common;
+
+use clusterscope::cluster::gmm::{self, CovarianceType, GmmParams, Mixture};
+use clusterscope::cluster::{BackendChoice, Engine, RunContext};
+use serde_json::Value;
+
+fn fixture() -> Value {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/gmm.json"
+    ))
+    .unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn numbers(value: &Value) -> Vec<f64> {
+    value
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect()
+}
+
+fn shape(name: &str) -> CovarianceType {
+    match name {
+        "full" => CovarianceType::Full,
+        "tied" => CovarianceType::Tied,
+        "diag" => CovarianceType::Diag,
+        "spherical" => CovarianceType::Spherical,
+        other => panic!("unknown covariance {other}"),
+    }
+}
+
+#[test]
+fn em_from_the_same_start_equals_scikit_learn() {
+    let fixture = fixture();
+    for case in fixture["cases"].as_array().unwrap() {
+        let data = case["data"].as_str().unwrap();
+        let covariance = shape(case["covariance"].as_str().unwrap());
+        let what = format!("{data}/{covariance:?}");
+        let points = common::json_points(&fixture["datasets"][data]);
+        let k = case["k"].as_u64().unwrap() as usize;
+        let start: Vec<usize> = numbers(&case["start_labels"])
+            .iter()
+            .map(|&l| l as usize)
+            .collect();
+        let mut resp = vec![0.0; points.n_rows * k];
+        for (row, &label) in start.iter().enumerate() {
+            resp[row * k + label] = 1.0;
+        }
+        let params = GmmParams::new(k).covariance(covariance);
+        let initial =
+            Mixture::from_responsibilities(&points, &resp, k, covariance, params.reg_covar)
+                .unwrap();
+        let run = gmm::fit_from(&points, initial, &params, &RunContext::default()).unwrap();
+        assert_eq!(
+            run.iterations,
+            case["n_iter"].as_u64().unwrap() as usize,
+            "{what}: iterations"
+        );
+        let lower_bound = case["lower_bound"].as_f64().unwrap();
+        assert!(
+            (run.lower_bound - lower_bound).abs() < 1e-4,
+            "{what}: lower bound {} vs {lower_bound}",
+            run.lower_bound
+        );
+        let fit = gmm::finish(&points, run);
+        let labels: Vec<u32> = numbers(&case["labels"]).iter().map(|&l| l as u32).collect();
+        // Started from the same parameters, components keep their indices: equal labels.
+        assert_eq!(fit.labels, labels, "{what}: labels");
+        for (ours, theirs, name) in [
+            (
+                fit.model.log_likelihood,
+                case["score"].as_f64().unwrap(),
+                "score",
+            ),
+            (fit.model.bic, case["bic"].as_f64().unwrap(), "bic"),
+            (fit.model.aic, case["aic"].as_f64().unwrap(), "aic"),
+        ] {
+            assert!(
+                (ours - theirs).abs() <= 1e-4 * theirs.abs().max(1.0),
+                "{what}: {name} {ours} vs {theirs}"
+            );
+        }
+        let means = fit.model.mixture.means.clone();
+        let theirs: Vec<f64> = case["means"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(numbers)
+            .collect();
+        for (a, b) in means.iter().zip(&theirs) {
+            assert!(
+                (a - b).abs() < 1e-4,
+                "{what}: means {means:?} vs {theirs:?}"
+            );
+        }
+        let probability = numbers(&case["probability"]);
+        let worst = fit
+            .probabilities
+            .iter()
+            .zip(&probability)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
+        assert!(worst < 1e-4, "{what}: probability off by {worst}");
+    }
+}
+
+#[test]
+fn the_full_fit_from_k_means_finds_the_components() {
+    // Our own k-means start (not scikit-learn's) reaches the same optimum on the
+    // well-separated 4-D set: the same partition and the same log-likelihood.
+    let fixture = fixture();
+    let case = fixture["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["data"] == "four" && c["covariance"] == "full")
+        .unwrap();
+    let points = common::json_points(&fixture["datasets"]["four"]);
+    let mut engine = Engine::cpu_only("CPU reference test");
+    let fit = gmm::fit(
+        &mut engine,
+        &points,
+        &GmmParams::new(3),
+        BackendChoice::Cpu,
+        &RunContext::default(),
+    )
+    .unwrap();
+    let theirs: Vec<u32> = numbers(&case["labels"]).iter().map(|&l| l as u32).collect();
+    assert!(clusterscope::metrics::same_partition(&fit.labels, &theirs));
+    let score = case["score"].as_f64().unwrap();
+    assert!((fit.model.log_likelihood - score).abs() < 1e-4);
+}
+
+#[test]
+fn restarts_keep_the_best_lower_bound() {
+    let fixture = fixture();
+    let points = common::json_points(&fixture["datasets"]["stretched"]);
+    let mut engine = Engine::cpu_only("CPU reference test");
+    let run = |n_init: usize, engine: &mut Engine| {
+        gmm::fit(
+            engine,
+            &points,
+            &GmmParams::new(3)
+                .init(gmm::GmmInit::Random)
+                .n_init(n_init)
+                .seed(3),
+            BackendChoice::Cpu,
+            &RunContext::default(),
+        )
+        .unwrap()
+        .model
+        .lower_bound
+    };
+    let one = run(1, &mut engine);
+    let five = run(5, &mut engine);
+    // The first restart is the single run, so five can only be as good or better.
+    assert!(five >= one, "{five} < {one}");
+}
+
+#[test]
+fn the_command_line_writes_probabilities_and_information_criteria() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = fixture();
+    let mut text = String::from("a,b,c,d\n");
+    for row in fixture["datasets"]["four"].as_array().unwrap() {
+        let r = numbers(row);
+        text += &format!("{},{},{},{}\n", r[0], r[1], r[2], r[3]);
+    }
+    let input = dir.path().join("four.csv");
+    std::fs::write(&input, text).unwrap();
+    let input = input.to_str().unwrap();
+    let out = dir.path().join("labels.csv");
+    let out_str = out.to_str().unwrap();
+    let output = common::clusterscope(&[
+        "cluster",
+        input,
+        "--algo",
+        "gmm",
+        "--k",
+        "3",
+        "--covariance",
+        "full",
+        "--scores",
+        "--summary-json",
+        "--backend",
+        "cpu",
+        "--out",
+        out_str,
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let case = fixture["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["data"] == "four" && c["covariance"] == "full")
+        .unwrap();
+    for name in ["log_likelihood", "bic", "aic"] {
+        let theirs = case[if name == "log_likelihood" {
+            "score"
+        } else {
+            name
+        }]
+        .as_f64()
+        .unwrap();
+        let ours = summary[name]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{name} in {summary}"));
+        assert!(
+            (ours - theirs).abs() <= 1e-4 * theirs.abs().max(1.0),
+            "{name}: {ours} vs {theirs}"
+        );
+    }
+    let written = std::fs::read_to_string(&out).unwrap();
+    let header = written.lines().next().unwrap();
+    assert_eq!(header, "a,b,c,d,cluster,cluster_probability");
+    for line in written.lines().skip(1) {
+        let p: f64 = line.rsplit(',').next().unwrap().parse().unwrap();
+        assert!((1.0 / 3.0..=1.0).contains(&p), "{line}");
+    }
+
+    let refusals: &[(&[&str], &str)] = &[
+        (&["--k", "501"], "only 500 rows"),
+        (
+            &["--k", "3", "--reg-covar", "-1"],
+            "--reg-covar must be a finite number >= 0",
+        ),
+        (&["--k", "3", "--covariance", "round"], "round"),
+        (&["--k", "3", "--init", "kmeans++"], "init"),
+        (&["--k", "3", "--tol", "-0.5"], "--tol"),
+        (&[], "--k"),
+    ];
+    for (extra, expected) in refusals {
+        let mut args = vec!["cluster", input, "--algo", "gmm", "--out", out_str];
+        args.extend_from_slice(extra);
+        let stderr = common::expect_error(&args);
+        assert!(stderr.contains(expected), "{extra:?}: {stderr}");
+    }
+}
+
+#[test]
+fn a_singular_covariance_without_regularisation_names_reg_covar() {
+    // A constant column has variance exactly 0 in every component: singular covariances.
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("line.csv");
+    std::fs::write(&input, "x,y\n0,1\n1,1\n2,1\n3,1\n10,1\n11,1\n").unwrap();
+    let out = dir.path().join("labels.csv");
+    let stderr = common::expect_error(&[
+        "cluster",
+        input.to_str().unwrap(),
+        "--algo",
+        "gmm",
+        "--k",
+        "2",
+        "--columns",
+        "x,y",
+        "--reg-covar",
+        "0",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(stderr.contains("--reg-covar"), "{stderr}");
+    assert!(!out.exists(), "no output after a failed fit");
+}
