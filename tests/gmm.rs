@@ -272,3 +272,111 @@ fn a_singular_covariance_without_regularisation_names_reg_covar() {
     assert!(stderr.contains("--reg-covar"), "{stderr}");
     assert!(!out.exists(), "no output after a failed fit");
 }
+
+#[test]
+fn the_gpu_e_step_gives_the_cpu_fit() {
+    // The same start on both backends: the f32 E-step on the device against the f64 one
+    // on the host, through EM to convergence.
+    let fixture = fixture();
+    let engine = common::gpu_engine();
+    let mut engine = engine;
+    let gpu = engine.gpu().unwrap();
+    for case in fixture["cases"].as_array().unwrap() {
+        let data = case["data"].as_str().unwrap();
+        let covariance = shape(case["covariance"].as_str().unwrap());
+        let points = common::json_points(&fixture["datasets"][data]);
+        let k = case["k"].as_u64().unwrap() as usize;
+        let mut resp = vec![0.0; points.n_rows * k];
+        for (row, label) in numbers(&case["start_labels"]).iter().enumerate() {
+            resp[row * k + *label as usize] = 1.0;
+        }
+        let params = GmmParams::new(k).covariance(covariance);
+        let start = Mixture::from_responsibilities(&points, &resp, k, covariance, params.reg_covar)
+            .unwrap();
+        let device = gmm::gpu::GpuExpectation::new(&gpu, &points, k).unwrap();
+        let on = |estep: &gmm::EStep<'_>| {
+            let run = gmm::fit_on(
+                estep,
+                &points,
+                start.clone(),
+                &params,
+                &RunContext::default(),
+            )
+            .unwrap();
+            gmm::finish_on(estep, &points, run).unwrap()
+        };
+        let cpu = on(&gmm::EStep::Cpu);
+        let on_gpu = on(&gmm::EStep::Gpu(&device));
+        assert_eq!(cpu.labels, on_gpu.labels, "{data}/{covariance:?}");
+        let (a, b) = (cpu.model.log_likelihood, on_gpu.model.log_likelihood);
+        assert!(
+            (a - b).abs() <= 1e-5 * a.abs(),
+            "{data}/{covariance:?}: {a} vs {b}"
+        );
+        let worst = cpu
+            .probabilities
+            .iter()
+            .zip(&on_gpu.probabilities)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0, f64::max);
+        assert!(
+            worst < 1e-4,
+            "{data}/{covariance:?}: probabilities off by {worst}"
+        );
+    }
+}
+
+#[test]
+fn auto_and_gpu_backends_run_the_whole_fit() {
+    let fixture = fixture();
+    let points = common::json_points(&fixture["datasets"]["four"]);
+    let mut engine = common::gpu_engine();
+    let fit = gmm::fit(
+        &mut engine,
+        &points,
+        &GmmParams::new(3),
+        BackendChoice::Gpu,
+        &RunContext::default(),
+    )
+    .unwrap();
+    assert_eq!(fit.diagnostics.backend, clusterscope::cluster::Backend::Gpu);
+    let mut cpu = Engine::cpu_only("CPU reference test");
+    let reference = gmm::fit(
+        &mut cpu,
+        &points,
+        &GmmParams::new(3),
+        BackendChoice::Cpu,
+        &RunContext::default(),
+    )
+    .unwrap();
+    assert!(clusterscope::metrics::same_partition(
+        &fit.labels,
+        &reference.labels
+    ));
+    // Wider than the pass holds: auto stays on the CPU, gpu says why.
+    let wide = std::sync::Arc::new(clusterscope::matrix::Matrix::new(
+        100,
+        65,
+        (0..6500)
+            .map(|i| ((i * 7919) % 1000) as f32 / 100.0)
+            .collect(),
+    ));
+    let auto = gmm::fit(
+        &mut engine,
+        &wide,
+        &GmmParams::new(2),
+        BackendChoice::Auto,
+        &RunContext::default(),
+    );
+    assert!(auto.is_ok());
+    let forced = gmm::fit(
+        &mut engine,
+        &wide,
+        &GmmParams::new(2),
+        BackendChoice::Gpu,
+        &RunContext::default(),
+    )
+    .err()
+    .unwrap();
+    assert!(forced.to_string().contains("64 columns"), "{forced}");
+}

@@ -54,6 +54,25 @@ pub fn log_sum_exp(values: &[f64]) -> f64 {
     max + values.iter().map(|v| (v - max).exp()).sum::<f64>().ln()
 }
 
+/// Where the E-step runs; the M-step's sums always run on the host in f64.
+pub enum EStep<'a> {
+    Cpu,
+    Gpu(&'a super::gpu::GpuExpectation),
+}
+
+impl EStep<'_> {
+    pub fn expectation(
+        &self,
+        points: &Matrix,
+        mixture: &Mixture,
+    ) -> Result<Expectation, ClusterError> {
+        match self {
+            EStep::Cpu => Ok(expectation(points, mixture)),
+            EStep::Gpu(gpu) => Ok(gpu.expectation(mixture)?),
+        }
+    }
+}
+
 /// How one EM run went.
 pub struct EmRun {
     pub mixture: Mixture,
@@ -66,7 +85,9 @@ pub struct EmRun {
 
 /// scikit-learn's loop: E-step, M-step, until the mean log-likelihood changes by less than
 /// `tolerance` or `max_iterations` have run.
+#[allow(clippy::too_many_arguments)]
 pub fn run_em(
+    estep: &EStep<'_>,
     points: &Matrix,
     start: Mixture,
     covariance_type: CovarianceType,
@@ -83,7 +104,7 @@ pub fn run_em(
     for iteration in 1..=max_iterations {
         context.check_cancelled()?;
         let previous = lower_bound;
-        let step = expectation(points, &mixture);
+        let step = estep.expectation(points, &mixture)?;
         mixture =
             Mixture::from_responsibilities(points, &step.resp, k, covariance_type, reg_covar)?;
         lower_bound = step.mean_log_likelihood;

@@ -6,6 +6,7 @@
 
 mod components;
 mod em;
+pub mod gpu;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -14,7 +15,7 @@ use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 pub use components::{CovarianceType, Mixture};
-pub use em::{EmRun, Expectation, expectation, log_sum_exp, run_em};
+pub use em::{EStep, EmRun, Expectation, expectation, log_sum_exp, run_em};
 
 use super::kmeans::{self, KMeansParams};
 use super::params::{Choice, ParamSpec, ParamsError, RealRange, real};
@@ -191,8 +192,8 @@ impl Algorithm for Gmm {
         family: Family::Distribution,
         summary: "expectation–maximisation of Gaussian components: elliptical clusters, soft memberships, BIC to choose k",
         parameters: PARAMETERS,
-        // EM runs on the CPU; only the k-means start uses the GPU.
-        gpu_passes: kmeans::gpu::PASSES,
+        // The E-step; the k-means start runs k-means' own passes.
+        gpu_passes: gpu::PASSES,
         structures: &[StructureKind::Mixture, StructureKind::RowScores],
     };
 
@@ -275,6 +276,24 @@ pub fn fit(
     let started = Instant::now();
     params.check(Some(points.n_rows))?;
     check_finite(points)?;
+    let device = match engine.resolve(backend)? {
+        super::Backend::Cpu => None,
+        super::Backend::Gpu => {
+            match gpu::GpuExpectation::new(&engine.gpu()?, points, params.n_clusters) {
+                Ok(device) => Some(device),
+                // Auto never fails where the CPU can do the work.
+                Err(error) if backend == BackendChoice::Auto => {
+                    tracing::info!("GMM E-step on the CPU: {error}");
+                    None
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+    };
+    let estep = match &device {
+        Some(device) => EStep::Gpu(device),
+        None => EStep::Cpu,
+    };
     let mut best: Option<EmRun> = None;
     let mut total_iterations = 0;
     for restart in 0..params.n_init {
@@ -287,7 +306,7 @@ pub fn fit(
             params.covariance,
             params.reg_covar,
         )?;
-        let run = fit_from(points, start, params, context)?;
+        let run = fit_on(&estep, points, start, params, context)?;
         total_iterations += run.iterations;
         if best
             .as_ref()
@@ -297,10 +316,14 @@ pub fn fit(
         }
     }
     let best = best.ok_or_else(|| ClusterError::Internal("no GMM restart ran".into()))?;
-    let mut result = finish(points, best);
+    let mut result = finish_on(&estep, points, best)?;
     result.diagnostics = RunDiagnostics {
-        backend: super::Backend::Cpu,
-        adapter: cpu_name(),
+        backend: if device.is_some() {
+            super::Backend::Gpu
+        } else {
+            super::Backend::Cpu
+        },
+        adapter: device.as_ref().map_or_else(cpu_name, |d| d.adapter_name()),
         iterations: total_iterations,
         converged: result.converged,
         elapsed_ms: started.elapsed().as_secs_f64() * 1e3,
@@ -308,14 +331,27 @@ pub fn fit(
     Ok(result)
 }
 
-/// EM from given starting parameters (the test suite starts scikit-learn from the same).
+/// EM on the CPU from given starting parameters (the test suite starts scikit-learn from
+/// the same).
 pub fn fit_from(
     points: &Matrix,
     start: Mixture,
     params: &GmmParams,
     context: &RunContext,
 ) -> Result<EmRun, ClusterError> {
+    fit_on(&EStep::Cpu, points, start, params, context)
+}
+
+/// EM from given starting parameters with the E-step where `estep` says.
+pub fn fit_on(
+    estep: &EStep<'_>,
+    points: &Matrix,
+    start: Mixture,
+    params: &GmmParams,
+    context: &RunContext,
+) -> Result<EmRun, ClusterError> {
     run_em(
+        estep,
         points,
         start,
         params.covariance,
@@ -326,11 +362,17 @@ pub fn fit_from(
     )
 }
 
-/// The final E-step of the best run: labels, probabilities, log-likelihood, BIC and AIC.
+/// The final E-step of the best run on the CPU: labels, probabilities, log-likelihood,
+/// BIC and AIC.
 pub fn finish(points: &Matrix, run: EmRun) -> GmmFit {
+    finish_on(&EStep::Cpu, points, run).expect("the CPU E-step does not fail")
+}
+
+/// [`finish`] with the E-step where `estep` says.
+pub fn finish_on(estep: &EStep<'_>, points: &Matrix, run: EmRun) -> Result<GmmFit, ClusterError> {
     let k = run.mixture.n_components();
     let (n, d) = (points.n_rows, points.n_cols);
-    let step = expectation(points, &run.mixture);
+    let step = estep.expectation(points, &run.mixture)?;
     let mut labels = Vec::with_capacity(n);
     let mut probabilities = Vec::with_capacity(n);
     for r in step.resp.chunks_exact(k) {
@@ -353,13 +395,13 @@ pub fn finish(points: &Matrix, run: EmRun) -> GmmFit {
         component_order: (0..k).collect(),
         mixture: run.mixture,
     };
-    GmmFit {
+    Ok(GmmFit {
         labels,
         probabilities,
         model,
         converged: run.converged,
         diagnostics: RunDiagnostics::cpu(run.iterations, run.converged),
-    }
+    })
 }
 
 /// One-hot responsibilities from k-means labels, or uniform random ones normalised per
