@@ -4,11 +4,11 @@ tests/kmedoids.rs).
 
 Writes small JSON fixtures to tests/fixtures/: points (float32-exact values) with the
 linkage matrices of scipy, DBSCAN labels of scikit-learn, HDBSCAN labels of the `hdbscan`
-library, OPTICS orderings of scikit-learn k-medoids losses of the `kmedoids` package Genie labels of `genieclust` and Gaussian mixtures of scikit-learn.
+library, OPTICS orderings of scikit-learn k-medoids losses of the `kmedoids` package Genie labels of `genieclust` Gaussian mixtures and mean shift of scikit-learn.
 Run from the repository root (names limit it to those fixtures):
 
     python3 -m venv .venv && .venv/bin/pip install numpy scipy scikit-learn hdbscan kmedoids genieclust
-    .venv/bin/python scripts/make_fixtures.py [linkage dbscan hdbscan optics kmedoids genie gmm]
+    .venv/bin/python scripts/make_fixtures.py [linkage dbscan hdbscan optics kmedoids genie gmm meanshift]
 """
 import json
 import pathlib
@@ -281,6 +281,32 @@ def gmm_fixtures():
     write("gmm", {"datasets": {n: points_json(x) for n, x in datasets.items()}, "cases": cases})
 
 
+def meanshift_fixtures():
+    """scikit-learn's MeanShift (flat kernel): modes and labels with a given bandwidth,
+    an estimated one, bin seeding, and far rows left as noise (cluster_all=False)."""
+    from sklearn.cluster import MeanShift, estimate_bandwidth
+
+    rng = np.random.default_rng(21)
+    blobs, _ = make_blobs(n_samples=[150, 100, 60], centers=[[0, 0], [4, 3], [-3, 4]],
+                          cluster_std=[0.8, 0.6, 0.5], random_state=6)
+    outliers = rng.uniform([-9, -9], [9, 9], size=(12, 2))
+    three_d, _ = make_blobs(n_samples=240, n_features=3, centers=4, cluster_std=0.7, random_state=3)
+    datasets = {"blobs": f32(np.vstack([blobs, outliers])), "three_d": f32(three_d)}
+    cases = []
+    for name, x in datasets.items():
+        estimated = float(estimate_bandwidth(x, quantile=0.3))
+        for bandwidth, bin_seeding, cluster_all in [(None, False, True), (1.2, False, True),
+                                                    (1.2, True, True), (1.0, False, False),
+                                                    (None, True, False)]:
+            ms = MeanShift(bandwidth=bandwidth, bin_seeding=bin_seeding, cluster_all=cluster_all).fit(x)
+            cases.append({
+                "data": name, "bandwidth": bandwidth, "bin_seeding": bin_seeding,
+                "cluster_all": cluster_all, "estimated_bandwidth": estimated,
+                "centers": ms.cluster_centers_.tolist(), "labels": ms.labels_.tolist(),
+            })
+    write("meanshift", {"datasets": {n: points_json(x) for n, x in datasets.items()}, "cases": cases})
+
+
 FIXTURES = {
     "linkage": linkage_fixtures,
     "dbscan": dbscan_fixtures,
@@ -289,6 +315,7 @@ FIXTURES = {
     "kmedoids": kmedoids_fixtures,
     "genie": genie_fixtures,
     "gmm": gmm_fixtures,
+    "meanshift": meanshift_fixtures,
 }
 
 if __name__ == "__main__":

@@ -352,3 +352,46 @@ fn profile_writes_csv_and_refuses_a_missing_label_column() {
     let error = expect_error(&["profile", input.to_str().unwrap(), "--labels", "nope"]);
     assert!(error.contains("no column 'nope'"), "{error}");
 }
+
+#[test]
+fn a_gmm_sweep_reports_the_bic_of_each_single_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = blobs_csv(dir.path());
+    let input = input.to_str().unwrap();
+    let sweep = json_of(&clusterscope(&[
+        "sweep",
+        input,
+        "--algo",
+        "gmm",
+        "--param",
+        "k=2..6",
+        "--json",
+        "--backend",
+        "cpu",
+    ]));
+    let runs = sweep["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 5);
+    let mut bics = Vec::new();
+    for run in runs {
+        let k = run["value"].to_string();
+        let out = dir.path().join("single.csv");
+        let single = json_of(&clusterscope(&[
+            "cluster",
+            input,
+            "--algo",
+            "gmm",
+            "--k",
+            &k,
+            "--backend",
+            "cpu",
+            "--out",
+            out.to_str().unwrap(),
+            "--summary-json",
+        ]));
+        assert_eq!(run["objective"], single["bic"], "k={k}");
+        bics.push((k, single["bic"].as_f64().unwrap()));
+    }
+    // Four blobs: BIC is lowest at k = 4.
+    let best = bics.iter().min_by(|a, b| a.1.total_cmp(&b.1)).unwrap();
+    assert_eq!(best.0, "4", "{bics:?}");
+}

@@ -93,7 +93,13 @@ impl Flag {
                             .collect::<Vec<_>>(),
                     )
             }
-            ParamKind::Switch => arg.action(ArgAction::SetTrue),
+            // `--flag` alone is true; `--flag false` turns a default-on switch off.
+            ParamKind::Switch => arg
+                .action(ArgAction::Set)
+                .value_name("BOOL")
+                .num_args(0..=1)
+                .default_missing_value("true")
+                .value_parser(clap::value_parser!(bool)),
         }
     }
 
@@ -126,7 +132,12 @@ impl Flag {
                 _ => real::to_value(text().parse::<f64>().map_err(|_| invalid("a number"))?),
             },
             ParamKind::Choice { .. } => Value::from(text()),
-            ParamKind::Switch => Value::from(matches.get_flag(id)),
+            ParamKind::Switch => Value::from(
+                matches
+                    .get_one::<bool>(id)
+                    .copied()
+                    .ok_or_else(|| invalid("true or false"))?,
+            ),
         }))
     }
 }

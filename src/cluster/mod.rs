@@ -19,6 +19,7 @@ pub mod gmm;
 pub mod hierarchy;
 pub mod kmeans;
 pub mod kmedoids;
+pub mod meanshift;
 
 pub use algorithm::{
     Algorithm, AlgorithmInfo, Family, Input, PreparedRun, Registered, RegisteredAlgorithm,
@@ -45,6 +46,7 @@ pub static ALGORITHMS: &[&dyn RegisteredAlgorithm] = &[
     &Registered::<density::dbscan::Dbscan>::NEW,
     &Registered::<density::hdbscan::Hdbscan>::NEW,
     &Registered::<density::optics::Optics>::NEW,
+    &Registered::<meanshift::MeanShift>::NEW,
     &Registered::<kmedoids::KMedoids>::NEW,
     &Registered::<kmedoids::Clara>::NEW,
     &Registered::<kmedoids::Clarans>::NEW,

@@ -220,6 +220,26 @@ impl ParamSpec {
         )
     }
 
+    /// On or off, off unless given (`--flag` or `--flag true|false`).
+    pub const fn switch(name: &'static str, help: &'static str) -> Self {
+        Self::new(
+            name,
+            ParamKind::Switch,
+            Presence::Default(Literal::Switch(false)),
+            help,
+        )
+    }
+
+    /// On or off, on unless given (`--flag false` turns it off).
+    pub const fn switch_on(name: &'static str, help: &'static str) -> Self {
+        Self::new(
+            name,
+            ParamKind::Switch,
+            Presence::Default(Literal::Switch(true)),
+            help,
+        )
+    }
+
     /// The random seed, 42 unless given.
     pub const fn seed() -> Self {
         Self::new(

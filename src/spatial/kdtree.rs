@@ -233,6 +233,45 @@ impl KdTree {
         }
     }
 
+    /// The count and the f64 coordinate sums of the rows within `radius` (inclusive,
+    /// compared in f64) of an arbitrary `query` point: mean shift's step.
+    pub fn sum_within(&self, query: &[f64], radius: f64, sums: &mut [f64]) -> usize {
+        let radius_sq = radius * radius;
+        let query32: Vec<f32> = query.iter().map(|&q| q as f32).collect();
+        // The f32 box bound, loosened so rounding never prunes a node with a point inside.
+        let prune = (radius_sq * (1.0 + 1e-5) + 1e-30) as f32;
+        sums.iter_mut().for_each(|s| *s = 0.0);
+        let mut count = 0;
+        let mut stack = vec![0u32];
+        while let Some(node) = stack.pop() {
+            let node = node as usize;
+            if self.box_distance(node, &query32) > prune {
+                continue;
+            }
+            let n = &self.nodes[node];
+            if n.is_leaf() {
+                for pos in n.start as usize..n.end as usize {
+                    let point = self.point_at(pos);
+                    let distance: f64 = point
+                        .iter()
+                        .zip(query)
+                        .map(|(&p, &q)| (p as f64 - q) * (p as f64 - q))
+                        .sum();
+                    if distance <= radius_sq {
+                        count += 1;
+                        for (s, &p) in sums.iter_mut().zip(point) {
+                            *s += p as f64;
+                        }
+                    }
+                }
+            } else {
+                stack.push(n.left);
+                stack.push(n.right);
+            }
+        }
+        count
+    }
+
     /// Pushes the farther child first so that the nearer one is searched first.
     #[inline(always)]
     pub fn push_children(&self, stack: &mut Vec<u32>, node: &Node, query: &[f32]) {

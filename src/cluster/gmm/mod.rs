@@ -222,7 +222,10 @@ impl Algorithm for Gmm {
         context: &RunContext,
     ) -> Result<Clustering, ClusterError> {
         let fit = fit(engine, input.points, valid, input.backend, context)?;
+        // BIC is the objective: sweeps over k report and plot it beside the scores.
+        let bic = fit.model.bic;
         let mut clustering = Clustering::new(fit.labels, valid.n_clusters, fit.diagnostics)
+            .minimising("bic", bic)
             .with(Structure::Mixture(Arc::new(fit.model)))
             .with(Structure::RowScores {
                 name: "probability",

@@ -1,0 +1,133 @@
+//! Mean shift against scikit-learn's `MeanShift` (fixtures from scripts/make_fixtures.py)
+//! and through the command line.
+
+mod common;
+
+use clusterscope::cluster::meanshift::{self, MeanShiftParams};
+use clusterscope::cluster::{NOISE, RunContext};
+use serde_json::Value;
+
+fn fixture() -> Value {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/meanshift.json"
+    ))
+    .unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+#[test]
+fn modes_and_labels_equal_scikit_learn() {
+    let fixture = fixture();
+    for case in fixture["cases"].as_array().unwrap() {
+        let data = case["data"].as_str().unwrap();
+        let points = common::json_points(&fixture["datasets"][data]);
+        let params = MeanShiftParams::default()
+            .bandwidth(case["bandwidth"].as_f64().unwrap_or(0.0))
+            .bin_seeding(case["bin_seeding"].as_bool().unwrap())
+            .cluster_all(case["cluster_all"].as_bool().unwrap());
+        let what = format!("{data} {params:?}");
+        let fit = meanshift::fit(&points, &params, &RunContext::default()).unwrap();
+        if case["bandwidth"].is_null() {
+            let theirs = case["estimated_bandwidth"].as_f64().unwrap();
+            assert!(
+                (fit.bandwidth - theirs).abs() <= 1e-9 * theirs,
+                "{what}: bandwidth {} vs {theirs}",
+                fit.bandwidth
+            );
+        }
+        let centres = case["centers"].as_array().unwrap();
+        assert_eq!(fit.modes.len(), centres.len(), "{what}: mode count");
+        // Strongest first on both sides: the same modes in the same order.
+        for (ours, theirs) in fit.modes.iter().zip(centres) {
+            for (a, b) in ours.iter().zip(theirs.as_array().unwrap()) {
+                let b = b.as_f64().unwrap();
+                assert!((a - b).abs() < 1e-4, "{what}: mode {ours:?} vs {theirs}");
+            }
+        }
+        let labels: Vec<u32> = case["labels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| {
+                let l = v.as_i64().unwrap();
+                if l < 0 { NOISE } else { l as u32 }
+            })
+            .collect();
+        assert_eq!(fit.labels, labels, "{what}: labels");
+    }
+}
+
+#[test]
+fn the_command_line_finds_modes_and_leaves_far_rows_as_noise() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = fixture();
+    let mut text = String::from("x,y\n");
+    for row in fixture["datasets"]["blobs"].as_array().unwrap() {
+        text += &format!("{},{}\n", row[0], row[1]);
+    }
+    let input = dir.path().join("blobs.csv");
+    std::fs::write(&input, text).unwrap();
+    let input = input.to_str().unwrap();
+    let out = dir.path().join("labels.csv");
+    let out_str = out.to_str().unwrap();
+    let output = common::clusterscope(&[
+        "cluster",
+        input,
+        "--algo",
+        "meanshift",
+        "--bandwidth",
+        "1.0",
+        "--cluster-all",
+        "false",
+        "--summary-json",
+        "--out",
+        out_str,
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let case = fixture["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["data"] == "blobs" && c["bandwidth"] == 1.0)
+        .unwrap();
+    let noise = case["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l.as_i64().unwrap() < 0)
+        .count();
+    assert_eq!(summary["n_noise"].as_u64().unwrap() as usize, noise);
+    assert_eq!(
+        summary["n_clusters"].as_u64().unwrap() as usize,
+        case["centers"].as_array().unwrap().len()
+    );
+    let written = std::fs::read_to_string(&out).unwrap();
+    let minus_ones = written
+        .lines()
+        .skip(1)
+        .filter(|l| l.ends_with(",-1"))
+        .count();
+    assert_eq!(minus_ones, noise);
+
+    let refusals: &[(&[&str], &str)] = &[
+        (
+            &["--bandwidth", "-1"],
+            "--bandwidth must be a finite number >= 0",
+        ),
+        (&["--quantile", "0"], "--quantile"),
+        (&["--quantile", "1.5"], "--quantile"),
+        (&["--cluster-all", "maybe"], "maybe"),
+    ];
+    for (extra, expected) in refusals {
+        let mut args = vec!["cluster", input, "--algo", "meanshift", "--out", out_str];
+        args.extend_from_slice(extra);
+        let stderr = common::expect_error(&args);
+        assert!(stderr.contains(expected), "{extra:?}: {stderr}");
+    }
+}
