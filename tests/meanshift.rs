@@ -131,3 +131,36 @@ fn the_command_line_finds_modes_and_leaves_far_rows_as_noise() {
         assert!(stderr.contains(expected), "{extra:?}: {stderr}");
     }
 }
+
+#[test]
+fn the_gpu_climbs_reach_the_cpu_modes() {
+    // f32 sums on the device against f64 on the host: the same modes to 1e-4 and the same
+    // labels, for every fixture case.
+    let fixture = fixture();
+    let mut engine = common::gpu_engine();
+    for case in fixture["cases"].as_array().unwrap() {
+        let data = case["data"].as_str().unwrap();
+        let points = common::json_points(&fixture["datasets"][data]);
+        let params = MeanShiftParams::default()
+            .bandwidth(case["bandwidth"].as_f64().unwrap_or(0.0))
+            .bin_seeding(case["bin_seeding"].as_bool().unwrap())
+            .cluster_all(case["cluster_all"].as_bool().unwrap());
+        let cpu = meanshift::fit(&points, &params, &RunContext::default()).unwrap();
+        let gpu = meanshift::fit_on(
+            &mut engine,
+            &points,
+            &params,
+            clusterscope::cluster::BackendChoice::Gpu,
+            &RunContext::default(),
+        )
+        .unwrap();
+        assert_eq!(gpu.diagnostics.backend, clusterscope::cluster::Backend::Gpu);
+        assert_eq!(cpu.modes.len(), gpu.modes.len(), "{data} {params:?}");
+        for (a, b) in cpu.modes.iter().zip(&gpu.modes) {
+            for (x, y) in a.iter().zip(b) {
+                assert!((x - y).abs() < 1e-4, "{data} {params:?}: {a:?} vs {b:?}");
+            }
+        }
+        assert_eq!(cpu.labels, gpu.labels, "{data} {params:?}");
+    }
+}

@@ -6,6 +6,8 @@
 //! clusters is found, not given. On the CPU with the k-d tree (each seed's climb is
 //! independent, so seeds run in parallel).
 
+pub mod gpu;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
@@ -15,8 +17,8 @@ use serde::{Deserialize, Serialize};
 
 use super::params::{ParamSpec, ParamsError, RealRange, real};
 use super::{
-    Algorithm, AlgorithmInfo, ClusterError, Clustering, Engine, Family, Input, NOISE, RunContext,
-    RunDiagnostics, Structure, StructureKind,
+    Algorithm, AlgorithmInfo, Backend, BackendChoice, ClusterError, Clustering, Engine, Family,
+    Input, NOISE, Progress, RunContext, RunDiagnostics, Structure, StructureKind, cpu_name,
 };
 use crate::matrix::Matrix;
 use crate::spatial::KdTree;
@@ -116,7 +118,7 @@ impl Algorithm for MeanShift {
         family: Family::Density,
         summary: "seeds climb to the densest point within a bandwidth; the modes found are the clusters (no k to choose)",
         parameters: PARAMETERS,
-        gpu_passes: &[],
+        gpu_passes: gpu::PASSES,
         structures: &[StructureKind::Centres],
     };
 
@@ -145,10 +147,10 @@ impl Algorithm for MeanShift {
     fn run(
         valid: &MeanShiftParams,
         input: &Input<'_>,
-        _engine: &mut Engine,
+        engine: &mut Engine,
         context: &RunContext,
     ) -> Result<Clustering, ClusterError> {
-        let fit = fit(input.points, valid, context)?;
+        let fit = fit_on(engine, input.points, valid, input.backend, context)?;
         let centres = Matrix::new(
             fit.modes.len(),
             input.points.n_cols,
@@ -254,41 +256,142 @@ fn seeds(points: &Matrix, params: &MeanShiftParams, bandwidth: f64) -> Vec<Vec<f
     kept
 }
 
-/// One seed's climb: (mode, rows within the bandwidth of it, steps).
-fn climb(
-    tree: &KdTree,
-    seed: &[f64],
-    bandwidth: f64,
-    max_iterations: usize,
-) -> (Vec<f64>, usize, usize) {
-    let stop = 1e-3 * bandwidth;
-    let mut mean = seed.to_vec();
-    let mut sums = vec![0.0; seed.len()];
-    let mut steps = 0;
-    loop {
-        let within = tree.sum_within(&mean, bandwidth, &mut sums);
-        if within == 0 {
-            return (mean, 0, steps);
+/// Where the rows within a bandwidth of each seed are summed.
+enum Stepper<'a> {
+    Cpu(&'a KdTree),
+    Gpu(&'a gpu::GpuShift),
+}
+
+impl Stepper<'_> {
+    /// (coordinate sums, count) of the rows within `bandwidth` of each of `means`.
+    fn sums(
+        &self,
+        means: &[&[f64]],
+        bandwidth: f64,
+    ) -> Result<Vec<(Vec<f64>, usize)>, ClusterError> {
+        match self {
+            Stepper::Cpu(tree) => Ok(means
+                .par_iter()
+                .with_min_len(16)
+                .map(|mean| {
+                    let mut sums = vec![0.0; mean.len()];
+                    let within = tree.sum_within(mean, bandwidth, &mut sums);
+                    (sums, within)
+                })
+                .collect()),
+            Stepper::Gpu(device) => {
+                let flat: Vec<f64> = means.iter().flat_map(|m| m.iter().copied()).collect();
+                Ok(device.step(&flat, bandwidth)?)
+            }
         }
-        let next: Vec<f64> = sums.iter().map(|s| s / within as f64).collect();
-        let moved = next
-            .iter()
-            .zip(&mean)
-            .map(|(a, b)| (a - b).powi(2))
-            .sum::<f64>()
-            .sqrt();
-        mean = next;
-        if moved <= stop || steps == max_iterations {
-            return (mean, within, steps);
-        }
-        steps += 1;
     }
 }
 
-/// Runs mean shift on `points`.
+/// One seed's climb so far.
+struct Climb {
+    mean: Vec<f64>,
+    /// Rows within the bandwidth of the mean before the last move.
+    within: usize,
+    steps: usize,
+    done: bool,
+}
+
+/// Every seed's climb to its mode, in rounds over the seeds still moving: each moves to
+/// the mean of the rows within the bandwidth until it moves at most 10⁻³ bandwidths, has
+/// no rows around it, or has taken `max_iterations` steps (scikit-learn's rule).
+fn climb_all(
+    stepper: &Stepper<'_>,
+    seeds: Vec<Vec<f64>>,
+    bandwidth: f64,
+    max_iterations: usize,
+    context: &RunContext,
+) -> Result<Vec<Climb>, ClusterError> {
+    let stop = 1e-3 * bandwidth;
+    let mut climbs: Vec<Climb> = seeds
+        .into_iter()
+        .map(|mean| Climb {
+            mean,
+            within: 0,
+            steps: 0,
+            done: false,
+        })
+        .collect();
+    let mut round = 0;
+    loop {
+        context.check_cancelled()?;
+        let active: Vec<usize> = (0..climbs.len()).filter(|&i| !climbs[i].done).collect();
+        if active.is_empty() {
+            return Ok(climbs);
+        }
+        round += 1;
+        context.report(Progress {
+            phase: "mean shift climbs",
+            iteration: round,
+            max_iterations: max_iterations + 1,
+            shift: active.len() as f64,
+        });
+        let means: Vec<&[f64]> = active.iter().map(|&i| climbs[i].mean.as_slice()).collect();
+        let sums = stepper.sums(&means, bandwidth)?;
+        for (&i, (sums, within)) in active.iter().zip(sums) {
+            let climb = &mut climbs[i];
+            climb.within = within;
+            if within == 0 {
+                climb.done = true;
+                continue;
+            }
+            let next: Vec<f64> = sums.iter().map(|s| s / within as f64).collect();
+            let moved = next
+                .iter()
+                .zip(&climb.mean)
+                .map(|(a, b)| (a - b).powi(2))
+                .sum::<f64>()
+                .sqrt();
+            climb.mean = next;
+            if moved <= stop || climb.steps == max_iterations {
+                climb.done = true;
+            } else {
+                climb.steps += 1;
+            }
+        }
+    }
+}
+
+/// Runs mean shift on `points` on the CPU.
 pub fn fit(
     points: &Matrix,
     params: &MeanShiftParams,
+    context: &RunContext,
+) -> Result<MeanShiftFit, ClusterError> {
+    fit_with(points, params, None, context)
+}
+
+/// Runs mean shift with the climbs on the chosen backend: the GPU pass scans every row for
+/// every seed, so `auto` takes it only on a hardware GPU and up to the all-pairs size.
+pub fn fit_on(
+    engine: &mut Engine,
+    points: &Arc<Matrix>,
+    params: &MeanShiftParams,
+    backend: BackendChoice,
+    context: &RunContext,
+) -> Result<MeanShiftFit, ClusterError> {
+    let device = match engine.resolve_pairwise(backend, points.n_rows)? {
+        Backend::Cpu => None,
+        Backend::Gpu => match gpu::GpuShift::new(&engine.gpu()?, points) {
+            Ok(device) => Some(device),
+            Err(error) if backend == BackendChoice::Auto => {
+                tracing::info!("mean shift on the CPU: {error}");
+                None
+            }
+            Err(error) => return Err(error.into()),
+        },
+    };
+    fit_with(points, params, device.as_ref(), context)
+}
+
+fn fit_with(
+    points: &Matrix,
+    params: &MeanShiftParams,
+    device: Option<&gpu::GpuShift>,
     context: &RunContext,
 ) -> Result<MeanShiftFit, ClusterError> {
     let started = Instant::now();
@@ -311,19 +414,23 @@ pub fn fit(
         )
         .into());
     }
-    let tree = KdTree::build(points);
     let seeds = seeds(points, params, bandwidth);
-    context.check_cancelled()?;
-    let climbs: Vec<(Vec<f64>, usize, usize)> = seeds
-        .par_iter()
-        .with_min_len(64)
-        .map(|seed| climb(&tree, seed, bandwidth, params.max_iterations))
-        .collect();
-    context.check_cancelled()?;
-    let steps = climbs.iter().map(|c| c.2).max().unwrap_or(0);
+    let tree;
+    let stepper = match device {
+        Some(device) => Stepper::Gpu(device),
+        None => {
+            tree = KdTree::build(points);
+            Stepper::Cpu(&tree)
+        }
+    };
+    let climbs = climb_all(&stepper, seeds, bandwidth, params.max_iterations, context)?;
+    let steps = climbs.iter().map(|c| c.steps).max().unwrap_or(0);
     // One entry per distinct mode (identical climbs collapse), as scikit-learn's dict.
     let mut intensity: HashMap<Vec<u64>, (Vec<f64>, usize)> = HashMap::new();
-    for (mode, within, _) in climbs {
+    for Climb {
+        mean: mode, within, ..
+    } in climbs
+    {
         if within > 0 {
             let key = mode.iter().map(|v| v.to_bits()).collect();
             intensity.insert(key, (mode, within));
@@ -394,8 +501,15 @@ pub fn fit(
         modes,
         bandwidth,
         diagnostics: RunDiagnostics {
+            backend: if device.is_some() {
+                Backend::Gpu
+            } else {
+                Backend::Cpu
+            },
+            adapter: device.map_or_else(cpu_name, |d| d.adapter_name()),
+            iterations: steps,
+            converged: true,
             elapsed_ms: started.elapsed().as_secs_f64() * 1e3,
-            ..RunDiagnostics::cpu(steps, true)
         },
     })
 }
