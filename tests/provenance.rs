@@ -67,6 +67,7 @@ fn rerun_reproduces_the_labels_of_every_algorithm() {
             "clara",
             "clarans",
             "divisive",
+            "gmm",
         ]
         .contains(&id.as_str())
         {
@@ -80,6 +81,8 @@ fn rerun_reproduces_the_labels_of_every_algorithm() {
             "clarans",
             "agglomerative",
             "divisive",
+            "genie",
+            "gmm",
         ]
         .contains(&id.as_str())
         {

@@ -254,13 +254,16 @@ fn param_row_ui(
             } else {
                 1e12
             };
-            let speed = (v.abs() * 0.01).max(1e-5);
+            let speed = if v != 0.0 { v.abs() * 0.01 } else { 1e-5 };
             let response = ui
                 .add(
                     egui::DragValue::new(&mut v)
                         .range(low..=high)
                         .speed(speed)
-                        .max_decimals(6),
+                        .max_decimals(6)
+                        // Small values (a regularisation of 1e-6) would read as 0.00000.
+                        .custom_formatter(|n, _| real_text(n))
+                        .custom_parser(|text| text.trim().parse::<f64>().ok()),
                 )
                 .labelled_by(label.id);
             response.changed().then(|| real::to_value(v))
@@ -406,5 +409,20 @@ mod tests {
                 );
             }
         }
+    }
+}
+
+/// A real parameter as the widget shows it: up to 6 decimals, trailing zeros dropped, and
+/// scientific notation below 10⁻³ so small values never read as 0.
+fn real_text(n: f64) -> String {
+    if n != 0.0 && n.abs() < 1e-3 {
+        return format!("{n:e}");
+    }
+    let fixed = format!("{n:.6}");
+    let trimmed = fixed.trim_end_matches('0').trim_end_matches('.');
+    if trimmed.is_empty() || trimmed == "-" {
+        "0".into()
+    } else {
+        trimmed.into()
     }
 }

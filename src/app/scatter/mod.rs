@@ -158,80 +158,87 @@ impl ClusterscopeApp {
         let styles_for_plot = self.styles.clone();
         let plot_series = &self.scatter.plot;
         let drag_path = self.scatter.drag_path.clone();
-        let response =
-            Plot::new("scatter")
-                .width(panel_width)
-                .x_axis_label(axis_labels.0)
-                .y_axis_label(axis_labels.1)
-                .allow_drag(tool == ScatterTool::Pan)
-                .allow_boxed_zoom(tool == ScatterTool::Pan)
-                .show(ui, |plot_ui| {
-                    if use_gpu {
-                        // Invisible corners: egui_plot's automatic bounds and double-click reset
-                        // then frame the GPU-drawn data.
+        let response = Plot::new("scatter")
+            .width(panel_width)
+            .x_axis_label(axis_labels.0)
+            .y_axis_label(axis_labels.1)
+            .allow_drag(tool == ScatterTool::Pan)
+            .allow_boxed_zoom(tool == ScatterTool::Pan)
+            .show(ui, |plot_ui| {
+                if use_gpu {
+                    // Invisible corners: egui_plot's automatic bounds and double-click reset
+                    // then frame the GPU-drawn data.
+                    plot_ui.points(
+                        Points::new(
+                            "bounds",
+                            vec![[bounds[0], bounds[1]], [bounds[2], bounds[3]]],
+                        )
+                        .color(egui::Color32::TRANSPARENT)
+                        .radius(0.0),
+                    );
+                } else {
+                    for series in &plot_series.series {
                         plot_ui.points(
-                            Points::new(
-                                "bounds",
-                                vec![[bounds[0], bounds[1]], [bounds[2], bounds[3]]],
-                            )
-                            .color(egui::Color32::TRANSPARENT)
-                            .radius(0.0),
+                            Points::new(series.name.clone(), series.points.clone())
+                                .color(series.color)
+                                .radius(radius * series.radius_factor)
+                                .filled(true),
                         );
-                    } else {
-                        for series in &plot_series.series {
-                            plot_ui.points(
-                                Points::new(series.name.clone(), series.points.clone())
-                                    .color(series.color)
-                                    .radius(radius * series.radius_factor)
-                                    .filled(true),
-                            );
-                        }
-                        if let Some(selection) = &selection {
-                            let ringed: Vec<[f64; 2]> = selection
-                                .rows
-                                .iter()
-                                .take(MAX_RINGED)
-                                .filter_map(|&row| coordinates.get(row as usize))
-                                .map(|p| [p[0] as f64, p[1] as f64])
-                                .collect();
-                            plot_ui.points(
-                                Points::new(format!("Selected ({})", selection.rows.len()), ringed)
-                                    .color(highlight)
-                                    .radius(radius + 2.0)
-                                    .filled(false),
-                            );
-                        }
                     }
-                    for outline in outlines.iter() {
-                        if !styles_for_plot.visible(outline.cluster) {
-                            continue;
-                        }
+                    if let Some(selection) = &selection {
+                        let ringed: Vec<[f64; 2]> = selection
+                            .rows
+                            .iter()
+                            .take(MAX_RINGED)
+                            .filter_map(|&row| coordinates.get(row as usize))
+                            .map(|p| [p[0] as f64, p[1] as f64])
+                            .collect();
+                        plot_ui.points(
+                            Points::new(format!("Selected ({})", selection.rows.len()), ringed)
+                                .color(highlight)
+                                .radius(radius + 2.0)
+                                .filled(false),
+                        );
+                    }
+                }
+                for outline in outlines.iter() {
+                    if !styles_for_plot.visible(outline.cluster) {
+                        continue;
+                    }
+                    // A halo in the text colour under the cluster's colour: the outline
+                    // stays visible over its own points.
+                    let width = if outline.sigma == 1.0 { 2.0 } else { 1.2 };
+                    for (colour, w) in [
+                        (highlight.gamma_multiply(0.6), width + 2.0),
+                        (styles_for_plot.color(outline.cluster), width),
+                    ] {
                         plot_ui.line(
                             Line::new(
                                 format!("{}σ", outline.sigma),
                                 PlotPoints::from(outline.points.clone()),
                             )
-                            .color(styles_for_plot.color(outline.cluster))
-                            .width(if outline.sigma == 1.0 { 2.0 } else { 1.0 }),
+                            .color(colour)
+                            .width(w),
                         );
                     }
-                    if drag_path.len() > 1 {
-                        let mut outline = match tool {
-                            ScatterTool::Box => {
-                                let (a, b) = (drag_path[0], drag_path[drag_path.len() - 1]);
-                                vec![a, [b[0], a[1]], b, [a[0], b[1]]]
-                            }
-                            _ => drag_path.clone(),
-                        };
-                        outline.push(outline[0]);
-                        plot_ui.line(
-                            Line::new("selection", PlotPoints::from(outline))
-                                .color(highlight)
-                                .width(1.5),
-                        );
-                    }
-                    keyboard_navigation(plot_ui);
-                });
+                }
+                if drag_path.len() > 1 {
+                    let mut outline = match tool {
+                        ScatterTool::Box => {
+                            let (a, b) = (drag_path[0], drag_path[drag_path.len() - 1]);
+                            vec![a, [b[0], a[1]], b, [a[0], b[1]]]
+                        }
+                        _ => drag_path.clone(),
+                    };
+                    outline.push(outline[0]);
+                    plot_ui.line(
+                        Line::new("selection", PlotPoints::from(outline))
+                            .color(highlight)
+                            .width(1.5),
+                    );
+                }
+                keyboard_navigation(plot_ui);
+            });
         let transform = response.transform;
         let frame = *transform.frame();
         if let Some(cloud) = cloud {

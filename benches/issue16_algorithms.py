@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Genie and Gaussian mixtures beside their references, in one run.
+"""Genie, Gaussian mixtures and mean shift beside their references, in one run.
 
 - Genie on 100,000 x 2 (five Gaussian blobs of unequal sizes plus uniform noise), k = 5,
   gini threshold 0.3: `clusterscope cluster --algo genie` (whole command: read the CSV,
@@ -8,11 +8,15 @@
 - GMM, full covariances, on 1,000,000 x 8, k = 16: the time per EM iteration, as the
   difference between runs of 4 and 12 iterations (tol 0) divided by 8, for
   `clusterscope cluster --algo gmm` and `sklearn.mixture.GaussianMixture`.
+- Mean shift on 100,000 x 2 (the Genie data), bin seeding, the bandwidth that
+  `estimate_bandwidth` gives on a 2,000-row sample, given to both:
+  `clusterscope cluster --algo meanshift` (whole command) beside `sklearn.cluster.MeanShift`
+  (fit only), and the ARI between the two.
 
 Run from the repository root after `cargo build --release`:
     .venv/bin/pip install numpy scikit-learn genieclust
     .venv/bin/python benches/genie_gmm.py [--binary PATH] [--genie-rows 100000]
-        [--gmm-rows 1000000] [--skip-gmm]
+        [--gmm-rows 1000000] [--skip-gmm] [--backend cpu|gpu]
 """
 import argparse
 import json
@@ -40,9 +44,12 @@ def write_csv(x, path):
     np.savetxt(path, x, delimiter=",", header=header, comments="", fmt="%.7g")
 
 
+BACKEND = "cpu"
+
+
 def ours(binary, args):
     started = time.perf_counter()
-    run = subprocess.run([binary, "cluster", *args, "--backend", "cpu", "--summary-json"],
+    run = subprocess.run([binary, "cluster", *args, "--backend", BACKEND, "--summary-json"],
                          check=True, capture_output=True, text=True)
     return time.perf_counter() - started, json.loads(run.stdout.strip().splitlines()[-1])
 
@@ -92,16 +99,42 @@ def gmm(binary, rows, work):
           f"{times[12][0]:.2f} s, scikit-learn {times[12][1]:.2f} s; ours log-likelihood {times[12][2]:.4f}")
 
 
+def meanshift(binary, rows, work):
+    from sklearn.cluster import MeanShift, estimate_bandwidth
+    from sklearn.metrics import adjusted_rand_score
+
+    x = blobs_with_noise(rows, 2, 5, seed=1)
+    csv = work / "meanshift.csv"
+    out = work / "meanshift_out.csv"
+    write_csv(x, csv)
+    x = np.loadtxt(csv, delimiter=",", skiprows=1)
+    bandwidth = float(estimate_bandwidth(x, quantile=0.3, n_samples=2000, random_state=0))
+    seconds, summary = ours(binary, [str(csv), "--algo", "meanshift", "--bandwidth", repr(bandwidth),
+                                     "--bin-seeding", "--out", str(out)])
+    started = time.perf_counter()
+    reference = MeanShift(bandwidth=bandwidth, bin_seeding=True).fit(x)
+    theirs = time.perf_counter() - started
+    ari = adjusted_rand_score(reference.labels_, labels_of(out))
+    print(f"meanshift {rows} x 2, bandwidth {bandwidth:.3f}, bin seeding: ours {seconds:.3f} s "
+          f"(algorithm {summary['elapsed_ms'] / 1e3:.3f} s), scikit-learn {theirs:.3f} s, ratio "
+          f"{seconds / theirs:.2f}, modes ours {summary['n_clusters']} vs {len(reference.cluster_centers_)}, "
+          f"ARI {ari:.4f}")
+
+
 def main():
+    global BACKEND
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", default="target/release/clusterscope")
     parser.add_argument("--genie-rows", type=int, default=100_000)
     parser.add_argument("--gmm-rows", type=int, default=1_000_000)
     parser.add_argument("--skip-gmm", action="store_true")
+    parser.add_argument("--backend", default="cpu")
     args = parser.parse_args()
+    BACKEND = args.backend
     with tempfile.TemporaryDirectory() as tmp:
         work = pathlib.Path(tmp)
         genie(args.binary, args.genie_rows, work)
+        meanshift(args.binary, args.genie_rows, work)
         if not args.skip_gmm:
             gmm(args.binary, args.gmm_rows, work)
 
