@@ -316,6 +316,21 @@ fn param_row_ui(
     changed
 }
 
+/// A real parameter as the widget shows it: up to 6 decimals, trailing zeros dropped, and
+/// scientific notation below 10⁻³ so small values never read as 0.
+fn real_text(n: f64) -> String {
+    if n != 0.0 && n.abs() < 1e-3 {
+        return format!("{n:e}");
+    }
+    let fixed = format!("{n:.6}");
+    let trimmed = fixed.trim_end_matches('0').trim_end_matches('.');
+    if trimmed.is_empty() || trimmed == "-" {
+        "0".into()
+    } else {
+        trimmed.into()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -409,20 +424,5 @@ mod tests {
                 );
             }
         }
-    }
-}
-
-/// A real parameter as the widget shows it: up to 6 decimals, trailing zeros dropped, and
-/// scientific notation below 10⁻³ so small values never read as 0.
-fn real_text(n: f64) -> String {
-    if n != 0.0 && n.abs() < 1e-3 {
-        return format!("{n:e}");
-    }
-    let fixed = format!("{n:.6}");
-    let trimmed = fixed.trim_end_matches('0').trim_end_matches('.');
-    if trimmed.is_empty() || trimmed == "-" {
-        "0".into()
-    } else {
-        trimmed.into()
     }
 }

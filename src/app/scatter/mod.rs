@@ -45,6 +45,10 @@ pub enum ScatterTool {
     Lasso,
 }
 
+/// The addresses of the mixture model and of the view's coordinates an outline set was
+/// made for.
+type OutlineKey = (usize, usize);
+
 #[derive(Default)]
 pub struct ScatterState {
     pub tool: ScatterTool,
@@ -56,7 +60,7 @@ pub struct ScatterState {
     pub last_drawn_with_gpu: bool,
     /// A mixture's ellipses for the current view, kept while the model and the view's
     /// coordinates stay the same: (model, coordinates) addresses and the outlines.
-    ellipses: Option<((usize, usize), Arc<Vec<ellipses::Outline>>)>,
+    ellipses: Option<(OutlineKey, Arc<Vec<ellipses::Outline>>)>,
 }
 
 impl ClusterscopeApp {

@@ -249,7 +249,7 @@ impl Mixture {
                     let mut log_det = 0.0;
                     for j in 0..d {
                         let v = cov[j * d + j];
-                        if !(v > 0.0) || !v.is_finite() {
+                        if v.is_nan() || v <= 0.0 || !v.is_finite() {
                             return Err(not_definite(c));
                         }
                         let scale = 1.0 / v.sqrt();

@@ -41,7 +41,9 @@ pub const PARAMETERS: &[ParamSpec] = &[
             max_inclusive: true,
         },
         "for an estimated bandwidth: the mean distance to the nearest quantile × n rows (as scikit-learn)",
-    ),
+    )
+    // scikit-learn's 0.3 merges all but the most separated groups; the window starts finer.
+    .window_start(super::params::Literal::Real(0.1)),
     ParamSpec::switch(
         "bin_seeding",
         "seed from the occupied cells of a bandwidth-sized grid instead of every row (much faster)",
