@@ -12,12 +12,7 @@ use clusterscope::metrics::{adjusted_rand_index, same_partition};
 use serde_json::Value;
 
 fn fixture() -> Value {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/genie.json"
-    ))
-    .unwrap();
-    serde_json::from_str(&text).unwrap()
+    common::fixture("genie")
 }
 
 fn labels(value: &Value) -> Vec<u32> {
@@ -188,13 +183,12 @@ fn the_tree_cut_at_k_is_the_run_at_k() {
 fn the_command_line_runs_genie_and_refuses_bad_parameters() {
     let dir = tempfile::tempdir().unwrap();
     let fixture = fixture();
-    let rows = fixture["datasets"]["uneven"].as_array().unwrap();
-    let mut text = String::from("x,y\n");
-    for row in rows {
-        text += &format!("{},{}\n", row[0], row[1]);
-    }
-    let input = dir.path().join("uneven.csv");
-    std::fs::write(&input, text).unwrap();
+    let input = common::rows_csv(
+        dir.path(),
+        "uneven.csv",
+        "x,y",
+        &fixture["datasets"]["uneven"],
+    );
     let input = input.to_str().unwrap();
     let out = dir.path().join("labels.csv");
     let out_str = out.to_str().unwrap();
@@ -246,10 +240,8 @@ fn the_command_line_runs_genie_and_refuses_bad_parameters() {
         ),
         (&[], "--k"),
     ];
-    for (extra, expected) in refusals {
-        let mut args = vec!["cluster", input, "--algo", "genie", "--out", out_str];
-        args.extend_from_slice(extra);
-        let stderr = common::expect_error(&args);
-        assert!(stderr.contains(expected), "{extra:?}: {stderr}");
-    }
+    common::expect_refusals(
+        &["cluster", input, "--algo", "genie", "--out", out_str],
+        refusals,
+    );
 }

@@ -8,12 +8,7 @@ use clusterscope::cluster::{BackendChoice, Engine, RunContext};
 use serde_json::Value;
 
 fn fixture() -> Value {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/gmm.json"
-    ))
-    .unwrap();
-    serde_json::from_str(&text).unwrap()
+    common::fixture("gmm")
 }
 
 fn numbers(value: &Value) -> Vec<f64> {
@@ -167,13 +162,12 @@ fn restarts_keep_the_best_lower_bound() {
 fn the_command_line_writes_probabilities_and_information_criteria() {
     let dir = tempfile::tempdir().unwrap();
     let fixture = fixture();
-    let mut text = String::from("a,b,c,d\n");
-    for row in fixture["datasets"]["four"].as_array().unwrap() {
-        let r = numbers(row);
-        text += &format!("{},{},{},{}\n", r[0], r[1], r[2], r[3]);
-    }
-    let input = dir.path().join("four.csv");
-    std::fs::write(&input, text).unwrap();
+    let input = common::rows_csv(
+        dir.path(),
+        "four.csv",
+        "a,b,c,d",
+        &fixture["datasets"]["four"],
+    );
     let input = input.to_str().unwrap();
     let out = dir.path().join("labels.csv");
     let out_str = out.to_str().unwrap();
@@ -240,12 +234,10 @@ fn the_command_line_writes_probabilities_and_information_criteria() {
         (&["--k", "3", "--tol", "-0.5"], "--tol"),
         (&[], "--k"),
     ];
-    for (extra, expected) in refusals {
-        let mut args = vec!["cluster", input, "--algo", "gmm", "--out", out_str];
-        args.extend_from_slice(extra);
-        let stderr = common::expect_error(&args);
-        assert!(stderr.contains(expected), "{extra:?}: {stderr}");
-    }
+    common::expect_refusals(
+        &["cluster", input, "--algo", "gmm", "--out", out_str],
+        refusals,
+    );
 }
 
 #[test]

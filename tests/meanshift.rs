@@ -8,12 +8,7 @@ use clusterscope::cluster::{NOISE, RunContext};
 use serde_json::Value;
 
 fn fixture() -> Value {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/meanshift.json"
-    ))
-    .unwrap();
-    serde_json::from_str(&text).unwrap()
+    common::fixture("meanshift")
 }
 
 #[test]
@@ -62,12 +57,12 @@ fn modes_and_labels_equal_scikit_learn() {
 fn the_command_line_finds_modes_and_leaves_far_rows_as_noise() {
     let dir = tempfile::tempdir().unwrap();
     let fixture = fixture();
-    let mut text = String::from("x,y\n");
-    for row in fixture["datasets"]["blobs"].as_array().unwrap() {
-        text += &format!("{},{}\n", row[0], row[1]);
-    }
-    let input = dir.path().join("blobs.csv");
-    std::fs::write(&input, text).unwrap();
+    let input = common::rows_csv(
+        dir.path(),
+        "blobs.csv",
+        "x,y",
+        &fixture["datasets"]["blobs"],
+    );
     let input = input.to_str().unwrap();
     let out = dir.path().join("labels.csv");
     let out_str = out.to_str().unwrap();
@@ -124,12 +119,10 @@ fn the_command_line_finds_modes_and_leaves_far_rows_as_noise() {
         (&["--quantile", "1.5"], "--quantile"),
         (&["--cluster-all", "maybe"], "maybe"),
     ];
-    for (extra, expected) in refusals {
-        let mut args = vec!["cluster", input, "--algo", "meanshift", "--out", out_str];
-        args.extend_from_slice(extra);
-        let stderr = common::expect_error(&args);
-        assert!(stderr.contains(expected), "{extra:?}: {stderr}");
-    }
+    common::expect_refusals(
+        &["cluster", input, "--algo", "meanshift", "--out", out_str],
+        refusals,
+    );
 }
 
 #[test]

@@ -86,3 +86,44 @@ pub fn run_until(
     harness.step();
     harness.step();
 }
+
+/// A JSON fixture of tests/fixtures/ (written by scripts/make_fixtures.py).
+pub fn fixture(name: &str) -> serde_json::Value {
+    let path = format!("{}/tests/fixtures/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Writes fixture rows (`[[x, y, …], …]`) as a CSV with `header` into `dir`.
+pub fn rows_csv(
+    dir: &std::path::Path,
+    name: &str,
+    header: &str,
+    rows: &serde_json::Value,
+) -> std::path::PathBuf {
+    let mut text = format!("{header}\n");
+    for row in rows.as_array().expect("an array of rows") {
+        let values: Vec<String> = row
+            .as_array()
+            .expect("a row")
+            .iter()
+            .map(|v| v.to_string())
+            .collect();
+        text += &values.join(",");
+        text.push('\n');
+    }
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Each of `cases` (extra flags, a text the error must contain) appended to `base` must
+/// fail cleanly with that text.
+pub fn expect_refusals(base: &[&str], cases: &[(&[&str], &str)]) {
+    for (extra, expected) in cases {
+        let mut args = base.to_vec();
+        args.extend_from_slice(extra);
+        let stderr = expect_error(&args);
+        assert!(stderr.contains(expected), "{extra:?}: {stderr}");
+    }
+}
