@@ -95,6 +95,12 @@ pub struct Summary {
     pub bic: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub aic: Option<f64>,
+    /// Spectral clustering: the smallest eigenvalues of the normalised Laplacian
+    /// (ascending), and the k their largest gap suggests.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub eigenvalues: Option<Vec<f64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub eigengap_k: Option<usize>,
     /// `--scores-internal`: the result's internal scores.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub silhouette: Option<f64>,
@@ -340,6 +346,8 @@ pub fn run_job(job: &ClusterJob) -> anyhow::Result<()> {
             log_likelihood: result.mixture().map(|m| m.log_likelihood),
             bic: result.mixture().map(|m| m.bic),
             aic: result.mixture().map(|m| m.aic),
+            eigenvalues: result.spectrum().map(|s| s.eigenvalues.clone()),
+            eigengap_k: result.spectrum().and_then(|s| s.suggested_k()),
             silhouette: internal.map(|s| s.0),
             davies_bouldin: internal.map(|s| s.1),
             calinski_harabasz: internal.map(|s| s.2),

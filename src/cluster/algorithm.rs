@@ -30,6 +30,8 @@ pub enum Family {
     Density,
     /// A fitted probability model: each cluster a component of a mixture.
     Distribution,
+    /// Cuts of a similarity graph between the rows.
+    Graph,
 }
 
 impl Family {
@@ -40,6 +42,7 @@ impl Family {
             Family::Hierarchical => "hierarchical",
             Family::Density => "density",
             Family::Distribution => "distribution",
+            Family::Graph => "graph",
         }
     }
 }

@@ -20,6 +20,7 @@ pub mod hierarchy;
 pub mod kmeans;
 pub mod kmedoids;
 pub mod meanshift;
+pub mod spectral;
 
 pub use algorithm::{
     Algorithm, AlgorithmInfo, Family, Input, PreparedRun, Registered, RegisteredAlgorithm,
@@ -51,6 +52,7 @@ pub static ALGORITHMS: &[&dyn RegisteredAlgorithm] = &[
     &Registered::<kmedoids::Clara>::NEW,
     &Registered::<kmedoids::Clarans>::NEW,
     &Registered::<gmm::Gmm>::NEW,
+    &Registered::<spectral::Spectral>::NEW,
 ];
 
 /// The label of points that belong to no cluster (DBSCAN/HDBSCAN/OPTICS noise). Exports

@@ -43,6 +43,8 @@ pub enum Structure {
     /// A Gaussian mixture's components (weights, means, covariances) and its fit; the
     /// components in cluster-id order, unassigned ones last.
     Mixture(Arc<super::gmm::FittedMixture>),
+    /// Spectral clustering's eigenvalues and the embedding its labels were read from.
+    Spectrum(Arc<super::spectral::Spectrum>),
     /// A number per matrix row (membership probability, outlier score).
     RowScores {
         name: &'static str,
@@ -61,6 +63,7 @@ pub enum StructureKind {
     Centres,
     Medoids,
     Mixture,
+    Spectrum,
     RowScores,
 }
 
@@ -89,6 +92,7 @@ impl Structure {
             Structure::Centres(_) => StructureKind::Centres,
             Structure::Medoids(_) => StructureKind::Medoids,
             Structure::Mixture(_) => StructureKind::Mixture,
+            Structure::Spectrum(_) => StructureKind::Spectrum,
             Structure::RowScores { .. } => StructureKind::RowScores,
         }
     }
@@ -194,6 +198,14 @@ impl Clustering {
     pub fn mixture(&self) -> Option<&Arc<super::gmm::FittedMixture>> {
         self.structures.iter().find_map(|s| match s {
             Structure::Mixture(m) => Some(m),
+            _ => None,
+        })
+    }
+
+    /// The spectrum, when the algorithm is spectral clustering.
+    pub fn spectrum(&self) -> Option<&Arc<super::spectral::Spectrum>> {
+        self.structures.iter().find_map(|s| match s {
+            Structure::Spectrum(s) => Some(s),
             _ => None,
         })
     }

@@ -171,6 +171,45 @@ impl KdTree {
         }
     }
 
+    /// The `k` nearest other rows of row `row` as (squared distance, row), nearest first,
+    /// equal distances by row index; fewer when there are fewer other rows. `best` is
+    /// reused between calls.
+    pub fn k_nearest(&self, row: usize, k: usize, best: &mut Vec<(f32, u32)>) {
+        best.clear();
+        if k == 0 {
+            return;
+        }
+        let query = self.row(row);
+        let mut worst = (f32::INFINITY, u32::MAX);
+        let mut stack = vec![0u32];
+        while let Some(node) = stack.pop() {
+            let node = node as usize;
+            if self.box_distance(node, query) > worst.0 {
+                continue;
+            }
+            let n = &self.nodes[node];
+            if n.is_leaf() {
+                for pos in n.start as usize..n.end as usize {
+                    let other = self.index[pos];
+                    if other as usize == row {
+                        continue;
+                    }
+                    let candidate = (squared_distance(query, self.point_at(pos)), other);
+                    if best.len() < k || candidate < worst {
+                        let at = best.partition_point(|b| *b < candidate);
+                        best.insert(at, candidate);
+                        best.truncate(k);
+                        if best.len() == k {
+                            worst = best[k - 1];
+                        }
+                    }
+                }
+            } else {
+                self.push_children(&mut stack, n, query);
+            }
+        }
+    }
+
     /// The smallest label among rows within squared distance `radius_sq` (inclusive) of
     /// row `row` whose label is not [`NO_LABEL`].
     #[inline(always)]
@@ -363,6 +402,30 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn k_nearest_matches_a_scan_ties_by_row() {
+        // A grid has many equal distances: the order must still be one answer.
+        let values: Vec<f32> = (0..400)
+            .flat_map(|i| [(i % 20) as f32, (i / 20) as f32])
+            .collect();
+        let matrix = Matrix::new(400, 2, values);
+        let tree = KdTree::build(&matrix);
+        let mut found = Vec::new();
+        for row in (0..400).step_by(11) {
+            let mut expected: Vec<(f32, u32)> = (0..400)
+                .filter(|&o| o != row)
+                .map(|o| (squared_distance(matrix.row(row), matrix.row(o)), o as u32))
+                .collect();
+            expected.sort_by(|a, b| a.partial_cmp(b).unwrap());
+            for k in [1, 9, 30] {
+                tree.k_nearest(row, k, &mut found);
+                assert_eq!(found, expected[..k]);
+            }
+        }
+        tree.k_nearest(0, 500, &mut found);
+        assert_eq!(found.len(), 399);
     }
 
     #[test]
