@@ -307,6 +307,56 @@ def meanshift_fixtures():
     write("meanshift", {"datasets": {n: points_json(x) for n, x in datasets.items()}, "cases": cases})
 
 
+def spectral_fixtures():
+    """scikit-learn's SpectralClustering on k-nearest-neighbour graphs (the row itself
+    counted, symmetrised as (A + Aᵀ)/2), every label assignment, and the smallest
+    eigenvalues of the normalised Laplacian from a dense solve; the rbf affinity as a
+    precomputed graph with Gaussian weights on the same neighbours."""
+    from scipy.sparse.csgraph import laplacian
+    from sklearn.cluster import SpectralClustering
+    from sklearn.datasets import make_circles, make_moons
+    from sklearn.neighbors import kneighbors_graph
+
+    moons, _ = make_moons(n_samples=1200, noise=0.05, random_state=3)
+    circles, _ = make_circles(n_samples=1200, factor=0.5, noise=0.05, random_state=4)
+    blobs, _ = make_blobs(n_samples=900, n_features=3, centers=4, cluster_std=0.8, random_state=5)
+    small, _ = make_moons(n_samples=300, noise=0.06, random_state=6)
+    datasets = {"moons": f32(moons), "circles": f32(circles), "blobs": f32(blobs), "small": f32(small)}
+    ks = {"moons": 2, "circles": 2, "blobs": 4, "small": 2}
+
+    def eigenvalues(w, count=10):
+        lap = laplacian(w.tocsr(), normed=True)
+        values = np.linalg.eigvalsh(lap.toarray())
+        return values[:count].tolist()
+
+    cases = []
+    for name, x in datasets.items():
+        k = ks[name]
+        for n_neighbors, assign in [(10, "kmeans"), (10, "discretize"), (10, "cluster_qr"), (15, "kmeans")]:
+            model = SpectralClustering(n_clusters=k, affinity="nearest_neighbors",
+                                       n_neighbors=n_neighbors, assign_labels=assign,
+                                       random_state=0).fit(x)
+            cases.append({
+                "data": name, "k": k, "affinity": "knn", "n_neighbors": n_neighbors,
+                "gamma": 1.0, "assign": assign.replace("_", "-"),
+                "labels": model.labels_.tolist(),
+                "eigenvalues": eigenvalues(model.affinity_matrix_),
+            })
+        gamma = 2.0
+        distances = kneighbors_graph(x, 10, mode="distance", include_self=True)
+        distances.data = np.exp(-gamma * distances.data ** 2)
+        w = (0.5 * (distances + distances.T)).tolil()
+        w.setdiag(0)
+        w = w.tocsr()
+        w.eliminate_zeros()
+        model = SpectralClustering(n_clusters=k, affinity="precomputed", random_state=0).fit(w)
+        cases.append({
+            "data": name, "k": k, "affinity": "rbf", "n_neighbors": 10, "gamma": gamma,
+            "assign": "kmeans", "labels": model.labels_.tolist(), "eigenvalues": eigenvalues(w),
+        })
+    write("spectral", {"datasets": {n: points_json(x) for n, x in datasets.items()}, "cases": cases})
+
+
 FIXTURES = {
     "linkage": linkage_fixtures,
     "dbscan": dbscan_fixtures,
@@ -316,6 +366,7 @@ FIXTURES = {
     "genie": genie_fixtures,
     "gmm": gmm_fixtures,
     "meanshift": meanshift_fixtures,
+    "spectral": spectral_fixtures,
 }
 
 if __name__ == "__main__":

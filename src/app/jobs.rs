@@ -69,6 +69,12 @@ pub enum ProjectionRequest {
         x: String,
         y: String,
     },
+    /// Two coordinates of a spectral embedding (one row per matrix row).
+    Embedding {
+        embedding: Arc<Matrix>,
+        x: usize,
+        y: usize,
+    },
 }
 
 /// Reads an image as a pixel table (x, y, R, G, B; 8-bit images as u8 colours).
@@ -1229,6 +1235,16 @@ impl Worker {
             ProjectionRequest::Columns { table, rows, x, y } => {
                 let coordinates = column_pairs(&table.frame, &x, &y, &rows)?;
                 (None, None, coordinates, (x, y))
+            }
+            ProjectionRequest::Embedding { embedding, x, y } => {
+                let d = embedding.n_cols;
+                let coordinates = embedding
+                    .values
+                    .chunks_exact(d.max(1))
+                    .map(|row| [row[x.min(d - 1)], row[y.min(d - 1)]])
+                    .collect();
+                let label = |c: usize| format!("spectral embedding, eigenvector {}", c + 1);
+                (None, None, coordinates, (label(x), label(y)))
             }
         };
         let gpu_positions = match (&pca, components, self.shares_render_device()) {

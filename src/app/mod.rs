@@ -77,6 +77,8 @@ pub enum ScatterAxes {
     Pca { x: usize, y: usize },
     /// Two table columns, unscaled.
     Columns { x: String, y: String },
+    /// Two coordinates (0-based) of the shown spectral clustering's embedding.
+    Embedding { x: usize, y: usize },
 }
 
 impl Default for ScatterAxes {
@@ -477,9 +479,30 @@ impl ClusterscopeApp {
                 },
                 None => return,
             },
+            ScatterAxes::Embedding { x, y } => match self.shown_embedding() {
+                Some(embedding) => ProjectionRequest::Embedding {
+                    embedding,
+                    x: *x,
+                    y: *y,
+                },
+                // No spectral result for these rows (yet): the principal components.
+                None => ProjectionRequest::Pca {
+                    fitted: None,
+                    x: 0,
+                    y: 1,
+                },
+            },
         };
         self.jobs
             .project(Arc::clone(&prepared.points), request, self.settings.backend);
+    }
+
+    /// The spectral embedding of the shown result, when it is of the current rows.
+    pub(crate) fn shown_embedding(&self) -> Option<Arc<crate::matrix::Matrix>> {
+        let prepared = self.prepared.as_ref()?;
+        let spectrum = self.clustering.as_ref()?.result.spectrum()?;
+        (spectrum.embedding.n_rows == prepared.points.n_rows)
+            .then(|| Arc::clone(&spectrum.embedding))
     }
 
     /// Makes `selection` the one every view shows.
@@ -665,6 +688,19 @@ impl ClusterscopeApp {
                             );
                             self.styles.follow(&shown.slot_of);
                             self.clustering = Some(shown);
+                            // The embedding view follows each new spectrum, or gives way
+                            // to the principal components when there is none.
+                            let embedding = self.shown_embedding();
+                            if let ScatterAxes::Embedding { x, y } = &mut self.axes {
+                                match embedding {
+                                    Some(embedding) => {
+                                        *x = (*x).min(embedding.n_cols - 1);
+                                        *y = (*y).min(embedding.n_cols - 1);
+                                    }
+                                    None => self.axes = ScatterAxes::default(),
+                                }
+                                self.request_projection();
+                            }
                             self.structure_view.on_new_result();
                             self.apply_session_styles();
                             self.suggest_data_defaults();

@@ -38,6 +38,9 @@ fn structure_hint(kind: StructureKind) -> Option<&'static str> {
         StructureKind::Reachability => {
             Some("Drag the threshold line on the reachability plot below.")
         }
+        StructureKind::Spectrum => Some(
+            "Click the eigenvalue plot below to set k; the view can show the spectral embedding.",
+        ),
         _ => None,
     }
 }

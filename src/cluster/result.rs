@@ -74,7 +74,7 @@ impl StructureKind {
     /// these kinds names its parameter so.
     pub fn steers(self) -> Option<&'static str> {
         match self {
-            StructureKind::Tree => Some("n_clusters"),
+            StructureKind::Tree | StructureKind::Spectrum => Some("n_clusters"),
             StructureKind::KDistance => Some("eps"),
             StructureKind::Reachability => Some("reachability"),
             _ => None,

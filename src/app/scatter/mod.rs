@@ -373,16 +373,35 @@ impl ClusterscopeApp {
         let mut changed = false;
         ui.horizontal_wrapped(|ui| {
             ui.label("View:");
-            let mut pca = matches!(self.axes, ScatterAxes::Pca { .. });
-            if ui.radio_value(&mut pca, true, "PCA").changed() {
+            let embedding = self.shown_embedding();
+            if ui
+                .radio(matches!(self.axes, ScatterAxes::Pca { .. }), "PCA")
+                .clicked()
+            {
                 self.axes = ScatterAxes::default();
                 changed = true;
             }
-            if ui.radio_value(&mut pca, false, "Columns").changed() && numeric.len() >= 2 {
+            if ui
+                .radio(matches!(self.axes, ScatterAxes::Columns { .. }), "Columns")
+                .clicked()
+                && numeric.len() >= 2
+            {
                 self.axes = ScatterAxes::Columns {
                     x: numeric[0].clone(),
                     y: numeric[1].clone(),
                 };
+                changed = true;
+            }
+            if embedding.is_some()
+                && ui
+                    .radio(
+                        matches!(self.axes, ScatterAxes::Embedding { .. }),
+                        "Spectral embedding",
+                    )
+                    .on_hover_text("the eigenvectors the spectral clusters were read from")
+                    .clicked()
+            {
+                self.axes = ScatterAxes::Embedding { x: 0, y: 1 };
                 changed = true;
             }
             let pca_fit = self.projection.as_ref().and_then(|p| p.pca.clone());
@@ -396,6 +415,27 @@ impl ClusterscopeApp {
                                 for name in numeric {
                                     changed |=
                                         ui.selectable_value(value, name.clone(), name).changed();
+                                }
+                            })
+                            .response
+                            .labelled_by(label.id);
+                    }
+                }
+                ScatterAxes::Embedding { x, y } => {
+                    let n = embedding.as_ref().map_or(2, |e| e.n_cols);
+                    for (axis, value) in [("X", x), ("Y", y)] {
+                        let label = ui.label(format!("{axis}:"));
+                        egui::ComboBox::from_id_salt(format!("eigenvector-{axis}"))
+                            .selected_text(format!("eigenvector {}", *value + 1))
+                            .show_ui(ui, |ui| {
+                                for c in 0..n {
+                                    changed |= ui
+                                        .selectable_value(
+                                            value,
+                                            c,
+                                            format!("eigenvector {}", c + 1),
+                                        )
+                                        .changed();
                                 }
                             })
                             .response

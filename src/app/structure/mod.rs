@@ -2,12 +2,13 @@
 //! through the shared labels, cluster colours (the legend's, recolours included) and
 //! selection. A dendrogram with a draggable cut (agglomerative, divisive), the k-distance
 //! curve (DBSCAN), the condensed tree (HDBSCAN)
-//! and the reachability plot (OPTICS).
+//! the reachability plot (OPTICS) and the eigenvalues (spectral).
 
 mod condensed_tree;
 mod dendrogram;
 mod k_distance;
 mod reachability;
+mod spectrum;
 
 use eframe::egui;
 use egui_plot::PlotPoint;
@@ -104,6 +105,7 @@ impl ClusterscopeApp {
                             | StructureKind::KDistance
                             | StructureKind::CondensedTree
                             | StructureKind::Reachability
+                            | StructureKind::Spectrum
                     )
                 })
                 .cloned()
@@ -132,6 +134,7 @@ impl ClusterscopeApp {
                 extraction,
                 ..
             }) => self.reachability_ui(ui, &ordering, extraction),
+            Some(Structure::Spectrum(spectrum)) => self.spectrum_ui(ui, &spectrum),
             _ => {}
         }
     }
