@@ -1,5 +1,12 @@
 #!/usr/bin/env python3
-"""Genie, Gaussian mixtures and mean shift beside their references, in one run.
+"""Spectral clustering, Genie, Gaussian mixtures and mean shift beside their references,
+in one run.
+
+- Spectral on 20,000 and 100,000 noisy 2-D moons (`make_moons(noise=0.1)`, a connected
+  graph, and `noise=0.05`, two separate parts), k = 2, 10 neighbours:
+  `clusterscope cluster --algo spectral` (whole command and the algorithm's own time)
+  beside `SpectralClustering(affinity="nearest_neighbors")` (fit only, ARPACK), the ARI
+  between the two.
 
 - Genie on 100,000 x 2 (five Gaussian blobs of unequal sizes plus uniform noise), k = 5,
   gini threshold 0.3: `clusterscope cluster --algo genie` (whole command: read the CSV,
@@ -16,7 +23,7 @@
 Run from the repository root after `cargo build --release`:
     .venv/bin/pip install numpy scikit-learn genieclust
     .venv/bin/python benches/genie_gmm.py [--binary PATH] [--genie-rows 100000]
-        [--gmm-rows 1000000] [--skip-gmm] [--backend cpu|gpu]
+        [--gmm-rows 1000000] [--skip-gmm] [--only spectral|genie|meanshift|gmm] [--backend cpu|gpu]
 """
 import argparse
 import json
@@ -121,6 +128,32 @@ def meanshift(binary, rows, work):
           f"ARI {ari:.4f}")
 
 
+def spectral(binary, work):
+    from sklearn.cluster import SpectralClustering
+    from sklearn.datasets import make_moons
+    from sklearn.metrics import adjusted_rand_score
+
+    for rows in (20_000, 100_000):
+        for noise in (0.1, 0.05):
+            x, _ = make_moons(rows, noise=noise, random_state=1)
+            csv = work / "moons.csv"
+            out = work / "moons_out.csv"
+            write_csv(x.astype(np.float32), csv)
+            x = np.loadtxt(csv, delimiter=",", skiprows=1)
+            seconds, summary = ours(binary, [str(csv), "--algo", "spectral", "--k", "2",
+                                             "--n-neighbors", "10", "--out", str(out)])
+            started = time.perf_counter()
+            reference = SpectralClustering(n_clusters=2, affinity="nearest_neighbors", n_neighbors=10,
+                                           random_state=0).fit(x)
+            theirs = time.perf_counter() - started
+            ari = adjusted_rand_score(reference.labels_, labels_of(out))
+            algorithm = summary["elapsed_ms"] / 1e3
+            print(f"spectral {rows} x 2 moons noise {noise}, k 2: ours {seconds:.3f} s (algorithm "
+                  f"{algorithm:.3f} s, backend {summary['backend']}), scikit-learn {theirs:.3f} s, "
+                  f"ratio {theirs / algorithm:.2f}x faster (whole command {theirs / seconds:.2f}x), "
+                  f"ARI ours vs scikit-learn {ari:.4f}")
+
+
 def main():
     global BACKEND
     parser = argparse.ArgumentParser()
@@ -129,13 +162,19 @@ def main():
     parser.add_argument("--gmm-rows", type=int, default=1_000_000)
     parser.add_argument("--skip-gmm", action="store_true")
     parser.add_argument("--backend", default="cpu")
+    parser.add_argument("--only", choices=["spectral", "genie", "meanshift", "gmm"])
     args = parser.parse_args()
     BACKEND = args.backend
+    wanted = lambda name: args.only in (None, name)
     with tempfile.TemporaryDirectory() as tmp:
         work = pathlib.Path(tmp)
-        genie(args.binary, args.genie_rows, work)
-        meanshift(args.binary, args.genie_rows, work)
-        if not args.skip_gmm:
+        if wanted("spectral"):
+            spectral(args.binary, work)
+        if wanted("genie"):
+            genie(args.binary, args.genie_rows, work)
+        if wanted("meanshift"):
+            meanshift(args.binary, args.genie_rows, work)
+        if wanted("gmm") and not args.skip_gmm:
             gmm(args.binary, args.gmm_rows, work)
 
 

@@ -68,6 +68,7 @@ fn rerun_reproduces_the_labels_of_every_algorithm() {
             "clarans",
             "divisive",
             "gmm",
+            "spectral",
         ]
         .contains(&id.as_str())
         {
@@ -83,6 +84,7 @@ fn rerun_reproduces_the_labels_of_every_algorithm() {
             "divisive",
             "genie",
             "gmm",
+            "spectral",
         ]
         .contains(&id.as_str())
         {
