@@ -260,11 +260,16 @@ pub struct Spectrum {
 }
 
 impl Spectrum {
-    /// The eigengap heuristic: the k after which the settled eigenvalues jump most.
+    /// The eigengap heuristic, for k ≥ 2: the k where the settled eigenvalues jump most
+    /// relative to their height, (λ_{k+1} − λ_k) / λ_{k+1} (λ₁ = 0 the smallest). Relative, because
+    /// the absolute gaps grow up the spectrum of any graph; on a graph in c separate parts
+    /// it finds the jump after the c zeros.
     pub fn suggested_k(&self) -> Option<usize> {
         let settled = self.residuals.iter().take_while(|&&r| r <= SETTLED).count();
-        (1..settled)
-            .map(|i| (i, self.eigenvalues[i] - self.eigenvalues[i - 1]))
+        let values = &self.eigenvalues[..settled];
+        (2..values.len())
+            .filter(|&i| values[i] > 1e-9)
+            .map(|i| (i, (values[i] - values[i - 1]) / values[i]))
             .fold(None, |best: Option<(usize, f64)>, (i, gap)| match best {
                 Some((_, g)) if g >= gap => best,
                 _ => Some((i, gap)),
