@@ -113,36 +113,30 @@ pub fn build(
         .map(|r| {
             let mut entries: Vec<(u32, f64)> = directed[r].clone();
             entries.extend_from_slice(&reverse[reverse_starts[r]..reverse_starts[r + 1]]);
-            entries.sort_unstable_by_key(|e| e.0);
-            let mut merged: Vec<(u32, f64)> = Vec::with_capacity(entries.len());
-            for (column, weight) in entries {
-                match merged.last_mut() {
-                    Some(last) if last.0 == column => last.1 += weight,
-                    _ => merged.push((column, weight)),
-                }
-            }
-            merged
+            summed_by_column(entries)
         })
         .collect();
     drop(directed);
-    let mut row_starts = Vec::with_capacity(n + 1);
-    row_starts.push(0u32);
     let total: usize = rows.iter().map(Vec::len).sum();
     if total > u32::MAX as usize {
         return Err(ClusterError::Internal(format!(
             "the neighbour graph has {total} edges, more than 2³² — lower --n-neighbors"
         )));
     }
-    let mut columns = Vec::with_capacity(total);
-    let mut weights = Vec::with_capacity(total);
-    for entries in &rows {
-        for &(c, w) in entries {
-            columns.push(c);
-            weights.push(w);
+    Ok(WeightedGraph::from_rows(rows))
+}
+
+/// `entries` (column, weight) sorted by column, equal columns summed.
+pub(super) fn summed_by_column(mut entries: Vec<(u32, f64)>) -> Vec<(u32, f64)> {
+    entries.sort_unstable_by_key(|e| e.0);
+    let mut merged: Vec<(u32, f64)> = Vec::with_capacity(entries.len());
+    for (column, weight) in entries {
+        match merged.last_mut() {
+            Some(last) if last.0 == column => last.1 += weight,
+            _ => merged.push((column, weight)),
         }
-        row_starts.push(columns.len() as u32);
     }
-    Ok(WeightedGraph::new(row_starts, columns, weights))
+    merged
 }
 
 /// A graph with symmetric weights in compressed rows (self-loops allowed: coarse graphs
@@ -167,6 +161,23 @@ impl WeightedGraph {
             weights,
             degrees,
         }
+    }
+
+    /// Compressed rows from each row's (column, weight) entries, columns ascending.
+    pub fn from_rows(rows: Vec<Vec<(u32, f64)>>) -> Self {
+        let total: usize = rows.iter().map(Vec::len).sum();
+        let mut row_starts = Vec::with_capacity(rows.len() + 1);
+        row_starts.push(0u32);
+        let mut columns = Vec::with_capacity(total);
+        let mut weights = Vec::with_capacity(total);
+        for entries in rows {
+            for (c, w) in entries {
+                columns.push(c);
+                weights.push(w);
+            }
+            row_starts.push(columns.len() as u32);
+        }
+        Self::new(row_starts, columns, weights)
     }
 
     pub fn n_rows(&self) -> usize {

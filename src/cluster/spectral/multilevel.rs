@@ -11,7 +11,7 @@ use rand::seq::SliceRandom;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 
-use super::affinity::{NormalisedGraph, WeightedGraph};
+use super::affinity::{NormalisedGraph, WeightedGraph, summed_by_column};
 
 /// Coarsening stops at this many rows (the coarsest level is then solved densely).
 pub const COARSEST_ROWS: usize = 500;
@@ -118,29 +118,10 @@ fn coarsen(graph: &WeightedGraph, aggregate: &[u32], count: usize) -> WeightedGr
                     entries.push((aggregate[c as usize], w));
                 }
             }
-            entries.sort_unstable_by_key(|e| e.0);
-            let mut merged: Vec<(u32, f64)> = Vec::with_capacity(entries.len());
-            for (column, weight) in entries {
-                match merged.last_mut() {
-                    Some(last) if last.0 == column => last.1 += weight,
-                    _ => merged.push((column, weight)),
-                }
-            }
-            merged
+            summed_by_column(entries)
         })
         .collect();
-    let mut row_starts = Vec::with_capacity(count + 1);
-    row_starts.push(0u32);
-    let mut columns = Vec::new();
-    let mut weights = Vec::new();
-    for entries in rows {
-        for (c, w) in entries {
-            columns.push(c);
-            weights.push(w);
-        }
-        row_starts.push(columns.len() as u32);
-    }
-    WeightedGraph::new(row_starts, columns, weights)
+    WeightedGraph::from_rows(rows)
 }
 
 /// A block of normalised-Laplacian eigenvectors on `coarse` carried to `fine`: each
