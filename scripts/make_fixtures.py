@@ -357,6 +357,32 @@ def spectral_fixtures():
     write("spectral", {"datasets": {n: points_json(x) for n, x in datasets.items()}, "cases": cases})
 
 
+def outlier_fixtures():
+    """Local outlier factors of scikit-learn's LocalOutlierFactor (`-negative_outlier_factor_`)
+    on blobs with planted outliers and repeated rows (one row 25 times, so some k-distances
+    are 0), and the ROC-AUC of its IsolationForest against the planted outliers."""
+    from sklearn.ensemble import IsolationForest
+    from sklearn.metrics import roc_auc_score
+    from sklearn.neighbors import LocalOutlierFactor
+
+    rng = np.random.default_rng(11)
+    blobs, _ = make_blobs(n_samples=600, n_features=3, centers=4, cluster_std=[0.5, 1.0, 1.5, 0.7],
+                          random_state=12)
+    planted = rng.uniform(blobs.min(axis=0) - 4, blobs.max(axis=0) + 4, size=(30, 3))
+    repeated = np.vstack([blobs[:20], np.repeat(blobs[20:21], 25, axis=0), blobs[:5]])
+    x = f32(np.vstack([blobs, planted, repeated]))
+    truth = [0] * len(blobs) + [1] * len(planted) + [0] * len(repeated)
+    lof = []
+    for k in [5, 20, 35]:
+        model = LocalOutlierFactor(n_neighbors=k).fit(x)
+        lof.append({"k": k, "scores": (-model.negative_outlier_factor_).tolist()})
+    forest = IsolationForest(n_estimators=100, max_samples=256, random_state=0).fit(x)
+    auc = roc_auc_score(truth, -forest.score_samples(x))
+    lof_auc = roc_auc_score(truth, lof[1]["scores"])
+    write("outliers", {"points": points_json(x), "truth": truth, "lof": lof,
+                       "iforest_auc": auc, "lof_auc": lof_auc})
+
+
 FIXTURES = {
     "linkage": linkage_fixtures,
     "dbscan": dbscan_fixtures,
@@ -367,6 +393,7 @@ FIXTURES = {
     "gmm": gmm_fixtures,
     "meanshift": meanshift_fixtures,
     "spectral": spectral_fixtures,
+    "outliers": outlier_fixtures,
 }
 
 if __name__ == "__main__":

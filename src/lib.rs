@@ -15,6 +15,7 @@ pub mod gpu;
 pub mod matrix;
 pub mod memory;
 pub mod metrics;
+pub mod outliers;
 pub mod palette;
 pub mod profile;
 pub mod projection;

@@ -266,9 +266,9 @@ fn a_singular_covariance_without_regularisation_names_reg_covar() {
 }
 
 #[test]
-fn the_gpu_e_step_gives_the_cpu_fit() {
-    // The same start on both backends: the f32 E-step on the device against the f64 one
-    // on the host, through EM to convergence.
+fn the_gpu_em_gives_the_cpu_fit() {
+    // The same start on both backends: the f32 E-step and moment sums on the device
+    // against the f64 ones on the host, through EM to convergence.
     let fixture = fixture();
     let engine = common::gpu_engine();
     let mut engine = engine;
@@ -315,6 +315,54 @@ fn the_gpu_e_step_gives_the_cpu_fit() {
             worst < 1e-4,
             "{data}/{covariance:?}: probabilities off by {worst}"
         );
+    }
+}
+
+#[test]
+fn the_gpu_moments_pass_equals_the_cpu_sums() {
+    // 1,300 rows: two whole blocks of the pass and a ragged third; columns far from 0 so
+    // the centring matters; full and diagonal features; and a mixture with more
+    // (component, feature) pairs than a block holds, summed on the host.
+    let mut engine = common::gpu_engine();
+    let gpu = engine.gpu().unwrap();
+    for (d, k, full) in [(3, 4, true), (3, 4, false), (20, 32, true)] {
+        let n = 1300;
+        let mut rng = <rand_xoshiro::Xoshiro256PlusPlus as rand::SeedableRng>::seed_from_u64(3);
+        let values: Vec<f32> = (0..n * d)
+            .map(|i| 1000.0 + rand::Rng::r#gen::<f32>(&mut rng) * 10.0 + (i % d) as f32)
+            .collect();
+        let points = std::sync::Arc::new(clusterscope::matrix::Matrix::new(n, d, values));
+        let labels: Vec<usize> = (0..n).map(|i| (i * 31 % 97) % k).collect();
+        let mut resp = vec![0.0; n * k];
+        for (row, &label) in labels.iter().enumerate() {
+            resp[row * k + label] = 1.0;
+        }
+        let covariance = if full {
+            CovarianceType::Full
+        } else {
+            CovarianceType::Diag
+        };
+        let mixture = Mixture::from_responsibilities(&points, &resp, k, covariance, 1e-6).unwrap();
+        let shift = gmm::blocked::column_means(&points);
+        let step = gmm::expectation(&points, &mixture);
+        let cpu = gmm::blocked::moments(&points, &step.resp, k, &shift, full);
+        let device = gmm::gpu::GpuExpectation::new(&gpu, &points, k).unwrap();
+        let (on_gpu, mean_ll) = device.moments(&mixture, &shift, full).unwrap();
+        assert!((mean_ll - step.mean_log_likelihood).abs() < 1e-4 * mean_ll.abs());
+        for (name, a, b) in [
+            ("weight", &cpu.weight, &on_gpu.weight),
+            ("first", &cpu.first, &on_gpu.first),
+            ("second", &cpu.second, &on_gpu.second),
+        ] {
+            assert_eq!(a.len(), b.len());
+            let scale = a.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            for (x, y) in a.iter().zip(b) {
+                assert!(
+                    (x - y).abs() <= 2e-4 * scale,
+                    "d {d}, k {k}, {name}: {x} vs {y} (scale {scale})"
+                );
+            }
+        }
     }
 }
 

@@ -9,6 +9,9 @@ use polars::prelude::*;
 
 use super::palette;
 
+/// The name the outlier-score colouring goes by.
+pub const SCORE_COLOURING: &str = "outlier score";
+
 /// Continuous maps are drawn in this many steps.
 pub const RAMP_STEPS: usize = 64;
 /// Categories shown by name at most; rarer ones share "other".
@@ -22,6 +25,8 @@ pub enum ColourBy {
     #[default]
     Cluster,
     Column(String),
+    /// The Outliers pane's scores (a continuous map; rows not scored grey).
+    OutlierScore,
 }
 
 /// The legend of a column colouring.
@@ -101,19 +106,27 @@ fn continuous(values: &Column, column: &str, table_rows: &[u32]) -> Result<Colum
     let all = cast
         .f64()
         .map_err(|e| format!("column \u{201c}{column}\u{201d}: {e}"))?;
-    let row_value = |row: u32| all.get(row as usize).filter(|v| v.is_finite());
+    let per_row: Vec<Option<f64>> = table_rows
+        .iter()
+        .map(|&row| all.get(row as usize))
+        .collect();
+    continuous_values(column, &per_row)
+}
+
+/// A continuous colouring of one value per matrix row (None or non-finite: missing).
+pub fn continuous_values(column: &str, per_row: &[Option<f64>]) -> Result<ColumnColours, String> {
+    let row_value = |i: usize| per_row[i].filter(|v| v.is_finite());
     let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
-    for &row in table_rows {
-        if let Some(v) = row_value(row) {
+    for i in 0..per_row.len() {
+        if let Some(v) = row_value(i) {
             min = min.min(v);
             max = max.max(v);
         }
     }
     let mut missing = 0;
     let span = max - min;
-    let codes = table_rows
-        .iter()
-        .map(|&row| match row_value(row) {
+    let codes = (0..per_row.len())
+        .map(|i| match row_value(i) {
             Some(v) if span > 0.0 => {
                 (((v - min) / span * RAMP_STEPS as f64) as usize).min(RAMP_STEPS - 1) as u32
             }
@@ -124,7 +137,7 @@ fn continuous(values: &Column, column: &str, table_rows: &[u32]) -> Result<Colum
             }
         })
         .collect();
-    if missing == table_rows.len() {
+    if missing == per_row.len() {
         return Err(format!(
             "column \u{201c}{column}\u{201d} has no finite values"
         ));
@@ -281,22 +294,51 @@ pub struct ColourByState {
     pub gpu_codes: Option<(u64, crate::gpu::RowChunks)>,
 }
 
+impl ColourByState {
+    /// Forgets the colouring so the next frame makes it again (new outlier scores).
+    pub fn invalidate(&mut self) {
+        self.key = None;
+    }
+}
+
 impl super::ClusterscopeApp {
     /// The colouring the scatter uses now: None when it colours by cluster (or the column
     /// cannot colour; the legend then says why).
     pub(super) fn column_colours(&mut self) -> Option<std::sync::Arc<ColumnColours>> {
-        let ColourBy::Column(column) = &self.colour_by else {
-            return None;
-        };
         let (table, prepared) = (self.table.as_ref()?, self.prepared.as_ref()?);
+        let column = match &self.colour_by {
+            ColourBy::Cluster => return None,
+            ColourBy::Column(column) => column.clone(),
+            ColourBy::OutlierScore => SCORE_COLOURING.to_string(),
+        };
         let key = (
             std::sync::Arc::as_ptr(&prepared.points) as usize,
             column.clone(),
         );
-        let state = &mut self.colour_by_state;
-        if state.key.as_ref() != Some(&key) {
-            let result = column_colours(&table.frame, column, &prepared.features.table_rows)
-                .map(std::sync::Arc::new);
+        if self.colour_by_state.key.as_ref() != Some(&key) {
+            let result = match self.colour_by {
+                ColourBy::OutlierScore => match self.current_outliers() {
+                    Some(scored) => {
+                        // A few extreme scores (LOF of repeated rows reaches 10¹⁰) would
+                        // leave every other row one colour: the top half-percent share
+                        // the top colour.
+                        let top = crate::outliers::cutoff::percentile(&scored.scores.scores, 99.5);
+                        let values: Vec<Option<f64>> = scored
+                            .scores
+                            .scores
+                            .iter()
+                            .map(|&s| Some(s.min(top)))
+                            .collect();
+                        continuous_values(&column, &values)
+                    }
+                    None => {
+                        Err("no outlier scores for these rows yet (see the Outliers pane)".into())
+                    }
+                },
+                _ => column_colours(&table.frame, &column, &prepared.features.table_rows),
+            }
+            .map(std::sync::Arc::new);
+            let state = &mut self.colour_by_state;
             state.key = Some(key);
             state.generation += 1;
             state.gpu_codes = None;
@@ -308,7 +350,7 @@ impl super::ClusterscopeApp {
             }
             state.result = Some(result);
         }
-        state.result.as_ref()?.as_ref().ok().cloned()
+        self.colour_by_state.result.as_ref()?.as_ref().ok().cloned()
     }
 
     /// The GPU copy of the current codes arrived.
@@ -327,12 +369,20 @@ impl super::ClusterscopeApp {
         let shown = match &self.colour_by {
             ColourBy::Cluster => "Cluster".to_string(),
             ColourBy::Column(name) => name.clone(),
+            ColourBy::OutlierScore => SCORE_COLOURING.to_string(),
         };
         egui::ComboBox::from_id_salt("colour_by")
             .selected_text(shown)
             .height(320.0)
             .show_ui(ui, |ui| {
                 ui.selectable_value(&mut self.colour_by, ColourBy::Cluster, "Cluster");
+                if self.current_outliers().is_some() {
+                    ui.selectable_value(
+                        &mut self.colour_by,
+                        ColourBy::OutlierScore,
+                        SCORE_COLOURING,
+                    );
+                }
                 for column in &table.info.columns {
                     let choice = ColourBy::Column(column.name.clone());
                     ui.selectable_value(&mut self.colour_by, choice, &column.name);
@@ -348,8 +398,10 @@ impl super::ClusterscopeApp {
 
     /// The legend's colour key when the points show a column.
     pub(super) fn colour_key_ui(&mut self, ui: &mut egui::Ui) {
-        let ColourBy::Column(column) = self.colour_by.clone() else {
-            return;
+        let column = match &self.colour_by {
+            ColourBy::Cluster => return,
+            ColourBy::Column(column) => column.clone(),
+            ColourBy::OutlierScore => SCORE_COLOURING.to_string(),
         };
         ui.strong(format!("Points coloured by {column}"));
         match self.colour_by_state.result.clone() {

@@ -1,6 +1,7 @@
 //! Export of labeled data (all rows or the selected ones): asks for another column name
 //! when `cluster` is taken, then a save dialog, then an atomic write on a background
-//! thread. Renamed clusters add a `<column>_name` column.
+//! thread. Renamed clusters add a `<column>_name` column; scores from the Outliers pane add
+//! `outlier_score` and `is_outlier`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -8,9 +9,14 @@ use std::sync::Arc;
 use eframe::egui;
 
 use super::{ClusterscopeApp, LoadedTable};
-use crate::data::{self, DataError, InputRecord, LabeledExport, Provenance};
+use polars::prelude::Column;
+
+use crate::data::{self, DataError, InputRecord, Provenance};
 
 const DEFAULT_LABEL_COLUMN: &str = "cluster";
+/// The Outliers pane's columns, as `clusterscope outliers` writes them.
+const OUTLIER_SCORE: &str = "outlier_score";
+const IS_OUTLIER: &str = "is_outlier";
 
 /// The open "name the cluster column" dialog.
 pub struct LabelColumnPrompt {
@@ -24,6 +30,8 @@ pub struct ExportRequest {
     pub label_column: String,
     /// Per table row, when clusters were renamed.
     pub names: Option<Vec<Option<String>>>,
+    /// Per table row, the Outliers pane's score and flag, when it has scored these rows.
+    pub outliers: Option<(Vec<Option<f64>>, Vec<Option<bool>>)>,
     /// Table rows to write (a selection), or all.
     pub rows: Option<Vec<u32>>,
     pub output: PathBuf,
@@ -33,27 +41,39 @@ pub struct ExportRequest {
 
 impl ExportRequest {
     pub fn write(&self, table: &LoadedTable) -> Result<PathBuf, DataError> {
-        let texts: Vec<(String, Vec<Option<String>>)> = self
-            .names
-            .iter()
-            .map(|names| (format!("{}_name", self.label_column), names.clone()))
-            .collect();
         let provenance = Provenance {
             input: InputRecord::of(&table.path)?,
             ..self.provenance.clone()
         };
-        data::write_labeled(
+        data::ensure_output_is_not_input(&table.path, &self.output)?;
+        if self.labels.len() != table.frame.height() {
+            return Err(DataError::Write {
+                message: format!(
+                    "{} labels for {} rows",
+                    self.labels.len(),
+                    table.frame.height()
+                ),
+                path: self.output.clone(),
+            });
+        }
+        let labels: Vec<Option<i32>> = self.labels.iter().map(|l| l.map(|v| v as i32)).collect();
+        let mut columns = vec![Column::new(self.label_column.as_str().into(), labels)];
+        if let Some(names) = &self.names {
+            columns.push(Column::new(
+                format!("{}_name", self.label_column).into(),
+                names.clone(),
+            ));
+        }
+        if let Some((scores, flags)) = &self.outliers {
+            columns.push(Column::new(OUTLIER_SCORE.into(), scores.clone()));
+            columns.push(Column::new(IS_OUTLIER.into(), flags.clone()));
+        }
+        data::write_with_columns(
             &table.frame,
-            &LabeledExport {
-                labels: &self.labels,
-                label_column: &self.label_column,
-                numbers: &[],
-                texts: &texts,
-                rows: self.rows.as_deref(),
-                provenance: Some(&provenance),
-            },
+            columns,
+            self.rows.as_deref(),
+            Some(&provenance),
             &self.output,
-            Some(&table.path),
         )?;
         Ok(self.output.clone())
     }
@@ -136,6 +156,9 @@ impl ClusterscopeApp {
         };
         Some(ExportRequest {
             names: self.styles.names_for_export(&labels),
+            outliers: self
+                .outlier_columns()
+                .filter(|_| !self.has_column(OUTLIER_SCORE) && !self.has_column(IS_OUTLIER)),
             provenance: self.provenance(&label_column, rows.as_ref().map(Vec::len))?,
             labels,
             label_column,
@@ -178,6 +201,8 @@ impl ClusterscopeApp {
             scores: false,
             rows_exported,
             clustered_rows: prepared.subset.as_ref().map(|rows| rows.to_vec()),
+            cutoff: None,
+            labels_from: None,
             created: data::provenance::now_utc(),
         })
     }

@@ -185,6 +185,11 @@ pub enum Event {
         key: u64,
         result: Result<super::sweep_panel::FinishedSweep, String>,
     },
+    /// Outlier scores of request `key`.
+    OutliersScored {
+        key: u64,
+        result: Result<Arc<super::outliers::ScoredRows>, String>,
+    },
     /// The exact silhouette of the result (generation, revision) `key`.
     ExactSilhouette {
         key: (u64, u64),
@@ -679,6 +684,48 @@ impl Jobs {
                         }
                     });
             Some(Event::Swept { key, result })
+        });
+    }
+
+    /// Scores `points` with outlier detector `method` on a thread of its own with an engine
+    /// of its own; an [`Event::OutliersScored`] follows (also when cancelled).
+    #[allow(clippy::too_many_arguments)]
+    pub fn outliers(
+        &self,
+        key: u64,
+        points: Arc<Matrix>,
+        method: &'static str,
+        params: crate::cluster::ParamValues,
+        labels: Option<Vec<u32>>,
+        backend: crate::cluster::BackendChoice,
+        cancel: crate::cluster::CancelToken,
+    ) {
+        let mut engine = self.engine_template.fresh();
+        self.spawn("outliers", move || {
+            let context = crate::cluster::RunContext::new(cancel);
+            let result = crate::outliers::detect(
+                &mut engine,
+                method,
+                &params,
+                &crate::outliers::DetectInput {
+                    points: &points,
+                    backend,
+                    labels: labels.as_deref(),
+                },
+                &context,
+            )
+            .map(|scores| {
+                Arc::new(super::outliers::ScoredRows::new(
+                    scores,
+                    Arc::clone(&points),
+                ))
+            })
+            .map_err(|error| match error {
+                crate::cluster::ClusterError::Cancelled => "Scoring cancelled.".to_string(),
+                crate::cluster::ClusterError::Params(e) => super::params_ui::render_error(&e),
+                other => other.to_string(),
+            });
+            Some(Event::OutliersScored { key, result })
         });
     }
 

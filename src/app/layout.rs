@@ -2,8 +2,8 @@
 //! pane beside, above or into another one, drag an edge to resize, View ▸ Reset layout to
 //! go back. The tree is saved with the settings. Which panes show follows the data: the
 //! image pane only for an image, the structure pane only when the result has one, the
-//! silhouette, profiles and sweep panes once there is a result (profiles and sweeps for
-//! tables).
+//! silhouette, profiles and sweep panes once there is a result (profiles, sweeps and
+//! outliers for tables).
 
 use eframe::egui;
 use egui_tiles::{Container, Linear, LinearDir, SimplificationOptions, Tile, TileId, Tiles, Tree};
@@ -22,10 +22,11 @@ pub enum Pane {
     Silhouette,
     Profiles,
     Sweep,
+    Outliers,
 }
 
 impl Pane {
-    pub const ALL: [Pane; 10] = [
+    pub const ALL: [Pane; 11] = [
         Pane::Controls,
         Pane::Image,
         Pane::Scatter,
@@ -36,6 +37,7 @@ impl Pane {
         Pane::Silhouette,
         Pane::Profiles,
         Pane::Sweep,
+        Pane::Outliers,
     ];
 
     pub fn title(self) -> &'static str {
@@ -50,6 +52,7 @@ impl Pane {
             Pane::Silhouette => "Silhouette",
             Pane::Profiles => "Profiles",
             Pane::Sweep => "Sweep",
+            Pane::Outliers => "Outliers",
         }
     }
 }
@@ -79,8 +82,9 @@ pub fn default_tree() -> Tree<Pane> {
     let silhouette = tiles.insert_pane(Pane::Silhouette);
     let profiles = tiles.insert_pane(Pane::Profiles);
     let sweep = tiles.insert_pane(Pane::Sweep);
+    let outliers = tiles.insert_pane(Pane::Outliers);
     let bottom = tiles.insert_tab_tile(vec![
-        structure, silhouette, profiles, sweep, selection, compare,
+        structure, silhouette, profiles, sweep, outliers, selection, compare,
     ]);
 
     let views = linear(

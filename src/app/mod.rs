@@ -24,6 +24,7 @@ mod menu;
 mod params_ui;
 mod scores;
 pub use crate::palette;
+mod outliers;
 mod profiles;
 mod scatter;
 mod selection_table;
@@ -265,6 +266,7 @@ pub struct ClusterscopeApp {
     structure_was_shown: bool,
     result_was_shown: bool,
     profiles: profiles::ProfilesState,
+    outliers: outliers::OutliersState,
     external: external_scores::ExternalState,
     exact_silhouette: Option<exact_silhouette::ExactSilhouette>,
     sweep: sweep_panel::SweepPanel,
@@ -348,6 +350,7 @@ impl ClusterscopeApp {
             structure_was_shown: false,
             result_was_shown: false,
             profiles: Default::default(),
+            outliers: Default::default(),
             external: Default::default(),
             exact_silhouette: None,
             sweep: Default::default(),
@@ -729,6 +732,7 @@ impl ClusterscopeApp {
                 Event::ExactSilhouette { key, result } => self.exact_silhouette_done(key, result),
                 Event::SweepProgress { key, done, total } => self.sweep_progress(key, done, total),
                 Event::Swept { key, result } => self.swept(key, result),
+                Event::OutliersScored { key, result } => self.outliers_scored(key, result),
                 Event::ColourCodesUploaded { key, chunks } => {
                     self.colour_codes_uploaded(key, chunks)
                 }
@@ -821,6 +825,7 @@ impl ClusterscopeApp {
         layout::set_visible(tree, Pane::Silhouette, has_result);
         layout::set_visible(tree, Pane::Profiles, has_result && !has_image);
         layout::set_visible(tree, Pane::Sweep, self.prepared.is_some() && !has_image);
+        layout::set_visible(tree, Pane::Outliers, self.prepared.is_some() && !has_image);
         if let Some(pane) = self.front_pane.take() {
             layout::bring_to_front(tree, pane);
         }
@@ -847,6 +852,7 @@ impl ClusterscopeApp {
             Pane::Compare => self.compare_ui(ui),
             Pane::Silhouette => self.silhouette_ui(ui),
             Pane::Profiles => self.profiles_ui(ui),
+            Pane::Outliers => self.outliers_ui(ui),
             Pane::Sweep => self.sweep_ui(ui),
         };
         tree.ui(&mut layout::PaneBehavior { draw: &mut draw }, ui);

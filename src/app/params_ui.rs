@@ -89,34 +89,7 @@ impl ClusterscopeApp {
     pub(super) fn algorithm_params_ui(&mut self, ui: &mut egui::Ui, structure_views: bool) -> bool {
         let info = self.settings.algorithm_info();
         let mut values = self.settings.values(info.id);
-        let mut changed = false;
-        // Sliders first, full width, as the k slider always was; the rest in a grid.
-        for spec in info.parameters {
-            if let ParamKind::Count {
-                slider: Some(range),
-                ..
-            } = spec.kind
-                && !is_unset(&values, spec)
-            {
-                changed |= slider_ui(ui, spec, range, &mut values);
-            }
-        }
-        egui::Grid::new(("params", info.id))
-            .num_columns(2)
-            .show(ui, |ui| {
-                for spec in info.parameters {
-                    let slid = matches!(
-                        spec.kind,
-                        ParamKind::Count {
-                            slider: Some(_),
-                            ..
-                        }
-                    ) && !is_unset(&values, spec);
-                    if !slid {
-                        changed |= param_row_ui(ui, info, spec, &mut values);
-                    }
-                }
-            });
+        let changed = params_ui(ui, info.id, info.parameters, &mut values);
         if changed {
             *self.settings.values_mut(info.id) = values.clone();
         }
@@ -136,6 +109,44 @@ impl ClusterscopeApp {
     }
 }
 
+/// Every declared parameter's widget: count sliders first, full width (as the k slider
+/// always was), the rest in a grid. True when a value changed.
+pub(super) fn params_ui(
+    ui: &mut egui::Ui,
+    id: &str,
+    parameters: &'static [ParamSpec],
+    values: &mut ParamValues,
+) -> bool {
+    let mut changed = false;
+    for spec in parameters {
+        if let ParamKind::Count {
+            slider: Some(range),
+            ..
+        } = spec.kind
+            && !is_unset(values, spec)
+        {
+            changed |= slider_ui(ui, spec, range, values);
+        }
+    }
+    egui::Grid::new(("params", id))
+        .num_columns(2)
+        .show(ui, |ui| {
+            for spec in parameters {
+                let slid = matches!(
+                    spec.kind,
+                    ParamKind::Count {
+                        slider: Some(_),
+                        ..
+                    }
+                ) && !is_unset(values, spec);
+                if !slid {
+                    changed |= param_row_ui(ui, id, parameters, spec, values);
+                }
+            }
+        });
+    changed
+}
+
 /// True when the parameter has no value (optional, or replaced by its alternative).
 fn is_unset(values: &ParamValues, spec: &ParamSpec) -> bool {
     values.get(spec.name).is_none_or(Value::is_null)
@@ -144,9 +155,19 @@ fn is_unset(values: &ParamValues, spec: &ParamSpec) -> bool {
 /// Sets `spec` to `value`, clearing its alternatives (and restoring the one it replaced
 /// when it is cleared).
 pub(super) fn set(info: &AlgorithmInfo, values: &mut ParamValues, spec: &ParamSpec, value: Value) {
+    set_among(info.parameters, values, spec, value);
+}
+
+/// [`set`] among any declared parameters (an outlier detector's too).
+pub(super) fn set_among(
+    parameters: &[ParamSpec],
+    values: &mut ParamValues,
+    spec: &ParamSpec,
+    value: Value,
+) {
     let clearing = value.is_null();
     values.insert(spec.name.to_string(), value);
-    for other in info.parameters {
+    for other in parameters {
         let alternative = other.replaces == Some(spec.name) || spec.replaces == Some(other.name);
         if !alternative {
             continue;
@@ -192,16 +213,14 @@ fn slider_ui(
 /// One grid row: the label (a checkbox for parameters that may be unset) and its widget.
 fn param_row_ui(
     ui: &mut egui::Ui,
-    info: &AlgorithmInfo,
+    id: &str,
+    parameters: &'static [ParamSpec],
     spec: &'static ParamSpec,
     values: &mut ParamValues,
 ) -> bool {
     let mut changed = false;
     let can_unset = matches!(spec.presence, Presence::Optional(_))
-        || info
-            .parameters
-            .iter()
-            .any(|p| p.replaces == Some(spec.name));
+        || parameters.iter().any(|p| p.replaces == Some(spec.name));
     let label = if can_unset {
         let mut on = !is_unset(values, spec);
         let response = ui
@@ -209,7 +228,7 @@ fn param_row_ui(
             .on_hover_text(spec.help);
         if response.changed() {
             let value = if on { spec.start_value() } else { Value::Null };
-            set(info, values, spec, value);
+            set_among(parameters, values, spec, value);
             changed = true;
         }
         response
@@ -290,7 +309,7 @@ fn param_row_ui(
                     ui.vertical(radios);
                 }
             } else {
-                egui::ComboBox::from_id_salt((info.id, spec.name))
+                egui::ComboBox::from_id_salt((id, spec.name))
                     .selected_text(chosen.clone())
                     .show_ui(ui, |ui| {
                         for choice in choices {
@@ -313,7 +332,7 @@ fn param_row_ui(
     };
     ui.end_row();
     if let Some(value) = edited {
-        set(info, values, spec, value);
+        set_among(parameters, values, spec, value);
         changed = true;
     }
     changed

@@ -293,6 +293,8 @@ pub fn run_job(job: &ClusterJob) -> anyhow::Result<()> {
         scores: job.scores,
         rows_exported: None,
         clustered_rows: None,
+        cutoff: None,
+        labels_from: None,
         created: data::provenance::now_utc(),
     };
     data::write_labeled(

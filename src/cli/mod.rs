@@ -7,6 +7,7 @@ pub(crate) mod cluster;
 pub(crate) mod flags;
 mod info;
 mod labels;
+mod outliers;
 mod profile;
 mod progress;
 mod rerun;
@@ -56,6 +57,9 @@ pub enum Command {
     /// Profile the clusters of a labelled table: size, share and every column's summary
     /// per cluster, columns ordered by how much they separate the clusters (ANOVA F, χ²).
     Profile(profile::ProfileArgs),
+    /// Score every row with an outlier detector (lof, knn, iforest, glosh, centroid, gmm)
+    /// and write the table back with `outlier_score` and `is_outlier`.
+    Outliers(outliers::OutliersArgs),
     /// Print rows, columns, types and null counts of a table.
     Info {
         input: PathBuf,
@@ -108,6 +112,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Score(args) => score::run(&args),
         Command::Sweep(args) => sweep::run(&args),
         Command::Profile(args) => profile::run(&args),
+        Command::Outliers(args) => outliers::run(&args),
         Command::Info { input, sheet, json } => info::run(&input, sheet.as_deref(), json),
         Command::Algorithms { json } => algorithms::run(json),
         Command::Eval {

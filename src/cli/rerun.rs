@@ -59,6 +59,22 @@ pub fn run(args: &RerunArgs) -> anyhow::Result<()> {
             env!("CARGO_PKG_VERSION")
         );
     }
+    if record.made_by == "outliers" {
+        return super::outliers::run_job(&super::outliers::OutliersJob {
+            input,
+            method: record.algorithm.clone(),
+            params: record.params.clone(),
+            labels: record.labels_from.clone(),
+            cutoff: record.cutoff.unwrap_or_default(),
+            columns: Some(record.columns.clone()),
+            sheet: record.sheet.clone(),
+            scale: record.scaling,
+            backend: record.backend_choice,
+            out: args.out.clone(),
+            summary_json: args.summary_json,
+            expected_input: Some(record.input.clone()),
+        });
+    }
     run_job(&ClusterJob {
         input,
         params: AlgorithmParams::new(&record.algorithm, record.params.clone()),

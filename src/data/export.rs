@@ -98,7 +98,7 @@ pub fn write_labeled(
     input: Option<&Path>,
 ) -> Result<(), DataError> {
     let (labels, label_column) = (export.labels, export.label_column);
-    let format = output_format_for(output)?;
+    output_format_for(output)?;
     if let Some(input) = input {
         ensure_output_is_not_input(input, output)?;
     }
@@ -119,30 +119,51 @@ pub fn write_labeled(
         )));
     }
     let cluster: Vec<Option<i32>> = labels.iter().map(|l| l.map(|v| v as i32)).collect();
-    let mut labeled = frame.clone();
-    labeled
-        .with_column(Column::new(label_column.into(), cluster))
-        .map_err(|e| write_error(polars_message(&e)))?;
-    let taken = |name: &str| DataError::LabelColumnExists {
-        column: name.to_string(),
-    };
+    let mut added = vec![Column::new(label_column.into(), cluster)];
     for (name, values) in export.numbers {
-        if frame.column(name).is_ok() {
-            return Err(taken(name));
-        }
-        labeled
-            .with_column(Column::new(name.as_str().into(), values.clone()))
-            .map_err(|e| write_error(polars_message(&e)))?;
+        added.push(Column::new(name.as_str().into(), values.clone()));
     }
     for (name, values) in export.texts {
-        if frame.column(name).is_ok() {
-            return Err(taken(name));
+        added.push(Column::new(name.as_str().into(), values.clone()));
+    }
+    write_with_columns(frame, added, export.rows, export.provenance, output)
+}
+
+/// Writes the table with `added` columns (one value per table row; none may share a name
+/// with a table column) to `output` atomically, only `rows` when given, with the record.
+/// The caller has checked that `output` is not the input.
+pub fn write_with_columns(
+    frame: &DataFrame,
+    added: Vec<Column>,
+    rows: Option<&[u32]>,
+    provenance: Option<&Provenance>,
+    output: &Path,
+) -> Result<(), DataError> {
+    let format = output_format_for(output)?;
+    let write_error = |message: String| DataError::Write {
+        message,
+        path: output.to_path_buf(),
+    };
+    let mut labeled = frame.clone();
+    for column in added {
+        if frame.column(column.name()).is_ok() {
+            return Err(DataError::LabelColumnExists {
+                column: column.name().to_string(),
+            });
+        }
+        if column.len() != frame.height() {
+            return Err(write_error(format!(
+                "{} values of '{}' for {} rows",
+                column.len(),
+                column.name(),
+                frame.height()
+            )));
         }
         labeled
-            .with_column(Column::new(name.as_str().into(), values.clone()))
+            .with_column(column)
             .map_err(|e| write_error(polars_message(&e)))?;
     }
-    if let Some(rows) = export.rows {
+    if let Some(rows) = rows {
         if let Some(&bad) = rows.iter().find(|&&r| r as usize >= frame.height()) {
             return Err(write_error(format!("row {bad} is outside the table")));
         }
@@ -152,7 +173,7 @@ pub fn write_labeled(
             .map_err(|e| write_error(polars_message(&e)))?;
     }
 
-    let record = export.provenance.map(Provenance::to_json);
+    let record = provenance.map(Provenance::to_json);
     let metadata = record
         .clone()
         .map(|json| KeyValueMetadata::from_static(vec![(METADATA_KEY.to_string(), json)]));

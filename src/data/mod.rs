@@ -16,7 +16,7 @@ pub use error::DataError;
 pub use export::{
     LabeledExport, OutputFormat, check_output, ensure_output_is_not_input, export_labeled,
     export_labeled_with, output_format_for, remove_temporaries_on_signals, write_atomically,
-    write_labeled,
+    write_labeled, write_with_columns,
 };
 pub use features::{
     FeatureMatrix, Scaling, extract_features, feature_columns, label_like, numeric_columns,

@@ -20,7 +20,7 @@ pub const METADATA_KEY: &str = "clusterscope";
 pub struct Provenance {
     /// The Clusterscope version that wrote it.
     pub clusterscope: String,
-    /// What wrote it: "cluster" (the command line) or "window".
+    /// What wrote it: "cluster" (the command line), "window" or "outliers".
     pub made_by: String,
     /// Registry id of the algorithm.
     pub algorithm: String,
@@ -50,6 +50,12 @@ pub struct Provenance {
     /// Only these table rows were clustered (the window's "cluster the selection only").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clustered_rows: Option<Vec<u32>>,
+    /// Outlier exports (`made_by` "outliers"): how the flags were cut from the scores.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cutoff: Option<crate::outliers::Cutoff>,
+    /// Outlier exports scored against a clustering: the label column read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labels_from: Option<String>,
     /// UTC, RFC 3339.
     pub created: String,
 }

@@ -20,6 +20,16 @@ const KNN: ShaderEntry = ShaderEntry {
     entry_point: "knn",
 };
 
+/// Each point's k nearest other points, with their squared distances.
+pub const NEIGHBOURS: ShaderEntry = ShaderEntry {
+    label: "density::neighbours",
+    sources: &[
+        COMMON,
+        include_str!("../../../shaders/density/neighbours.wgsl"),
+    ],
+    entry_point: "neighbours",
+};
+
 /// Each point's nearest point of another component under mutual reachability.
 const BORUVKA: ShaderEntry = ShaderEntry {
     label: "density::boruvka",
@@ -153,6 +163,30 @@ impl GpuDensity {
         let out = self.gpu.storage("density::core", n as u64 * 4);
         self.run(&KNN, k as u32, 0.0, &[&out])?;
         self.read(&out, n)
+    }
+
+    /// The `k` nearest other points of every point, n × k (squared distance, index), nearest
+    /// first and equal distances by index, as [`crate::spatial::KdTree::k_nearest`].
+    pub fn nearest(&self, k: usize) -> Result<(Vec<f32>, Vec<u32>), GpuError> {
+        let n = self.points.n_rows;
+        if k == 0 || n == 0 {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        if k > MAX_GPU_NEIGHBOURS {
+            return Err(GpuError::TooLarge(format!(
+                "the GPU k-NN pass keeps at most {MAX_GPU_NEIGHBOURS} neighbours, {k} were asked \
+                 for; use the CPU backend"
+            )));
+        }
+        let (distances, indices) = self.gpu.allocating(|| {
+            let bytes = (n * k * 4) as u64;
+            Ok((
+                self.gpu.storage("density::neighbour_distances", bytes),
+                self.gpu.storage("density::neighbour_indices", bytes),
+            ))
+        })?;
+        self.run(&NEIGHBOURS, k as u32, 0.0, &[&distances, &indices])?;
+        Ok((self.read(&distances, n * k)?, self.read(&indices, n * k)?))
     }
 
     /// The mutual reachability spanning tree: the GPU finds every point's best edge each

@@ -433,7 +433,14 @@ pub fn extract(hierarchy: &Arc<DensityHierarchy>, params: &HdbscanParams) -> Hdb
         label_of[cluster as usize - n] = label as u32;
     }
     let deaths = condensed.deaths();
-    let mut propagated = deaths.clone();
+    // GLOSH divides by the densest λ under each cluster; repeated rows leave at λ = ∞
+    // (distance 0), which would make every score in their branch ∞/∞. The densest finite
+    // λ stands in (the hdbscan library gives NaN there), and rows at ∞ score 0.
+    let mut propagated = vec![0.0f64; condensed.n_clusters];
+    for row in condensed.rows.iter().filter(|r| r.lambda.is_finite()) {
+        let slot = &mut propagated[row.parent as usize - n];
+        *slot = slot.max(row.lambda);
+    }
     for cluster in (1..condensed.n_clusters).rev() {
         let parent = parents[cluster] as usize - n;
         propagated[parent] = propagated[parent].max(propagated[cluster]);

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use super::gpu::GpuDensity;
 use super::mst::{self, MstEdge};
+use super::planar_mst::planar_mst;
 use crate::cluster::hierarchy::Dendrogram;
 use crate::cluster::{Backend, ClusterError, Engine, RunContext};
 use crate::matrix::Matrix;
@@ -114,6 +115,16 @@ pub fn density_hierarchy(
     }
     let started = Instant::now();
     let (core_sq, mut edges, adapter, tree) = match backend {
+        // In the plane without core distances, the Delaunay triangulation holds the tree.
+        Backend::Cpu if points.n_cols == 2 && neighbours == 0 => {
+            let edges = planar_mst(points, context)?;
+            (
+                vec![0.0; points.n_rows],
+                edges,
+                "CPU (Delaunay triangulation)".to_string(),
+                None,
+            )
+        }
         Backend::Cpu => {
             let tree = KdTree::build(points);
             context.check_cancelled()?;

@@ -7,6 +7,7 @@ pub mod hdbscan;
 pub mod hierarchy;
 pub mod mst;
 pub mod optics;
+pub mod planar_mst;
 
 pub use hierarchy::{DensityHierarchy, density_hierarchy};
 

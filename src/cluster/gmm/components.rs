@@ -5,9 +5,9 @@
 use linfa_linalg::cholesky::Cholesky;
 use linfa_linalg::triangular::{SolveTriangular, UPLO};
 use ndarray::Array2;
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::blocked;
 use crate::cluster::ParamsError;
 use crate::matrix::Matrix;
 
@@ -93,8 +93,8 @@ impl Mixture {
 
     /// The M-step: weights, means and covariances from responsibilities (n × k, rows
     /// summing to 1), as scikit-learn's `_estimate_gaussian_parameters`, with `reg_covar`
-    /// added to every variance. Two passes in f64 over the f32 rows: the means first, then
-    /// the second moments about them (no cancellation on columns far from 0).
+    /// added to every variance. One pass in f64 over the f32 rows: the weights, first and
+    /// second moments as block products about the column means (see [`blocked`]).
     pub fn from_responsibilities(
         points: &Matrix,
         resp: &[f64],
@@ -102,41 +102,64 @@ impl Mixture {
         covariance_type: CovarianceType,
         reg_covar: f64,
     ) -> Result<Self, ParamsError> {
-        let (n, d) = (points.n_rows, points.n_cols);
-        let first = weighted_sums(points, resp, k, 1 + d, |x, _, slot, w| {
-            slot[0] += w;
-            for j in 0..d {
-                slot[1 + j] += w * x[j] as f64;
-            }
-        });
+        let full = matches!(covariance_type, CovarianceType::Full | CovarianceType::Tied);
+        let shift = blocked::column_means(points);
+        let moments = blocked::moments(points, resp, k, &shift, full);
+        Self::from_moments(&moments, &shift, points.n_rows, covariance_type, reg_covar)
+    }
+
+    /// The M-step from the responsibilities' moments about `shift` (see
+    /// [`blocked::moments`]) over `n` rows.
+    pub fn from_moments(
+        moments: &blocked::Moments,
+        shift: &[f64],
+        n: usize,
+        covariance_type: CovarianceType,
+        reg_covar: f64,
+    ) -> Result<Self, ParamsError> {
+        let (k, d) = (moments.weight.len(), shift.len());
+        let full = matches!(covariance_type, CovarianceType::Full | CovarianceType::Tied);
         // scikit-learn adds 10 machine epsilons so empty components do not divide by 0.
-        let nk: Vec<f64> = (0..k)
-            .map(|c| first[c * (1 + d)] + 10.0 * f64::EPSILON)
+        let nk: Vec<f64> = moments
+            .weight
+            .iter()
+            .map(|w| w + 10.0 * f64::EPSILON)
             .collect();
+        // δ = μ − shift; Σ r (x′ − δ)(x′ − δ)ᵀ = S − δ Fᵀ − F δᵀ + n_c δ δᵀ with F, S the
+        // first and second moments about the shift.
+        let mut delta = vec![0.0; k * d];
         let mut means = vec![0.0; k * d];
         for c in 0..k {
             for j in 0..d {
-                means[c * d + j] = first[c * (1 + d) + 1 + j] / nk[c];
+                delta[c * d + j] = moments.first[c * d + j] / nk[c];
+                means[c * d + j] = shift[j] + delta[c * d + j];
             }
         }
-        let full = matches!(covariance_type, CovarianceType::Full | CovarianceType::Tied);
         let width = if full { d * d } else { d };
-        let centred = weighted_sums(points, resp, k, width, |x, c, slot, w| {
-            let mean = &means[c * d..(c + 1) * d];
+        let second_width = moments.second.len() / k.max(1);
+        let mut centred = vec![0.0; k * width];
+        for c in 0..k {
+            let (f, dl, w) = (
+                &moments.first[c * d..(c + 1) * d],
+                &delta[c * d..(c + 1) * d],
+                moments.weight[c],
+            );
+            let s = &moments.second[c * second_width..(c + 1) * second_width];
             if full {
+                let mut packed = 0;
                 for a in 0..d {
-                    let wa = w * (x[a] as f64 - mean[a]);
                     for b in a..d {
-                        slot[a * d + b] += wa * (x[b] as f64 - mean[b]);
+                        centred[c * width + a * d + b] =
+                            s[packed] - dl[a] * f[b] - f[a] * dl[b] + w * dl[a] * dl[b];
+                        packed += 1;
                     }
                 }
             } else {
                 for j in 0..d {
-                    let diff = x[j] as f64 - mean[j];
-                    slot[j] += w * diff * diff;
+                    centred[c * width + j] = s[j] - 2.0 * dl[j] * f[j] + w * dl[j] * dl[j];
                 }
             }
-        });
+        }
         let dd = d * d;
         let mut covariances = vec![0.0; k * dd];
         match covariance_type {
@@ -319,43 +342,4 @@ fn not_definite(component: usize) -> ParamsError {
             "the covariance of component {component} is singular (it holds too few distinct rows, or rows that lie on a line or plane); raise {{reg_covar}} (scikit-learn's default is 1e-6), lower the component count, or scale the columns"
         ),
     )
-}
-
-/// Rows per parallel task of the M-step's sums.
-const ROWS_PER_TASK: usize = 1024;
-
-fn add_into(mut a: Vec<f64>, b: Vec<f64>) -> Vec<f64> {
-    a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
-    a
-}
-
-/// Per component c, `width` sums that `add(x, c, slot, r)` accumulates from each row x
-/// with its responsibility r for c, in f64.
-fn weighted_sums(
-    points: &Matrix,
-    resp: &[f64],
-    k: usize,
-    width: usize,
-    add: impl Fn(&[f32], usize, &mut [f64], f64) + Sync,
-) -> Vec<f64> {
-    let d = points.n_cols;
-    points
-        .values
-        .par_chunks(d.max(1) * ROWS_PER_TASK)
-        .zip(resp.par_chunks(k * ROWS_PER_TASK))
-        .map(|(rows, r)| {
-            let mut acc = vec![0.0f64; k * width];
-            for (x, r) in rows.chunks_exact(d).zip(r.chunks_exact(k)) {
-                for c in 0..k {
-                    if r[c] != 0.0 {
-                        add(x, c, &mut acc[c * width..(c + 1) * width], r[c]);
-                    }
-                }
-            }
-            acc
-        })
-        .collect::<Vec<_>>()
-        .into_iter()
-        // Folded in row order: the same sums on every run, whatever the thread count.
-        .fold(vec![0.0f64; k * width], add_into)
 }

@@ -3,6 +3,7 @@
 
 use rayon::prelude::*;
 
+use super::blocked::{self, BlockScratch, Moments, TriangularDensities};
 use super::components::{CovarianceType, Mixture};
 use crate::cluster::{ClusterError, Progress, RunContext};
 use crate::matrix::Matrix;
@@ -21,15 +22,34 @@ pub struct Expectation {
 pub fn expectation(points: &Matrix, mixture: &Mixture) -> Expectation {
     let (n, d, k) = (points.n_rows, points.n_cols, mixture.n_components());
     let mut resp = vec![0.0f64; n * k];
+    // Full and tied factors as block products; per-dimension scales row by row.
+    let triangular = mixture
+        .triangular_factors()
+        .then(|| TriangularDensities::new(mixture, blocked::column_means(points)));
     let partial: Vec<f64> = points
         .values
         .par_chunks(d.max(1) * ROWS_PER_TASK)
         .zip(resp.par_chunks_mut(k * ROWS_PER_TASK))
         .map(|(rows, out)| {
-            let mut scratch = vec![0.0; d];
+            match &triangular {
+                Some(kernel) => {
+                    let mut scratch = BlockScratch::default();
+                    for (rows, out) in rows
+                        .chunks(d * blocked::BLOCK_ROWS)
+                        .zip(out.chunks_mut(k * blocked::BLOCK_ROWS))
+                    {
+                        kernel.block(rows, &mut scratch, out);
+                    }
+                }
+                None => {
+                    let mut scratch = vec![0.0; d];
+                    for (x, r) in rows.chunks_exact(d).zip(out.chunks_exact_mut(k)) {
+                        mixture.weighted_log_densities(x, &mut scratch, r);
+                    }
+                }
+            }
             let mut sum = 0.0;
-            for (x, r) in rows.chunks_exact(d).zip(out.chunks_exact_mut(k)) {
-                mixture.weighted_log_densities(x, &mut scratch, r);
+            for r in out.chunks_exact_mut(k) {
                 let lse = log_sum_exp(r);
                 r.iter_mut().for_each(|v| *v = (*v - lse).exp());
                 sum += lse;
@@ -54,7 +74,7 @@ pub fn log_sum_exp(values: &[f64]) -> f64 {
     max + values.iter().map(|v| (v - max).exp()).sum::<f64>().ln()
 }
 
-/// Where the E-step runs; the M-step's sums always run on the host in f64.
+/// Where the E-step and the M-step's sums run.
 pub enum EStep<'a> {
     Cpu,
     Gpu(&'a super::gpu::GpuExpectation),
@@ -69,6 +89,26 @@ impl EStep<'_> {
         match self {
             EStep::Cpu => Ok(expectation(points, mixture)),
             EStep::Gpu(gpu) => Ok(gpu.expectation(mixture)?),
+        }
+    }
+
+    /// One E-step and the moments of its responsibilities about `shift` that the M-step
+    /// needs, with the mean log-likelihood.
+    pub fn moments(
+        &self,
+        points: &Matrix,
+        mixture: &Mixture,
+        shift: &[f64],
+        full: bool,
+    ) -> Result<(Moments, f64), ClusterError> {
+        match self {
+            EStep::Cpu => {
+                let step = expectation(points, mixture);
+                let k = mixture.n_components();
+                let moments = blocked::moments(points, &step.resp, k, shift, full);
+                Ok((moments, step.mean_log_likelihood))
+            }
+            EStep::Gpu(gpu) => Ok(gpu.moments(mixture, shift, full)?),
         }
     }
 }
@@ -96,18 +136,19 @@ pub fn run_em(
     tolerance: f64,
     context: &RunContext,
 ) -> Result<EmRun, ClusterError> {
-    let k = start.n_components();
     let mut mixture = start;
+    let shift = blocked::column_means(points);
+    let full = matches!(covariance_type, CovarianceType::Full | CovarianceType::Tied);
     let mut lower_bound = f64::NEG_INFINITY;
     let mut converged = false;
     let mut iterations = 0;
     for iteration in 1..=max_iterations {
         context.check_cancelled()?;
         let previous = lower_bound;
-        let step = estep.expectation(points, &mixture)?;
+        let (moments, mean_log_likelihood) = estep.moments(points, &mixture, &shift, full)?;
         mixture =
-            Mixture::from_responsibilities(points, &step.resp, k, covariance_type, reg_covar)?;
-        lower_bound = step.mean_log_likelihood;
+            Mixture::from_moments(&moments, &shift, points.n_rows, covariance_type, reg_covar)?;
+        lower_bound = mean_log_likelihood;
         iterations = iteration;
         context.report(Progress {
             phase: "EM iterations",

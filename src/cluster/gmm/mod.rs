@@ -4,6 +4,7 @@
 //! after a final E-step; the probability of that component is a per-row score, and the
 //! mean log-likelihood, BIC and AIC describe the fit.
 
+pub mod blocked;
 mod components;
 mod em;
 pub mod gpu;

@@ -1,0 +1,142 @@
+//! The k-NN graph the neighbour-based detectors share: each row's k nearest other rows,
+//! from the k-d tree on the CPU or the density module's all-pairs neighbour pass on the
+//! GPU (k ≤ 64; more neighbours, or no device under `auto`, stay on the CPU). Both
+//! backends order neighbours by (f32 squared distance, row) and give the same lists; the
+//! distances are then recomputed in f64 from the rows, so what follows them is exact.
+
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::cluster::density::gpu::{GpuDensity, MAX_GPU_NEIGHBOURS};
+use crate::cluster::{Backend, BackendChoice, ClusterError, Engine, RunContext};
+use crate::matrix::Matrix;
+use crate::spatial::KdTree;
+
+/// Each row's k nearest other rows, nearest first.
+pub struct Neighbours {
+    pub k: usize,
+    /// n × k rows.
+    pub indices: Vec<u32>,
+    /// n × k Euclidean distances, in f64.
+    pub distances: Vec<f64>,
+    pub backend: Backend,
+    pub adapter: String,
+}
+
+impl Neighbours {
+    pub fn of(&self, row: usize) -> (&[u32], &[f64]) {
+        let span = row * self.k..(row + 1) * self.k;
+        (&self.indices[span.clone()], &self.distances[span])
+    }
+}
+
+/// The k-NN graph of `points` on the backend `choice` allows (see the module docs).
+pub fn nearest(
+    engine: &mut Engine,
+    points: &Arc<Matrix>,
+    k: usize,
+    choice: BackendChoice,
+    context: &RunContext,
+) -> Result<Neighbours, ClusterError> {
+    let n = points.n_rows;
+    if k == 0 || k >= n {
+        return Err(ClusterError::Internal(format!(
+            "{k} neighbours asked of {n} rows"
+        )));
+    }
+    let backend = engine.resolve_pairwise(choice, n)?;
+    if backend == Backend::Gpu {
+        if k > MAX_GPU_NEIGHBOURS && choice == BackendChoice::Gpu {
+            return Err(crate::gpu::GpuError::TooLarge(format!(
+                "the GPU k-NN pass keeps at most {MAX_GPU_NEIGHBOURS} neighbours, {k} were asked for; use --backend cpu or auto"
+            ))
+            .into());
+        }
+        if k <= MAX_GPU_NEIGHBOURS {
+            let attempt = GpuDensity::new(&engine.gpu()?, points).and_then(|gpu| {
+                let (_, indices) = gpu.nearest(k)?;
+                Ok((indices, gpu.adapter_name()))
+            });
+            match attempt {
+                Ok((mut indices, adapter)) => {
+                    context.check_cancelled()?;
+                    if indices.contains(&u32::MAX) {
+                        return Err(ClusterError::Internal(
+                            "the GPU k-NN pass left a row short of neighbours".into(),
+                        ));
+                    }
+                    let distances = exact_distances(points, &mut indices, k);
+                    return Ok(Neighbours {
+                        k,
+                        indices,
+                        distances,
+                        backend: Backend::Gpu,
+                        adapter,
+                    });
+                }
+                Err(error) if choice == BackendChoice::Gpu => return Err(error.into()),
+                // Auto never fails where the CPU can do the work.
+                Err(error) => tracing::info!("k-NN graph on the CPU: {error}"),
+            }
+        }
+    }
+    let tree = KdTree::build(points);
+    context.check_cancelled()?;
+    let mut indices = vec![0u32; n * k];
+    indices
+        .par_chunks_mut(k)
+        .enumerate()
+        .with_min_len(256)
+        .for_each_init(Vec::new, |best, (row, out)| {
+            if context.cancel.is_cancelled() {
+                return;
+            }
+            tree.k_nearest(row, k, best);
+            for (slot, &(_, other)) in out.iter_mut().zip(best.iter()) {
+                *slot = other;
+            }
+        });
+    context.check_cancelled()?;
+    let distances = exact_distances(points, &mut indices, k);
+    Ok(Neighbours {
+        k,
+        indices,
+        distances,
+        backend: Backend::Cpu,
+        adapter: crate::cluster::cpu_name(),
+    })
+}
+
+/// The Euclidean distance of every row to each of its neighbours, in f64, each row's
+/// list re-sorted by it (f32 rounding can swap two nearly equal distances).
+fn exact_distances(points: &Matrix, indices: &mut [u32], k: usize) -> Vec<f64> {
+    let mut distances = vec![0.0; indices.len()];
+    distances
+        .par_chunks_mut(k)
+        .zip(indices.par_chunks_mut(k))
+        .enumerate()
+        .for_each(|(row, (out, neighbours))| {
+            let x = points.row(row);
+            let mut pairs: Vec<(f64, u32)> = neighbours
+                .iter()
+                .map(|&other| {
+                    let y = points.row(other as usize);
+                    let d = x
+                        .iter()
+                        .zip(y)
+                        .map(|(&a, &b)| (a as f64 - b as f64).powi(2))
+                        .sum::<f64>()
+                        .sqrt();
+                    (d, other)
+                })
+                .collect();
+            pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            for ((slot, index), (d, other)) in out.iter_mut().zip(neighbours.iter_mut()).zip(pairs)
+            {
+                *slot = d;
+                *index = other;
+            }
+        });
+    distances
+}
