@@ -128,7 +128,7 @@ def references(x):
     km = KMeans(n_clusters=8, n_init=10, random_state=0).fit(x)
     d = np.linalg.norm(x - km.cluster_centers_[km.labels_], axis=1)
     medians = np.array([np.median(d[km.labels_ == c]) for c in range(8)])
-    out["centroid"] = d / np.where(medians > 0, medians, 1)
+    out["centroid"] = d / np.where(medians > 0, medians, 1)[km.labels_]
     try:
         out["gmm"] = -GaussianMixture(4, random_state=0, reg_covar=1e-6).fit(x).score_samples(x)
     except ValueError:

@@ -45,6 +45,7 @@ fn the_gpu_layer_imports_nothing_above_it() {
         "cli",
         "data",
         "projection",
+        "outliers",
     ];
     let mut offending = Vec::new();
     for file in rust_files(&src().join("gpu")) {
@@ -87,7 +88,7 @@ fn at_most_one_file_of_the_window_touches_wgpu() {
 
 #[test]
 fn the_algorithms_know_nothing_of_tables_images_drawing_or_front_ends() {
-    for layer in ["cluster", "projection"] {
+    for layer in ["cluster", "projection", "outliers"] {
         for file in rust_files(&src().join(layer)) {
             for line in code_lines(&file) {
                 for above in ["data", "segment", "render", "app", "cli"] {
@@ -146,6 +147,17 @@ fn every_shader_lives_in_a_folder_named_for_its_algorithm() {
                 shaders.join(family).is_dir(),
                 "{}: pass {} has no shaders/{family}/",
                 info.id,
+                pass.label
+            );
+        }
+    }
+    for detector in clusterscope::outliers::DETECTORS {
+        for pass in detector.info().gpu_passes {
+            let family = pass.label.split("::").next().unwrap();
+            assert!(
+                shaders.join(family).is_dir(),
+                "{}: pass {} has no shaders/{family}/",
+                detector.info().id,
                 pass.label
             );
         }

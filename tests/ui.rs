@@ -778,6 +778,47 @@ fn the_silhouette_profiles_and_sweep_panes_work_from_the_window() {
     );
 }
 
+/// The Outliers pane scores the rows (LOF by default), flags the contamination share,
+/// selects the flagged rows for every view, and exports carry the scores.
+#[test]
+fn the_outliers_pane_scores_selects_and_exports() {
+    let mut harness = app_with(Settings::default());
+    run_until(&mut harness, "the first clustering", |app| {
+        app.clustering.is_some() && !app.clustering_pending
+    });
+    harness.get_by_label("Outliers").click();
+    run_until(&mut harness, "the outlier scores", |app| {
+        app.outliers_flagged().is_some()
+    });
+    let rows = harness.state().prepared.as_ref().unwrap().points.n_rows;
+    let flagged = harness.state().outliers_flagged().unwrap();
+    // 5 % of the rows lie above the 95th percentile (ties aside).
+    assert!(
+        flagged.abs_diff(rows / 20) <= 1,
+        "{flagged} of {rows} flagged"
+    );
+    harness
+        .get_by_label(&format!("Select the {flagged} outliers"))
+        .click();
+    harness.step();
+    let selection = harness.state().selection.as_ref().expect("a selection");
+    assert_eq!(selection.rows.len(), flagged);
+    let request = harness
+        .state()
+        .export_request(
+            std::env::temp_dir().join("unused.csv"),
+            "cluster".into(),
+            false,
+        )
+        .expect("an export");
+    let columns = request.outliers.expect("score columns in the export");
+    assert_eq!(
+        columns.flags.iter().filter(|f| **f == Some(true)).count(),
+        flagged
+    );
+    assert_eq!(columns.scores.iter().filter(|s| s.is_some()).count(), rows);
+}
+
 /// Dragging over the bottom of the silhouette plot selects the last cluster's rows with
 /// the lowest silhouettes (exact values from the metric), and only those.
 #[test]

@@ -31,7 +31,7 @@ pub struct ExportRequest {
     /// Per table row, when clusters were renamed.
     pub names: Option<Vec<Option<String>>>,
     /// Per table row, the Outliers pane's score and flag, when it has scored these rows.
-    pub outliers: Option<(Vec<Option<f64>>, Vec<Option<bool>>)>,
+    pub outliers: Option<super::outliers::OutlierColumns>,
     /// Table rows to write (a selection), or all.
     pub rows: Option<Vec<u32>>,
     pub output: PathBuf,
@@ -64,9 +64,9 @@ impl ExportRequest {
                 names.clone(),
             ));
         }
-        if let Some((scores, flags)) = &self.outliers {
-            columns.push(Column::new(OUTLIER_SCORE.into(), scores.clone()));
-            columns.push(Column::new(IS_OUTLIER.into(), flags.clone()));
+        if let Some(outliers) = &self.outliers {
+            columns.push(Column::new(OUTLIER_SCORE.into(), outliers.scores.clone()));
+            columns.push(Column::new(IS_OUTLIER.into(), outliers.flags.clone()));
         }
         data::write_with_columns(
             &table.frame,

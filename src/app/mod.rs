@@ -24,7 +24,7 @@ mod menu;
 mod params_ui;
 mod scores;
 pub use crate::palette;
-mod outliers;
+pub mod outliers;
 mod profiles;
 mod scatter;
 mod selection_table;

@@ -63,6 +63,12 @@ struct RequestKey {
     clustering: Option<(u64, u64)>,
 }
 
+/// Per table row, the score and the flag (None: the row was not scored), for exports.
+pub struct OutlierColumns {
+    pub scores: Vec<Option<f64>>,
+    pub flags: Vec<Option<bool>>,
+}
+
 /// Scores of the rows of one feature matrix.
 pub struct ScoredRows {
     pub scores: OutlierScores,
@@ -192,8 +198,15 @@ impl ClusterscopeApp {
         }
     }
 
+    /// Test seam: how many rows the Outliers pane flags now (None before scores).
+    #[doc(hidden)]
+    pub fn outliers_flagged(&self) -> Option<usize> {
+        let scored = self.current_outliers()?;
+        Some(scored.above(scored.threshold(&self.outliers.cutoff)).len())
+    }
+
     /// Per table row: the score and the flag, for exports (None without current scores).
-    pub(super) fn outlier_columns(&self) -> Option<(Vec<Option<f64>>, Vec<Option<bool>>)> {
+    pub(super) fn outlier_columns(&self) -> Option<OutlierColumns> {
         let prepared = self.prepared.as_ref()?;
         let scored = self.current_outliers()?;
         let threshold = scored.threshold(&self.outliers.cutoff);
@@ -208,7 +221,7 @@ impl ClusterscopeApp {
             scores[row as usize] = Some(score);
             flags[row as usize] = Some(score > threshold);
         }
-        Some((scores, flags))
+        Some(OutlierColumns { scores, flags })
     }
 
     pub(super) fn outliers_ui(&mut self, ui: &mut egui::Ui) {
@@ -216,6 +229,13 @@ impl ClusterscopeApp {
             ui.weak("Open a table to score its rows.");
             return;
         }
+        egui::ScrollArea::vertical()
+            .id_salt("outliers_pane")
+            .auto_shrink([false, false])
+            .show(ui, |ui| self.outliers_contents_ui(ui));
+    }
+
+    fn outliers_contents_ui(&mut self, ui: &mut egui::Ui) {
         self.outlier_controls_ui(ui);
         self.request_outliers();
         ui.separator();
@@ -411,7 +431,7 @@ impl ClusterscopeApp {
             .collect();
         let mut moved = None;
         Plot::new("outlier_histogram")
-            .height(150.0)
+            .height(130.0)
             .allow_drag(false)
             .allow_zoom(false)
             .allow_scroll(false)
@@ -483,6 +503,7 @@ impl ClusterscopeApp {
             .show(ui, |ui| {
                 TableBuilder::new(ui)
                     .id_salt("outlier_rows")
+                    .vscroll(false)
                     .striped(true)
                     .resizable(true)
                     .sense(egui::Sense::click())
@@ -495,8 +516,8 @@ impl ClusterscopeApp {
                         });
                         let arrow = |on: bool| match (on, descending) {
                             (false, _) => "",
-                            (true, true) => " \u{2193}",
-                            (true, false) => " \u{2191}",
+                            (true, true) => " v",
+                            (true, false) => " ^",
                         };
                         header.col(|ui| {
                             if ui

@@ -83,21 +83,28 @@ pub fn nearest(
     }
     let tree = KdTree::build(points);
     context.check_cancelled()?;
-    let mut indices = vec![0u32; n * k];
-    indices
+    // Queried in tree order, so consecutive queries walk the same nodes (several times
+    // faster than in row order on shuffled rows), then put back in row order.
+    let mut by_position = vec![0u32; n * k];
+    by_position
         .par_chunks_mut(k)
         .enumerate()
         .with_min_len(256)
-        .for_each_init(Vec::new, |best, (row, out)| {
+        .for_each_init(Vec::new, |best, (pos, out)| {
             if context.cancel.is_cancelled() {
                 return;
             }
-            tree.k_nearest(row, k, best);
+            tree.k_nearest(tree.index[pos] as usize, k, best);
             for (slot, &(_, other)) in out.iter_mut().zip(best.iter()) {
                 *slot = other;
             }
         });
     context.check_cancelled()?;
+    let mut indices = vec![0u32; n * k];
+    for (pos, found) in by_position.chunks_exact(k).enumerate() {
+        let row = tree.index[pos] as usize;
+        indices[row * k..(row + 1) * k].copy_from_slice(found);
+    }
     let distances = exact_distances(points, &mut indices, k);
     Ok(Neighbours {
         k,

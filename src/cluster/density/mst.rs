@@ -41,7 +41,7 @@ impl MstEdge {
 
 /// Sorts edges into the order the hierarchy is built in.
 pub fn sort_edges(edges: &mut [MstEdge]) {
-    edges.sort_unstable_by_key(MstEdge::key);
+    edges.par_sort_unstable_by_key(MstEdge::key);
 }
 
 /// The best edge found from one point: (squared weight, other point).

@@ -9,6 +9,7 @@
 //! distances that differ in exact arithmetic round to the same f32 (then either tree is
 //! a minimum one under the rounded weights).
 
+use rayon::prelude::*;
 use spade::{DelaunayTriangulation, HasPosition, Point2, Triangulation};
 
 use super::mst::{Components, MstEdge, sort_edges};
@@ -38,7 +39,7 @@ pub fn planar_mst(points: &Matrix, context: &RunContext) -> Result<Vec<MstEdge>,
     // Equal positions join at distance 0 to the first row with that position; only
     // distinct positions go into the triangulation (it keeps one of each).
     let mut order: Vec<u32> = (0..n as u32).collect();
-    order.sort_unstable_by(|&a, &b| {
+    order.par_sort_unstable_by(|&a, &b| {
         let (pa, pb) = (row(a), row(b));
         pa[0]
             .total_cmp(&pb[0])
@@ -125,7 +126,7 @@ mod tests {
         let mut values: Vec<f32> = (0..2 * 3000).map(|_| rng.r#gen::<f32>() * 100.0).collect();
         // Repeated rows (one three times) and a collinear run.
         values.extend_from_slice(&[5.0, 5.0, 5.0, 5.0, 5.0, 5.0]);
-        values.extend_from_slice(&values[0..4].to_vec());
+        values.extend_from_within(0..4);
         for i in 0..50 {
             values.extend_from_slice(&[200.0 + i as f32, 7.0]);
         }
