@@ -803,6 +803,16 @@ fn the_outliers_pane_scores_selects_and_exports() {
     harness.step();
     let selection = harness.state().selection.as_ref().expect("a selection");
     assert_eq!(selection.rows.len(), flagged);
+    // A wider share: the selection follows.
+    harness.state_mut().set_outlier_share(0.1);
+    harness.step();
+    harness.step();
+    let wider = harness.state().outliers_flagged().unwrap();
+    assert!(wider > flagged);
+    assert_eq!(
+        harness.state().selection.as_ref().unwrap().rows.len(),
+        wider
+    );
     let request = harness
         .state()
         .export_request(
@@ -814,7 +824,7 @@ fn the_outliers_pane_scores_selects_and_exports() {
     let columns = request.outliers.expect("score columns in the export");
     assert_eq!(
         columns.flags.iter().filter(|f| **f == Some(true)).count(),
-        flagged
+        wider
     );
     assert_eq!(columns.scores.iter().filter(|s| s.is_some()).count(), rows);
 }

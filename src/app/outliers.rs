@@ -19,6 +19,8 @@ use crate::outliers::{Cutoff, DETECTORS, OutlierScores, cutoff::percentile};
 
 /// Bars in the histogram.
 const BINS: usize = 60;
+/// The source of a selection made here; such a selection follows the threshold.
+const OUTLIER_SELECTION: &str = "outliers";
 /// Rows listed in the table at most (the highest scores).
 const MAX_LISTED: usize = 1_000;
 
@@ -205,6 +207,12 @@ impl ClusterscopeApp {
         Some(scored.above(scored.threshold(&self.outliers.cutoff)).len())
     }
 
+    /// Test seam: flag this share of the rows.
+    #[doc(hidden)]
+    pub fn set_outlier_share(&mut self, share: f64) {
+        self.outliers.cutoff = Cutoff::Contamination(share);
+    }
+
     /// Per table row: the score and the flag, for exports (None without current scores).
     pub(super) fn outlier_columns(&self) -> Option<OutlierColumns> {
         let prepared = self.prepared.as_ref()?;
@@ -355,6 +363,13 @@ impl ClusterscopeApp {
         let threshold = scored.threshold(&self.outliers.cutoff);
         let above = scored.above(threshold);
         let n = scored.scores.scores.len();
+        // Once the outliers are selected, the selection follows the threshold as it moves.
+        if let Some(selection) = &self.selection
+            && selection.source == OUTLIER_SELECTION
+            && selection.rows != above
+        {
+            self.selection = Some(Selection::new(above.clone(), OUTLIER_SELECTION));
+        }
         ui.horizontal_wrapped(|ui| {
             ui.strong(format!(
                 "{} of {} rows above {:.4}",
@@ -373,10 +388,10 @@ impl ClusterscopeApp {
         ui.horizontal(|ui| {
             if ui
                 .button(format!("Select the {} outliers", above.len()))
-                .on_hover_text("Select these rows in every view")
+                .on_hover_text("Select these rows in every view; the selection then follows the threshold")
                 .clicked()
             {
-                self.selection = Some(Selection::new(above.clone(), "outliers"));
+                self.selection = Some(Selection::new(above.clone(), OUTLIER_SELECTION));
             }
             let mut by_score = self.colour_by == super::colour_by::ColourBy::OutlierScore;
             if ui
@@ -396,7 +411,7 @@ impl ClusterscopeApp {
                 )
                 .clicked()
             {
-                self.selection = Some(Selection::new(above.clone(), "outliers"));
+                self.selection = Some(Selection::new(above.clone(), OUTLIER_SELECTION));
                 self.start_export(true);
             }
         });
