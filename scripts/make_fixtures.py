@@ -7,8 +7,8 @@ linkage matrices of scipy, DBSCAN labels of scikit-learn, HDBSCAN labels of the 
 library, OPTICS orderings of scikit-learn k-medoids losses of the `kmedoids` package Genie labels of `genieclust` Gaussian mixtures and mean shift of scikit-learn.
 Run from the repository root (names limit it to those fixtures):
 
-    python3 -m venv .venv && .venv/bin/pip install numpy scipy scikit-learn hdbscan kmedoids genieclust
-    .venv/bin/python scripts/make_fixtures.py [linkage dbscan hdbscan optics kmedoids genie gmm meanshift]
+    python3 -m venv .venv && .venv/bin/pip install numpy scipy scikit-learn hdbscan kmedoids genieclust pyclustering
+    .venv/bin/python scripts/make_fixtures.py [linkage dbscan hdbscan optics kmedoids genie gmm meanshift spectral outliers clique]
 """
 import json
 import pathlib
@@ -383,6 +383,29 @@ def outlier_fixtures():
                        "iforest_auc": auc, "lof_auc": lof_auc})
 
 
+def clique_fixtures():
+    """pyclustering's CLIQUE (full-space clusters and noise) on 2-D and 3-D blobs over
+    uniform noise; its density threshold is a row count, ours a share of the rows."""
+    import pyclustering
+    from pyclustering.cluster.clique import clique
+
+    rng = np.random.default_rng(11)
+    cases = []
+    for d, intervals, share in [(2, 10, 0.01), (2, 16, 0.004), (3, 6, 0.01), (3, 8, 0.003)]:
+        blobs, _ = make_blobs(n_samples=900, n_features=d, centers=3, cluster_std=0.5, random_state=d)
+        noise = rng.uniform(blobs.min(0), blobs.max(0), size=(100, d))
+        x = f32(np.vstack([blobs, noise]))
+        model = clique(x.tolist(), intervals, int(round(share * len(x))))
+        model.process()
+        labels = [-1] * len(x)
+        for c, members in enumerate(model.get_clusters()):
+            for i in members:
+                labels[i] = c
+        cases.append({"points": points_json(x), "intervals": intervals, "density_threshold": share,
+                      "labels": labels, "n_clusters": len(model.get_clusters())})
+    write("clique", {"cases": cases, "pyclustering": pyclustering.__version__})
+
+
 FIXTURES = {
     "linkage": linkage_fixtures,
     "dbscan": dbscan_fixtures,
@@ -394,6 +417,7 @@ FIXTURES = {
     "meanshift": meanshift_fixtures,
     "spectral": spectral_fixtures,
     "outliers": outlier_fixtures,
+    "clique": clique_fixtures,
 }
 
 if __name__ == "__main__":

@@ -253,7 +253,7 @@ pub fn run_job(job: &ClusterJob) -> anyhow::Result<()> {
         algorithm.info().name,
         points.n_rows
     ));
-    let mut engine = Engine::headless();
+    let mut engine = Engine::headless().for_single_runs();
     let result = crate::cluster::run(
         &mut engine,
         &points,

@@ -32,6 +32,9 @@ pub enum Family {
     Distribution,
     /// Cuts of a similarity graph between the rows.
     Graph,
+    /// Dense cells of a grid over the data space: the work after binning depends on the
+    /// cells, not the rows.
+    Grid,
 }
 
 impl Family {
@@ -43,6 +46,7 @@ impl Family {
             Family::Density => "density",
             Family::Distribution => "distribution",
             Family::Graph => "graph",
+            Family::Grid => "grid",
         }
     }
 }

@@ -23,6 +23,9 @@ pub struct Engine {
     gpu: GpuSlot,
     /// One value per type: each algorithm's state between runs.
     state: HashMap<TypeId, Box<dyn Any + Send>>,
+    /// Whether runs are one-offs (the command line): then algorithms skip building what
+    /// only later runs would reuse (DBSCAN's spanning tree, kept for dragging eps).
+    single_runs: bool,
 }
 
 impl Engine {
@@ -55,7 +58,19 @@ impl Engine {
         Self {
             gpu,
             state: HashMap::new(),
+            single_runs: false,
         }
+    }
+
+    /// Marks the runs as one-offs (see [`Self::single_runs`]).
+    pub fn for_single_runs(mut self) -> Self {
+        self.single_runs = true;
+        self
+    }
+
+    /// Whether nothing will re-run on this engine's state (the command line's one run).
+    pub fn single_runs(&self) -> bool {
+        self.single_runs
     }
 
     fn try_gpu(&mut self) {

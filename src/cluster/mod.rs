@@ -13,14 +13,18 @@ mod result;
 mod run;
 mod run_context;
 
+pub mod clique;
 pub mod density;
 pub mod genie;
 pub mod gmm;
+pub mod grid;
 pub mod hierarchy;
 pub mod kmeans;
 pub mod kmedoids;
 pub mod meanshift;
 pub mod spectral;
+pub mod sting;
+pub mod wavecluster;
 
 pub use algorithm::{
     Algorithm, AlgorithmInfo, Family, Input, PreparedRun, Registered, RegisteredAlgorithm,
@@ -53,6 +57,9 @@ pub static ALGORITHMS: &[&dyn RegisteredAlgorithm] = &[
     &Registered::<kmedoids::Clarans>::NEW,
     &Registered::<gmm::Gmm>::NEW,
     &Registered::<spectral::Spectral>::NEW,
+    &Registered::<sting::Sting>::NEW,
+    &Registered::<clique::Clique>::NEW,
+    &Registered::<wavecluster::WaveCluster>::NEW,
 ];
 
 /// The label of points that belong to no cluster (DBSCAN/HDBSCAN/OPTICS noise). Exports

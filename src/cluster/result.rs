@@ -45,6 +45,10 @@ pub enum Structure {
     Mixture(Arc<super::gmm::FittedMixture>),
     /// Spectral clustering's eigenvalues and the embedding its labels were read from.
     Spectrum(Arc<super::spectral::Spectrum>),
+    /// A grid-based run's cells (STING's levels, WaveCluster's transformed grid).
+    Grid(Arc<super::grid::GridView>),
+    /// CLIQUE's dense units and clusters in every subspace it kept.
+    Subspaces(Arc<super::clique::SubspaceClusters>),
     /// A number per matrix row (membership probability, outlier score).
     RowScores {
         name: &'static str,
@@ -64,6 +68,8 @@ pub enum StructureKind {
     Medoids,
     Mixture,
     Spectrum,
+    Grid,
+    Subspaces,
     RowScores,
 }
 
@@ -93,6 +99,8 @@ impl Structure {
             Structure::Medoids(_) => StructureKind::Medoids,
             Structure::Mixture(_) => StructureKind::Mixture,
             Structure::Spectrum(_) => StructureKind::Spectrum,
+            Structure::Grid(_) => StructureKind::Grid,
+            Structure::Subspaces(_) => StructureKind::Subspaces,
             Structure::RowScores { .. } => StructureKind::RowScores,
         }
     }

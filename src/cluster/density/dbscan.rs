@@ -85,6 +85,20 @@ impl Algorithm for Dbscan {
         engine: &mut Engine,
         context: &RunContext,
     ) -> Result<Clustering, ClusterError> {
+        if engine.single_runs()
+            && input.backend != BackendChoice::Gpu
+            && input.points.n_cols <= 3
+            && valid.min_points <= input.points.n_rows
+        {
+            let started = Instant::now();
+            if let Some((labels, n_clusters, _)) =
+                super::grid_dbscan::grid_dbscan(input.points, valid.eps, valid.min_points, context)?
+            {
+                let mut diagnostics = RunDiagnostics::cpu(1, true);
+                diagnostics.elapsed_ms = started.elapsed().as_secs_f64() * 1e3;
+                return Ok(Clustering::new(labels, n_clusters, diagnostics));
+            }
+        }
         let result = fit(engine, input.points, valid, input.backend, context)?;
         let distances = Arc::new(k_distances(&result.hierarchy));
         Ok(

@@ -3,6 +3,7 @@
 
 pub mod dbscan;
 pub mod gpu;
+pub mod grid_dbscan;
 pub mod hdbscan;
 pub mod hierarchy;
 pub mod mst;
