@@ -5,6 +5,7 @@
 
 mod ellipses;
 mod gpu_points;
+mod grid_overlay;
 mod plot_points;
 mod select;
 
@@ -245,6 +246,10 @@ impl ClusterscopeApp {
             });
         let transform = response.transform;
         let frame = *transform.frame();
+        let overlay = self.grid_overlay(bounds);
+        if !overlay.is_empty() {
+            grid_overlay::paint(&ui.painter_at(frame), &transform, &overlay, highlight);
+        }
         if let Some(cloud) = cloud {
             let ppp = ui.ctx().pixels_per_point();
             let plot_bounds = transform.bounds();

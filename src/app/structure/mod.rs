@@ -2,10 +2,12 @@
 //! through the shared labels, cluster colours (the legend's, recolours included) and
 //! selection. A dendrogram with a draggable cut (agglomerative, divisive), the k-distance
 //! curve (DBSCAN), the condensed tree (HDBSCAN)
-//! the reachability plot (OPTICS) and the eigenvalues (spectral).
+//! the reachability plot (OPTICS), the eigenvalues (spectral), the grid's levels (STING,
+//! WaveCluster) and CLIQUE's subspaces.
 
 mod condensed_tree;
 mod dendrogram;
+mod grid;
 mod k_distance;
 mod reachability;
 mod spectrum;
@@ -28,6 +30,10 @@ pub struct StructureView {
     /// Screen y of the draggable line and the plot's rectangle, from the last frame.
     last_line: Option<(f32, egui::Rect)>,
     layout: Option<(usize, std::sync::Arc<dendrogram::DendrogramLayout>)>,
+    /// The grid level drawn under the scatter (0 = the bottom level).
+    pub grid_level: usize,
+    /// The CLIQUE subspace whose dense units are drawn under the scatter.
+    pub subspace: Option<Vec<usize>>,
 }
 
 impl StructureView {
@@ -106,6 +112,8 @@ impl ClusterscopeApp {
                             | StructureKind::CondensedTree
                             | StructureKind::Reachability
                             | StructureKind::Spectrum
+                            | StructureKind::Grid
+                            | StructureKind::Subspaces
                     )
                 })
                 .cloned()
@@ -135,6 +143,8 @@ impl ClusterscopeApp {
                 ..
             }) => self.reachability_ui(ui, &ordering, extraction),
             Some(Structure::Spectrum(spectrum)) => self.spectrum_ui(ui, &spectrum),
+            Some(Structure::Grid(view)) => self.grid_ui(ui, &view),
+            Some(Structure::Subspaces(found)) => self.subspaces_ui(ui, &found),
             _ => {}
         }
     }

@@ -113,6 +113,19 @@ pub enum BenchAlgorithm {
         #[command(flatten)]
         flags: crate::cli::flags::BenchFlags,
     },
+    /// A grid algorithm (sting, wavecluster) run once, then re-run at each threshold on the
+    /// same engine: seconds for the first run and per threshold change.
+    Recluster {
+        #[arg(long, value_parser = ["sting", "wavecluster"])]
+        algo: String,
+        /// The thresholds to change to, comma separated.
+        #[arg(long, value_delimiter = ',', default_value = "2,4,8,16")]
+        thresholds: Vec<f64>,
+        #[command(flatten)]
+        data: BenchData,
+        #[command(flatten)]
+        flags: crate::cli::flags::BenchFlags,
+    },
 }
 
 /// Data for a benchmark: seeded Gaussian blobs, or every numeric column of a file.
@@ -156,6 +169,12 @@ pub fn run(algorithm: BenchAlgorithm) -> anyhow::Result<()> {
         } => runs::hdbscan(&data, min_cluster_size, min_samples),
         BenchAlgorithm::Agglomerative { data, linkage } => runs::agglomerative(&data, linkage),
         BenchAlgorithm::Run { algo, data, flags } => runs::registered(&algo, &data, &flags.0),
+        BenchAlgorithm::Recluster {
+            algo,
+            thresholds,
+            data,
+            flags,
+        } => runs::recluster(&algo, &data, &flags.0, &thresholds),
         BenchAlgorithm::Render {
             n,
             frames,

@@ -121,3 +121,113 @@ pub(super) fn timed_run(
     println!("seconds: {seconds:.4}");
     Ok(())
 }
+
+/// A grid algorithm's first run, then one re-run per value of its threshold on the same
+/// engine: the binned grid is reused, so a re-run's time should not grow with the rows.
+pub fn recluster(
+    id: &str,
+    data: &BenchData,
+    flags: &GivenFlags,
+    thresholds: &[f64],
+) -> anyhow::Result<()> {
+    let algorithm =
+        crate::cluster::find(id).ok_or_else(|| anyhow::anyhow!("unknown algorithm '{id}'"))?;
+    let name = ["density_threshold", "threshold"]
+        .into_iter()
+        .find(|n| algorithm.info().parameter(n).is_some())
+        .ok_or_else(|| anyhow::anyhow!("{id} has no threshold to change"))?;
+    let mut params = crate::cli::cluster::algorithm_params(algorithm, flags)?;
+    let points = bench_points(data)?;
+    let mut engine = Engine::headless();
+    engine.resolve(data.backend)?;
+    let started = Instant::now();
+    let first = crate::cluster::run(
+        &mut engine,
+        &points,
+        &params,
+        data.backend,
+        &RunContext::default(),
+    )
+    .map_err(crate::cli::cluster_error)?;
+    println!(
+        "{id} backend={} adapter=\"{}\" n={} d={}",
+        first.diagnostics.backend.name(),
+        first.diagnostics.adapter,
+        points.n_rows,
+        points.n_cols
+    );
+    println!(
+        "first run: {:.4} s, {} clusters",
+        started.elapsed().as_secs_f64(),
+        first.n_clusters
+    );
+    let mut total = 0.0;
+    for &threshold in thresholds {
+        params
+            .values
+            .insert(name.into(), serde_json::Value::from(threshold));
+        let started = Instant::now();
+        let result = crate::cluster::run(
+            &mut engine,
+            &points,
+            &params,
+            data.backend,
+            &RunContext::default(),
+        )
+        .map_err(crate::cli::cluster_error)?;
+        let seconds = started.elapsed().as_secs_f64();
+        total += seconds;
+        println!(
+            "{name} {threshold}: {seconds:.4} s, {} clusters, {} noise",
+            result.n_clusters,
+            result.n_noise()
+        );
+    }
+    let cache = engine.state_if_any::<crate::cluster::grid::GridCache>();
+    let passes = cache.map_or(0, |c| c.passes());
+    // The cell work alone (no row touched), and the gather that maps cells to rows.
+    if let Some(binned) = cache.and_then(|c| c.last()).cloned() {
+        let started = Instant::now();
+        let cell_labels = match id {
+            "sting" => {
+                let valid: crate::cluster::sting::StingParams =
+                    crate::cluster::params::from_values(
+                        "sting",
+                        &algorithm.info().complete(&params.values)?,
+                    )?;
+                crate::cluster::sting::cluster_cells(&binned, &valid).1
+            }
+            _ => {
+                let valid: crate::cluster::wavecluster::WaveClusterParams =
+                    crate::cluster::params::from_values(
+                        "wavecluster",
+                        &algorithm.info().complete(&params.values)?,
+                    )?;
+                crate::cluster::wavecluster::fit_grid(
+                    &mut engine,
+                    &binned.shape,
+                    &binned.raw.count,
+                    &valid,
+                    data.backend,
+                )
+                .map_err(crate::cli::cluster_error)?
+                .bottom_labels
+            }
+        };
+        let cells = started.elapsed().as_secs_f64();
+        let started = Instant::now();
+        let labels = crate::cluster::grid::label_rows(&binned.cell_of_row, &cell_labels);
+        println!(
+            "cell work: {cells:.5} s over {} cells; cells-to-rows gather: {:.5} s over {} rows",
+            binned.shape.n_cells(),
+            started.elapsed().as_secs_f64(),
+            labels.len()
+        );
+    }
+    println!(
+        "re-cluster mean: {:.4} s over {} changes; binning passes over the rows: {passes}",
+        total / thresholds.len().max(1) as f64,
+        thresholds.len()
+    );
+    Ok(())
+}

@@ -40,6 +40,11 @@ impl GridCache {
     pub fn passes(&self) -> usize {
         self.bins
     }
+
+    /// The last binned grid.
+    pub fn last(&self) -> Option<&Arc<BinnedGrid>> {
+        self.last.as_ref().map(|(_, _, _, grid)| grid)
+    }
 }
 
 /// `coordinates` (n × axes) binned into `cells` per axis, with statistics when `stats`:

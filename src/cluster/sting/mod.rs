@@ -131,15 +131,7 @@ impl Algorithm for Sting {
             context,
         )?;
         context.check_cancelled()?;
-        let fit = search(&binned.stats(), &binned.shape.cells, valid);
-        let (components, count) =
-            grid::label_components(&binned.shape.cells, &fit.relevant_bottom, Adjacency::Full);
-        let (mut cell_labels, n_clusters) =
-            grid::drop_small_components(&components, count, valid.min_cells);
-        if valid.border {
-            cell_labels =
-                grid::attach_border_cells(&binned.shape.cells, &cell_labels, &binned.raw.count);
-        }
+        let (fit, cell_labels, n_clusters) = cluster_cells(&binned, valid);
         let labels = grid::label_rows(&binned.cell_of_row, &cell_labels);
         let levels = fit
             .levels
@@ -180,6 +172,24 @@ impl Algorithm for Sting {
         }
         Ok(clustering)
     }
+}
+
+/// Everything after binning, on the cells alone: the search, the components and the
+/// border rule. Returns the search, the label of every bottom cell and the cluster count.
+pub fn cluster_cells(
+    binned: &grid::BinnedGrid,
+    params: &StingParams,
+) -> (StingSearch, Vec<u32>, usize) {
+    let fit = search(&binned.stats(), &binned.shape.cells, params);
+    let (components, count) =
+        grid::label_components(&binned.shape.cells, &fit.relevant_bottom, Adjacency::Full);
+    let (mut cell_labels, n_clusters) =
+        grid::drop_small_components(&components, count, params.min_cells);
+    if params.border {
+        cell_labels =
+            grid::attach_border_cells(&binned.shape.cells, &cell_labels, &binned.raw.count);
+    }
+    (fit, cell_labels, n_clusters)
 }
 
 /// The most levels `cells` per axis halve into (down to one cell).
