@@ -897,3 +897,69 @@ fn dragging_over_the_lowest_silhouette_bars_selects_those_rows() {
         );
     }
 }
+
+/// STING on two columns: the Structure tab offers the grid, the Columns view of those
+/// columns draws it under the points, a coarser level draws fewer cells, and a CLIQUE
+/// subspace clicked in the list draws its dense units.
+#[test]
+fn the_grid_is_drawn_under_the_scatter_and_clique_lists_its_subspaces() {
+    use clusterscope::app::Command;
+    let settings = Settings {
+        algorithm: "sting".into(),
+        ..Settings::default()
+    };
+    let mut harness = app_with(settings);
+    run_until(&mut harness, "the table", |app| app.prepared.is_some());
+    harness.state_mut().selected_columns = vec!["income_k".into(), "annual_spend_k".into()];
+    harness.state_mut().prepared = None;
+    harness.state_mut().command(Command::Prepare);
+    run_until(&mut harness, "STING on two columns", |app| {
+        !app.clustering_pending
+            && app.prepared.as_ref().is_some_and(|p| p.points.n_cols == 2)
+            && app
+                .clustering
+                .as_ref()
+                .is_some_and(|c| Some(&c.points) == app.prepared.as_ref().map(|p| &p.points))
+    });
+    harness.get_by_label("Structure").click();
+    harness.step();
+    harness
+        .get_by_label("Show the grid under income_k x annual_spend_k")
+        .click();
+    run_until(&mut harness, "the grid under the columns", |app| {
+        app.grid_cells_drawn().0 > 0
+    });
+    let (bottom, kept) = harness.state().grid_cells_drawn();
+    assert!(kept > 0 && kept <= bottom, "{kept} of {bottom}");
+    harness.state_mut().set_grid_level(3);
+    harness.step();
+    let (coarse, _) = harness.state().grid_cells_drawn();
+    assert!(
+        coarse < bottom,
+        "level 3 draws {coarse}, the bottom {bottom}"
+    );
+    harness.state_mut().settings.algorithm = "clique".into();
+    harness.state_mut().command(Command::Cluster);
+    run_until(&mut harness, "CLIQUE", |app| {
+        !app.clustering_pending
+            && app.clustering.as_ref().is_some_and(|c| {
+                c.result
+                    .structures
+                    .iter()
+                    .any(|s| s.kind() == clusterscope::cluster::StructureKind::Subspaces)
+            })
+    });
+    harness.step();
+    let full = harness
+        .query_all_by(|node| {
+            node.label()
+                .is_some_and(|l| l.starts_with("(income_k, annual_spend_k):"))
+        })
+        .next()
+        .expect("the 2-D subspace in the list");
+    full.click();
+    harness.step();
+    harness.step();
+    let (units, _) = harness.state().grid_cells_drawn();
+    assert!(units > 0, "the subspace's dense units are drawn");
+}

@@ -206,3 +206,20 @@ pub fn paint(
         }
     }
 }
+
+impl ClusterscopeApp {
+    /// The cells drawn under the scatter now, and how many of them are kept (UI tests).
+    pub fn grid_cells_drawn(&self) -> (usize, usize) {
+        let Some(projection) = &self.projection else {
+            return (0, 0);
+        };
+        let cells = self.grid_overlay(projection.bounds);
+        let kept = cells.iter().filter(|c| c.kept).count();
+        (cells.len(), kept)
+    }
+
+    /// Chooses the grid level drawn under the scatter (0 = the bottom level).
+    pub fn set_grid_level(&mut self, level: usize) {
+        self.structure_view.grid_level = level;
+    }
+}

@@ -7,6 +7,9 @@ use rayon::prelude::*;
 use crate::cluster::{ClusterError, NOISE, RunContext};
 use crate::matrix::Matrix;
 
+/// A subspace's axes, its dense units and their row counts.
+type DenseUnits = (Vec<usize>, Vec<Vec<u16>>, Vec<usize>);
+
 /// Candidate units counted per level at most; past it the search stops with a warning.
 const MAX_CANDIDATES: usize = 1 << 21;
 
@@ -281,7 +284,7 @@ fn count_and_keep(
     level: &[(Vec<usize>, Vec<Vec<u16>>)],
     bits: u32,
     threshold_rows: f64,
-) -> Vec<(Vec<usize>, Vec<Vec<u16>>, Vec<usize>)> {
+) -> Vec<DenseUnits> {
     let n = found.cells.len() / found.dims.max(1);
     level
         .par_iter()
@@ -328,7 +331,7 @@ fn count_and_keep(
 /// The next level's candidates: joins of dense units of two subspaces that share all but
 /// their last axis, kept when every face one axis smaller is dense.
 fn candidates(
-    dense: &[(Vec<usize>, Vec<Vec<u16>>, Vec<usize>)],
+    dense: &[DenseUnits],
     warnings: &mut Vec<String>,
 ) -> Vec<(Vec<usize>, Vec<Vec<u16>>)> {
     let lookup: HashMap<&[usize], HashSet<&[u16]>> = dense

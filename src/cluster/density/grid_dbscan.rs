@@ -23,14 +23,17 @@ const KEY_BITS: u32 = 21;
 /// sharing a cell are within eps in f32 too.
 const MARGIN: f64 = 1e-5;
 
-/// Labels (`NOISE` for noise), the cluster count and core flags; None when the grid
+/// Labels (`NOISE` for noise), the cluster count and core flags.
+pub type GridLabels = (Vec<u32>, usize, Vec<bool>);
+
+/// DBSCAN through the grid: [`GridLabels`]; None when the grid
 /// would need more than 2²¹ cells along an axis (eps tiny against the data's range).
 pub fn grid_dbscan(
     points: &Matrix,
     eps: f64,
     min_points: usize,
     context: &RunContext,
-) -> Result<Option<(Vec<u32>, usize, Vec<bool>)>, ClusterError> {
+) -> Result<Option<GridLabels>, ClusterError> {
     let (n, d) = (points.n_rows, points.n_cols);
     if n == 0 || d == 0 || d > 3 {
         return Ok(None);
@@ -44,7 +47,11 @@ pub fn grid_dbscan(
             hi[j] = hi[j].max(row[j] as f64);
         }
     }
-    if (0..d).any(|j| !((hi[j] - lo[j]) / side < ((1u64 << KEY_BITS) - 3) as f64)) {
+    let limit = ((1u64 << KEY_BITS) - 3) as f64;
+    if (0..d).any(|j| {
+        let cells = (hi[j] - lo[j]) / side;
+        cells.is_nan() || cells >= limit
+    }) {
         return Ok(None);
     }
     let cell_at = |row: &[f32]| -> [i64; 3] {

@@ -277,12 +277,12 @@ impl CellStats {
                     continue;
                 }
                 let at = shape.unflat(cell);
-                for a in 0..axes {
+                for (a, &at_a) in at.iter().enumerate().take(axes) {
                     let k = cell * axes + a;
                     let step = 1.0 / shape.scale[a] as f64;
                     let s = raw.steps[k] as f64 / n;
                     let s2 = raw.steps_sq[k] as f64 / n;
-                    mean[k] = shape.lo[a] as f64 + (at[a] as f64 * STEPS as f64 + s + 0.5) * step;
+                    mean[k] = shape.lo[a] as f64 + (at_a as f64 * STEPS as f64 + s + 0.5) * step;
                     m2[k] = ((s2 - s * s).max(0.0)) * step * step * n;
                 }
             }

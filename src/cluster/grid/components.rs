@@ -110,45 +110,6 @@ pub fn label_components(
     (labels, count)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn diagonal_cells_join_only_under_full_adjacency() {
-        // 1 0 0
-        // 0 1 0
-        // 0 0 1, and a lone cell apart from nothing else.
-        let marked = [true, false, false, false, true, false, false, false, true];
-        let (face, n_face) = label_components(&[3, 3], &marked, Adjacency::Face);
-        assert_eq!(n_face, 3);
-        assert_eq!(face[0], 0);
-        assert_eq!(face[8], 2);
-        let (full, n_full) = label_components(&[3, 3], &marked, Adjacency::Full);
-        assert_eq!(n_full, 1);
-        assert_eq!(full[8], 0);
-        assert_eq!(full[1], NOISE);
-    }
-
-    #[test]
-    fn a_u_shape_is_one_component_in_three_dimensions() {
-        let cells = [3, 2, 2];
-        let mut marked = vec![false; 12];
-        for at in [
-            [0, 0, 0],
-            [0, 0, 1],
-            [1, 0, 1],
-            [2, 0, 1],
-            [2, 0, 0],
-            [2, 1, 0],
-        ] {
-            marked[at[0] + 3 * (at[1] + 2 * at[2])] = true;
-        }
-        let (_, n) = label_components(&cells, &marked, Adjacency::Face);
-        assert_eq!(n, 1);
-    }
-}
-
 /// Border cells: an occupied cell left out (label [`NOISE`]) that touches kept cells
 /// (sharing a face, edge or corner) joins the cluster of its fullest kept neighbour, as
 /// DBSCAN's border points join a neighbouring core; one ring of cells, so sparse noise
@@ -199,4 +160,43 @@ pub fn attach_border_cells(cells: &[usize], labels: &[u32], count: &[u32]) -> Ve
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diagonal_cells_join_only_under_full_adjacency() {
+        // 1 0 0
+        // 0 1 0
+        // 0 0 1, and a lone cell apart from nothing else.
+        let marked = [true, false, false, false, true, false, false, false, true];
+        let (face, n_face) = label_components(&[3, 3], &marked, Adjacency::Face);
+        assert_eq!(n_face, 3);
+        assert_eq!(face[0], 0);
+        assert_eq!(face[8], 2);
+        let (full, n_full) = label_components(&[3, 3], &marked, Adjacency::Full);
+        assert_eq!(n_full, 1);
+        assert_eq!(full[8], 0);
+        assert_eq!(full[1], NOISE);
+    }
+
+    #[test]
+    fn a_u_shape_is_one_component_in_three_dimensions() {
+        let cells = [3, 2, 2];
+        let mut marked = vec![false; 12];
+        for at in [
+            [0, 0, 0],
+            [0, 0, 1],
+            [1, 0, 1],
+            [2, 0, 1],
+            [2, 0, 0],
+            [2, 1, 0],
+        ] {
+            marked[at[0] + 3 * (at[1] + 2 * at[2])] = true;
+        }
+        let (_, n) = label_components(&cells, &marked, Adjacency::Face);
+        assert_eq!(n, 1);
+    }
 }

@@ -31,8 +31,17 @@ pub const MAX_CELLS_PER_AXIS: usize = 4096;
 /// The engine's last binned grid, so a threshold change does not pass over the rows again.
 #[derive(Default)]
 pub struct GridCache {
-    last: Option<(Arc<Matrix>, Vec<usize>, bool, Arc<BinnedGrid>)>,
+    last: Option<CachedGrid>,
     bins: usize,
+}
+
+/// A binned grid with what it was binned from: the coordinates, cells per axis and
+/// whether it holds statistics.
+struct CachedGrid {
+    coordinates: Arc<Matrix>,
+    cells: Vec<usize>,
+    stats: bool,
+    grid: Arc<BinnedGrid>,
 }
 
 impl GridCache {
@@ -43,7 +52,7 @@ impl GridCache {
 
     /// The last binned grid.
     pub fn last(&self) -> Option<&Arc<BinnedGrid>> {
-        self.last.as_ref().map(|(_, _, _, grid)| grid)
+        self.last.as_ref().map(|cached| &cached.grid)
     }
 }
 
@@ -58,11 +67,12 @@ pub fn binned(
     backend: BackendChoice,
     context: &RunContext,
 ) -> Result<(Arc<BinnedGrid>, Backend, String), ClusterError> {
-    if let Some((points, last_cells, last_stats, grid)) = &engine.state::<GridCache>().last
-        && Arc::ptr_eq(points, coordinates)
-        && last_cells == cells
-        && (*last_stats || !stats)
+    if let Some(cached) = &engine.state::<GridCache>().last
+        && Arc::ptr_eq(&cached.coordinates, coordinates)
+        && cached.cells == cells
+        && (cached.stats || !stats)
     {
+        let grid = &cached.grid;
         return Ok((Arc::clone(grid), grid.backend, grid.adapter.clone()));
     }
     context.check_cancelled()?;
@@ -84,12 +94,12 @@ pub fn binned(
     let grid = Arc::new(grid);
     let cache = engine.state::<GridCache>();
     cache.bins += 1;
-    cache.last = Some((
-        Arc::clone(coordinates),
-        cells.to_vec(),
+    cache.last = Some(CachedGrid {
+        coordinates: Arc::clone(coordinates),
+        cells: cells.to_vec(),
         stats,
-        Arc::clone(&grid),
-    ));
+        grid: Arc::clone(&grid),
+    });
     Ok((Arc::clone(&grid), grid.backend, grid.adapter.clone()))
 }
 
