@@ -406,6 +406,84 @@ def clique_fixtures():
     write("clique", {"cases": cases, "pyclustering": pyclustering.__version__})
 
 
+def graph_fixtures():
+    """Community references on generated graphs (planted partitions, LFR benchmark graphs,
+    one weighted): leidenalg's Leiden (modularity, default two iterations, seed 42) with
+    its modularity and NMI against the planted truth, leidenalg's CPM quality at one
+    resolution, networkx's Louvain, and networkx's `modularity` of given partitions at
+    resolutions 1 and 0.5 (weighted where the graph is)."""
+    import igraph as ig
+    import leidenalg
+    import networkx as nx
+    from networkx.algorithms.community import louvain_communities, modularity
+    from sklearn.metrics import normalized_mutual_info_score as nmi
+
+    graphs = []
+    graphs.append(("planted", nx.planted_partition_graph(6, 50, 0.25, 0.02, seed=1), None))
+    graphs.append(("uneven", nx.random_partition_graph([20, 40, 80, 160], 0.3, 0.01, seed=2), None))
+    for mu, seed in [(0.2, 7), (0.4, 11)]:
+        g = nx.LFR_benchmark_graph(600, 3, 1.5, mu, average_degree=12, max_degree=50,
+                                   min_community=20, max_community=100, seed=seed)
+        g.remove_edges_from(nx.selfloop_edges(g))
+        graphs.append((f"lfr_mu{mu}", g, "community"))
+    rng = np.random.default_rng(5)
+    weighted = nx.planted_partition_graph(4, 40, 0.3, 0.05, seed=3)
+    for u, v in weighted.edges():
+        same = u // 40 == v // 40
+        weighted[u][v]["weight"] = float(f32(rng.uniform(1.0, 3.0) if same else rng.uniform(0.1, 1.0)))
+    graphs.append(("weighted", weighted, None))
+    cases = []
+    for name, g, attribute in graphs:
+        n = g.number_of_nodes()
+        if attribute:
+            blocks = {}
+            truth = [0] * n
+            for node in g.nodes():
+                key = min(g.nodes[node][attribute])
+                truth[node] = blocks.setdefault(key, len(blocks))
+        else:
+            truth = [0] * n
+            for c, block in enumerate(g.graph["partition"]):
+                for node in block:
+                    truth[node] = c
+        weighted_graph = nx.is_weighted(g)
+        edges = [[u, v, g[u][v].get("weight", 1.0)] for u, v in g.edges()]
+        ig_graph = ig.Graph(n=n, edges=[(u, v) for u, v, _ in edges])
+        weights = [w for _, _, w in edges] if weighted_graph else None
+        part = leidenalg.find_partition(ig_graph, leidenalg.ModularityVertexPartition,
+                                        weights=weights, seed=42)
+        leiden_labels = list(part.membership)
+        cpm = leidenalg.find_partition(ig_graph, leidenalg.CPMVertexPartition, weights=weights,
+                                       resolution_parameter=0.05, seed=42)
+        louvain = louvain_communities(g, weight="weight", seed=42)
+        communities = [set(np.flatnonzero(np.array(truth) == c)) for c in set(truth)]
+        random_labels = rng.integers(0, 5, n)
+        random_communities = [set(np.flatnonzero(random_labels == c)) for c in range(5)]
+        random_communities = [c for c in random_communities if c]
+        cases.append({
+            "name": name,
+            "n_nodes": n,
+            "edges": edges,
+            "weighted": weighted_graph,
+            "truth": truth,
+            # networkx's modularity of leidenalg's partition (leidenalg's own `modularity`
+            # property ignores the weights).
+            "leiden_modularity": modularity(
+                g, [set(np.flatnonzero(np.array(leiden_labels) == c)) for c in set(leiden_labels)],
+                weight="weight"),
+            "leiden_nmi": nmi(truth, leiden_labels),
+            "leiden_communities": len(set(leiden_labels)),
+            "cpm_resolution": 0.05,
+            "cpm_quality": cpm.quality(),
+            "louvain_modularity": modularity(g, louvain, weight="weight"),
+            "random_labels": random_labels.tolist(),
+            "modularity_truth": modularity(g, communities, weight="weight"),
+            "modularity_truth_half": modularity(g, communities, weight="weight", resolution=0.5),
+            "modularity_random": modularity(g, random_communities, weight="weight"),
+        })
+    write("graphs", {"cases": cases, "leidenalg": leidenalg.version, "networkx": nx.__version__})
+
+
 FIXTURES = {
     "linkage": linkage_fixtures,
     "dbscan": dbscan_fixtures,
@@ -418,6 +496,7 @@ FIXTURES = {
     "spectral": spectral_fixtures,
     "outliers": outlier_fixtures,
     "clique": clique_fixtures,
+    "graphs": graph_fixtures,
 }
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ pub mod cluster;
 pub mod color;
 pub mod data;
 pub mod gpu;
+pub mod graph;
 pub mod matrix;
 pub mod memory;
 pub mod metrics;

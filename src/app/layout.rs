@@ -23,10 +23,11 @@ pub enum Pane {
     Profiles,
     Sweep,
     Outliers,
+    Graph,
 }
 
 impl Pane {
-    pub const ALL: [Pane; 11] = [
+    pub const ALL: [Pane; 12] = [
         Pane::Controls,
         Pane::Image,
         Pane::Scatter,
@@ -38,6 +39,7 @@ impl Pane {
         Pane::Profiles,
         Pane::Sweep,
         Pane::Outliers,
+        Pane::Graph,
     ];
 
     pub fn title(self) -> &'static str {
@@ -53,6 +55,7 @@ impl Pane {
             Pane::Profiles => "Profiles",
             Pane::Sweep => "Sweep",
             Pane::Outliers => "Outliers",
+            Pane::Graph => "Graph",
         }
     }
 }
@@ -74,7 +77,9 @@ pub fn default_tree() -> Tree<Pane> {
     };
     let controls = tab(&mut tiles, Pane::Controls);
     let image = tab(&mut tiles, Pane::Image);
-    let scatter = tab(&mut tiles, Pane::Scatter);
+    let scatter_pane = tiles.insert_pane(Pane::Scatter);
+    let graph_pane = tiles.insert_pane(Pane::Graph);
+    let scatter = tiles.insert_tab_tile(vec![scatter_pane, graph_pane]);
     let legend = tab(&mut tiles, Pane::Legend);
     let structure = tiles.insert_pane(Pane::Structure);
     let selection = tiles.insert_pane(Pane::Selection);

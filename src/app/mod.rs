@@ -13,6 +13,7 @@ mod exact_silhouette;
 mod export;
 mod external_scores;
 mod file_dialog;
+pub mod graph_view;
 mod heavy_run;
 mod history;
 mod image_view;
@@ -283,6 +284,11 @@ pub struct ClusterscopeApp {
     renaming: legend::Renaming,
     /// The window's render device when it draws with the GPU point renderer.
     render_device: Option<RenderDevice>,
+    /// The open graph (Graph pane), and one being read.
+    pub graph_view: Option<graph_view::GraphView>,
+    pub pending_graph: Option<graph_view::PendingGraph>,
+    /// For the graph view's workers, which repaint when they finish.
+    ctx: egui::Context,
     image_view: image_view::ImageViewState,
     /// What the user asked for during this frame, run after the UI pass.
     commands: Vec<Command>,
@@ -324,7 +330,10 @@ impl ClusterscopeApp {
         ctx.all_styles_mut(|style| style.interaction.resize_grab_radius_side = 7.0);
         let mut app = Self {
             settings,
-            jobs: Jobs::new(ctx, engine, render_device.clone()),
+            jobs: Jobs::new(ctx.clone(), engine, render_device.clone()),
+            graph_view: None,
+            pending_graph: None,
+            ctx,
             table: None,
             selected_columns: Vec::new(),
             prepared: None,
@@ -395,6 +404,10 @@ impl ClusterscopeApp {
     }
 
     fn open(&mut self, path: PathBuf) {
+        if graph_view::is_graph_path(&path) {
+            self.open_graph(path);
+            return;
+        }
         if session::is_session_path(&path) {
             self.open_session(path);
             return;
@@ -408,6 +421,34 @@ impl ClusterscopeApp {
             .as_ref()
             .and_then(|r| r.session.sheet.clone());
         self.load(path, sheet);
+    }
+
+    /// Reads `path` as a graph (in the background) for the Graph pane.
+    pub fn open_graph(&mut self, path: PathBuf) {
+        self.notices.info = Some(format!("Reading the graph {}…", path.display()));
+        let receiver = graph_view::workers::read_in_background(path.clone(), self.ctx.clone());
+        self.pending_graph = Some(graph_view::PendingGraph { path, receiver });
+        self.front_pane = Some(Pane::Graph);
+    }
+
+    /// Takes a graph that finished reading.
+    fn poll_graph(&mut self) {
+        let Some(pending) = &self.pending_graph else {
+            return;
+        };
+        let Ok(result) = pending.receiver.try_recv() else {
+            return;
+        };
+        let path = pending.path.clone();
+        self.pending_graph = None;
+        match result {
+            Ok(input) => {
+                self.notices.info = Some(format!("Opened the graph {}", path.display()));
+                self.graph_view = Some(graph_view::GraphView::new(path, input, &self.ctx));
+                self.front_pane = Some(Pane::Graph);
+            }
+            Err(error) => self.notices.error = Some(error),
+        }
     }
 
     fn load(&mut self, path: PathBuf, sheet: Option<String>) {
@@ -802,6 +843,7 @@ impl ClusterscopeApp {
 impl ClusterscopeApp {
     /// The dockable panes; which ones show follows the data.
     fn panes_ui(&mut self, ui: &mut egui::Ui) {
+        self.poll_graph();
         let has_structure = self.has_structure();
         // A pane that appears comes to the front of the bottom tabs: the structure (the
         // view the algorithm is steered by) before the silhouette.
@@ -826,6 +868,11 @@ impl ClusterscopeApp {
         layout::set_visible(tree, Pane::Profiles, has_result && !has_image);
         layout::set_visible(tree, Pane::Sweep, self.prepared.is_some() && !has_image);
         layout::set_visible(tree, Pane::Outliers, self.prepared.is_some() && !has_image);
+        layout::set_visible(
+            tree,
+            Pane::Graph,
+            self.graph_view.is_some() || self.pending_graph.is_some(),
+        );
         if let Some(pane) = self.front_pane.take() {
             layout::bring_to_front(tree, pane);
         }
@@ -854,6 +901,7 @@ impl ClusterscopeApp {
             Pane::Profiles => self.profiles_ui(ui),
             Pane::Outliers => self.outliers_ui(ui),
             Pane::Sweep => self.sweep_ui(ui),
+            Pane::Graph => self.graph_ui(ui),
         };
         tree.ui(&mut layout::PaneBehavior { draw: &mut draw }, ui);
         self.layout = tree;

@@ -108,6 +108,10 @@ pub struct Summary {
     pub davies_bouldin: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub calinski_harabasz: Option<f64>,
+    /// Leiden, Louvain, label propagation: modularity of the communities on the rows'
+    /// neighbour graph.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub modularity: Option<f64>,
 }
 
 /// The algorithm's params from the flags; warns about flags it does not take.
@@ -353,6 +357,7 @@ pub fn run_job(job: &ClusterJob) -> anyhow::Result<()> {
             silhouette: internal.map(|s| s.0),
             davies_bouldin: internal.map(|s| s.1),
             calinski_harabasz: internal.map(|s| s.2),
+            modularity: result.objective_named("modularity"),
         };
         println!("{}", serde_json::to_string(&summary)?);
     }

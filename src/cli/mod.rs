@@ -5,6 +5,7 @@ mod algorithms;
 mod bench;
 pub(crate) mod cluster;
 pub(crate) mod flags;
+mod graph;
 mod info;
 mod labels;
 mod outliers;
@@ -60,6 +61,9 @@ pub enum Command {
     /// Score every row with an outlier detector (lof, knn, iforest, glosh, centroid, gmm)
     /// and write the table back with `outlier_score` and `is_outlier`.
     Outliers(outliers::OutliersArgs),
+    /// Find communities in a graph (an edge list or GraphML) with Leiden, Louvain or label
+    /// propagation; writes one row per node (`node`, `community`) and optionally a layout.
+    Graph(graph::GraphArgs),
     /// Print rows, columns, types and null counts of a table.
     Info {
         input: PathBuf,
@@ -113,6 +117,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Sweep(args) => sweep::run(&args),
         Command::Profile(args) => profile::run(&args),
         Command::Outliers(args) => outliers::run(&args),
+        Command::Graph(args) => graph::run(&args),
         Command::Info { input, sheet, json } => info::run(&input, sheet.as_deref(), json),
         Command::Algorithms { json } => algorithms::run(json),
         Command::Eval {

@@ -14,6 +14,7 @@ mod run;
 mod run_context;
 
 pub mod clique;
+pub mod community;
 pub mod density;
 pub mod genie;
 pub mod gmm;
@@ -60,6 +61,9 @@ pub static ALGORITHMS: &[&dyn RegisteredAlgorithm] = &[
     &Registered::<sting::Sting>::NEW,
     &Registered::<clique::Clique>::NEW,
     &Registered::<wavecluster::WaveCluster>::NEW,
+    &Registered::<community::Leiden>::NEW,
+    &Registered::<community::Louvain>::NEW,
+    &Registered::<community::LabelPropagation>::NEW,
 ];
 
 /// The label of points that belong to no cluster (DBSCAN/HDBSCAN/OPTICS noise). Exports
