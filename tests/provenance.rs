@@ -55,23 +55,30 @@ fn rerun_reproduces_the_labels_of_every_algorithm() {
         .iter()
         .map(|a| a["id"].as_str().unwrap().to_string())
         .collect();
+    // Every algorithm that declares a seed gets one away from the default.
+    let seeded: Vec<&str> = algorithms
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| {
+            a["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["name"] == "seed")
+        })
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        seeded.contains(&"kmeans") && seeded.contains(&"leiden"),
+        "{seeded:?}"
+    );
     assert!(ids.len() >= 9, "{ids:?}");
     for id in &ids {
         // Scaled, with a seed away from the default and the density radius set, so the
         // record has to carry them.
         let mut flags = vec!["--algo", id.as_str(), "--scale", "standard"];
-        if [
-            "kmeans",
-            "minibatch-kmeans",
-            "kmedoids",
-            "clara",
-            "clarans",
-            "divisive",
-            "gmm",
-            "spectral",
-        ]
-        .contains(&id.as_str())
-        {
+        if seeded.contains(&id.as_str()) {
             flags.extend(["--seed", "7"]);
         }
         if [

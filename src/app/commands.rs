@@ -14,6 +14,9 @@ pub enum Command {
     Open(PathBuf),
     /// Show the open dialog.
     PickOpen,
+    /// Read this file as an edge list for the Graph pane (a table's source and target
+    /// columns are guessed).
+    OpenGraph(PathBuf),
     /// Read this sheet of the open workbook.
     OpenSheet(String),
     /// Rebuild the features (columns, scaling, subset or segmentation changed).
@@ -73,6 +76,7 @@ impl ClusterscopeApp {
                 Command::Open(path) => self.open(path),
                 Command::OpenSheet(sheet) => self.open_sheet(sheet),
                 Command::PickOpen => self.pick(Purpose::Open, self.beside_input("")),
+                Command::OpenGraph(path) => self.open_graph(path),
                 Command::Prepare => self.request_prepare(),
                 Command::Cluster if prepares => {}
                 Command::Cluster => self.request_clustering(),

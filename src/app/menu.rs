@@ -83,6 +83,19 @@ impl ClusterscopeApp {
                     self.command(Command::Open(demo_table_path()));
                     ui.close();
                 }
+                let table_path = self.table.as_ref().map(|t| t.path.clone());
+                if ui
+                    .add_enabled(table_path.is_some(), egui::Button::new("Open as a graph"))
+                    .on_hover_text(
+                        "Read the open table as an edge list (source and target columns, \
+                         an optional weight) in the Graph pane.",
+                    )
+                    .clicked()
+                    && let Some(path) = table_path
+                {
+                    self.command(Command::OpenGraph(path));
+                    ui.close();
+                }
                 ui.separator();
                 let has_table = self.table.is_some();
                 if ui

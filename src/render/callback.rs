@@ -4,6 +4,7 @@
 
 use eframe::egui_wgpu;
 
+use super::edge_lines::{EdgeRenderer, EdgeRequest};
 use super::{PointRenderer, ViewRequest};
 use crate::gpu::wgpu;
 
@@ -39,15 +40,53 @@ impl egui_wgpu::CallbackTrait for PointCloudCallback {
     }
 }
 
-/// Builds the renderer for eframe's (or a test's) render state and stores it where the
-/// paint callbacks find it.
+/// One frame of one graph's edges.
+pub struct EdgeLinesCallback {
+    pub request: EdgeRequest,
+}
+
+impl egui_wgpu::CallbackTrait for EdgeLinesCallback {
+    fn prepare(
+        &self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        _screen: &egui_wgpu::ScreenDescriptor,
+        _encoder: &mut wgpu::CommandEncoder,
+        resources: &mut egui_wgpu::CallbackResources,
+    ) -> Vec<wgpu::CommandBuffer> {
+        if let Some(renderer) = resources.get_mut::<EdgeRenderer>() {
+            renderer.prepare(device, queue, &self.request);
+        }
+        Vec::new()
+    }
+
+    fn paint(
+        &self,
+        _info: eframe::egui::PaintCallbackInfo,
+        pass: &mut wgpu::RenderPass<'static>,
+        resources: &egui_wgpu::CallbackResources,
+    ) {
+        if let Some(renderer) = resources.get::<EdgeRenderer>() {
+            renderer.paint(pass, &self.request);
+        }
+    }
+}
+
+impl EdgeLinesCallback {
+    /// The paint callback as a shape for `rect`.
+    pub fn shape(self, rect: eframe::egui::Rect) -> eframe::egui::Shape {
+        egui_wgpu::Callback::new_paint_callback(rect, self).into()
+    }
+}
+
+/// Builds the renderers for eframe's (or a test's) render state and stores them where the
+/// paint callbacks find them.
 pub fn install(render_state: &egui_wgpu::RenderState) {
-    let renderer = PointRenderer::new(&render_state.device, render_state.target_format);
-    render_state
-        .renderer
-        .write()
-        .callback_resources
-        .insert(renderer);
+    let points = PointRenderer::new(&render_state.device, render_state.target_format);
+    let edges = EdgeRenderer::new(&render_state.device, render_state.target_format);
+    let mut renderer = render_state.renderer.write();
+    renderer.callback_resources.insert(points);
+    renderer.callback_resources.insert(edges);
 }
 
 impl PointCloudCallback {

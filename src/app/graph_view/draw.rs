@@ -1,6 +1,7 @@
-//! Drawing the Graph pane: the controls, the edges as one mesh of thin quads (a sample of
-//! them when there are many, fainter the more there are), the nodes through the GPU point
-//! renderer (circles where the window has no renderer), the hover text and the lasso.
+//! Drawing the Graph pane: the controls, the edges as GPU lines (a mesh of thin quads, a
+//! sample of them when there are many, where the window has no wgpu renderer; fainter the
+//! more there are), the nodes through the GPU point renderer (circles where there is none),
+//! the hover text and the lasso.
 
 use std::sync::Arc;
 
@@ -11,7 +12,9 @@ use super::{GraphAlgorithm, GraphView};
 use crate::app::ClusterscopeApp;
 use crate::cluster::community::Objective;
 use crate::palette;
-use crate::render::{PointCloud, PointCloudCallback, PointStyle, ViewRequest};
+use crate::render::{
+    EdgeLinesCallback, EdgeRequest, PointCloud, PointCloudCallback, PointStyle, ViewRequest,
+};
 
 /// Edges drawn at most; past it an even sample of them.
 const MAX_DRAWN_EDGES: usize = 150_000;
@@ -48,7 +51,7 @@ impl ClusterscopeApp {
         let ctx = ui.ctx().clone();
         let render_device = self.render_device.clone();
         let Some(view) = self.graph_view.as_mut() else {
-            ui.label("No graph open. Open an edge list (.edges, .el, a table with source and target columns) or GraphML with File → Open, or use “Open as a graph” on a table.");
+            ui.label("No graph open. Open an edge list (.edges, .el) or GraphML with File > Open; a table with source and target columns opens with File > Open as a graph.");
             return;
         };
         view.poll();
@@ -203,40 +206,55 @@ fn plot_ui(
     let to_screen =
         |p: [f32; 2]| transform.position_from_point(&PlotPoint::new(p[0] as f64, p[1] as f64));
 
-    // Edges: one mesh of thin quads.
+    // Edges: lines on the GPU where the window draws with wgpu, else one mesh of thin
+    // quads (a sample of them past MAX_DRAWN_EDGES). Fainter the more there are.
     let graph = &view.graph;
-    let total_edges = graph.neighbours.len() / 2;
-    let stride = total_edges.div_ceil(MAX_DRAWN_EDGES).max(1);
-    let drawn = total_edges / stride;
-    let alpha = (255.0 * (2_000.0 / drawn.max(1) as f32).sqrt()).clamp(14.0, 110.0) as u8;
-    let edge_colour = Color32::from_rgba_unmultiplied(120, 120, 130, alpha);
-    let mut mesh = Mesh::default();
-    let mut seen = 0usize;
-    for u in 0..graph.n_nodes() {
-        for (v, _) in graph.row(u) {
-            if v <= u {
-                continue;
+    let total_edges = view.edge_ends.len() / 2;
+    match render_device {
+        Some(_) => {
+            let alpha = edge_alpha(total_edges);
+            let plot_bounds = transform.bounds();
+            let request = EdgeRequest {
+                view_id: 3,
+                positions: Arc::clone(positions),
+                ends: Arc::clone(&view.edge_ends),
+                colour: [0.47, 0.47, 0.51, alpha],
+                bounds: [
+                    plot_bounds.min()[0],
+                    plot_bounds.min()[1],
+                    plot_bounds.max()[0],
+                    plot_bounds.max()[1],
+                ],
+            };
+            painter.add(EdgeLinesCallback { request }.shape(frame));
+        }
+        None => {
+            let stride = total_edges.div_ceil(MAX_DRAWN_EDGES).max(1);
+            let alpha = edge_alpha(total_edges / stride);
+            let edge_colour = Color32::from_rgba_unmultiplied(120, 120, 130, (alpha * 255.0) as u8);
+            let mut mesh = Mesh::default();
+            for (i, pair) in view.edge_ends.chunks_exact(2).enumerate() {
+                if i % stride != 0 {
+                    continue;
+                }
+                let a = to_screen(positions[pair[0] as usize]);
+                let b = to_screen(positions[pair[1] as usize]);
+                let along = b - a;
+                let length = along.length();
+                if length < 0.5 || !length.is_finite() {
+                    continue;
+                }
+                let side = egui::vec2(-along.y, along.x) / length * 0.5;
+                let base = mesh.vertices.len() as u32;
+                for corner in [a + side, a - side, b - side, b + side] {
+                    mesh.colored_vertex(corner, edge_colour);
+                }
+                mesh.add_triangle(base, base + 1, base + 2);
+                mesh.add_triangle(base, base + 2, base + 3);
             }
-            seen += 1;
-            if seen % stride != 0 {
-                continue;
-            }
-            let (a, b) = (to_screen(positions[u]), to_screen(positions[v]));
-            let along = b - a;
-            let length = along.length();
-            if length < 0.5 || !length.is_finite() {
-                continue;
-            }
-            let side = egui::vec2(-along.y, along.x) / length * 0.5;
-            let base = mesh.vertices.len() as u32;
-            for corner in [a + side, a - side, b - side, b + side] {
-                mesh.colored_vertex(corner, edge_colour);
-            }
-            mesh.add_triangle(base, base + 1, base + 2);
-            mesh.add_triangle(base, base + 2, base + 3);
+            painter.add(egui::Shape::mesh(mesh));
         }
     }
-    painter.add(egui::Shape::mesh(mesh));
 
     // Nodes, coloured by community.
     let labels = view.labels().map(|l| l.to_vec());
@@ -361,6 +379,12 @@ fn plot_ui(
     } else if plot_response.clicked() && !lasso_held {
         view.selected.iter_mut().for_each(|s| *s = false);
     }
+}
+
+/// Edge opacity: 0.43 up to about 10,800 edges, then fading as 1/sqrt(edges) down to
+/// 0.055 from 660,000 (a dense graph reads as a haze and its nodes stay on top).
+fn edge_alpha(edges: usize) -> f32 {
+    (2_000.0 / edges.max(1) as f32).sqrt().clamp(0.055, 0.43)
 }
 
 /// Even-odd rule.

@@ -88,6 +88,8 @@ impl SearchSettings {
 pub struct GraphView {
     pub path: PathBuf,
     pub graph: Arc<Graph>,
+    /// Each edge once (u < v), as node ids two by two: the GPU edge renderer's list.
+    pub edge_ends: Arc<Vec<u32>>,
     pub attributes: Option<DataFrame>,
     pub columns_used: String,
     pub settings: SearchSettings,
@@ -112,7 +114,7 @@ pub struct PendingGraph {
 }
 
 /// True for files the window opens as graphs: GraphML and whitespace edge lists (.edges,
-/// .el); tables open as graphs through "Open as a graph".
+/// .el); tables open as graphs through File > Open as a graph.
 pub fn is_graph_path(path: &Path) -> bool {
     let extension = path
         .extension()
@@ -132,9 +134,18 @@ impl GraphView {
             BackendChoice::Auto,
             ctx.clone(),
         );
+        let mut edge_ends = Vec::with_capacity(graph.neighbours.len());
+        for u in 0..graph.n_nodes() {
+            for (v, _) in graph.row(u) {
+                if u < v {
+                    edge_ends.extend([u as u32, v as u32]);
+                }
+            }
+        }
         let mut view = Self {
             path,
             selected: vec![false; graph.n_nodes()],
+            edge_ends: Arc::new(edge_ends),
             graph,
             attributes: input.attributes,
             columns_used: input.columns_used,
