@@ -19,7 +19,7 @@ n, blocks = 100_000, 200
 size = n // blocks
 p_in, p_out = 16.0 / size, 4.0 / n
 rng = np.random.default_rng(1)
-g = ig.Graph.SBM(n, (np.full((blocks, blocks), p_out) + np.eye(blocks) * (p_in - p_out)).tolist(),
+g = ig.Graph.SBM((np.full((blocks, blocks), p_out) + np.eye(blocks) * (p_in - p_out)).tolist(),
                  [size] * blocks)
 print(f"graph: {g.vcount()} nodes, {g.ecount()} edges")
 folder = tempfile.mkdtemp()

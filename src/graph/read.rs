@@ -16,6 +16,8 @@ use crate::data::{DataError, read_table};
 const SOURCE_NAMES: &[&str] = &["source", "src", "from", "node1", "u", "a"];
 const TARGET_NAMES: &[&str] = &["target", "dst", "to", "node2", "v", "b"];
 const WEIGHT_NAMES: &[&str] = &["weight", "w", "value"];
+/// One edge as read: its ends' node indices and its weight.
+type Edge = (u32, u32, f64);
 /// Extensions read as whitespace-separated edge lists.
 pub const PLAIN_EDGE_LIST_EXTENSIONS: &[&str] = &["edges", "el", "txt"];
 
@@ -205,7 +207,7 @@ fn edges_of_table(
     ids: &mut NodeIds,
     joined: bool,
     path: &Path,
-) -> Result<(Vec<(u32, u32, f64)>, String), DataError> {
+) -> Result<(Vec<Edge>, String), DataError> {
     let names = table.get_column_names();
     let nth = |i: usize| names.get(i).map(|c| c.to_string());
     let source = match &columns.source {
@@ -296,7 +298,7 @@ fn read_plain(
     path: &Path,
     ids: &mut NodeIds,
     joined: bool,
-) -> Result<(Vec<(u32, u32, f64)>, String), DataError> {
+) -> Result<(Vec<Edge>, String), DataError> {
     let text = std::fs::read_to_string(path).map_err(|source| DataError::Io {
         path: PathBuf::from(path),
         source,
@@ -383,7 +385,7 @@ fn read_graphml(
     columns: &EdgeColumns,
     ids: &mut NodeIds,
     joined: bool,
-) -> Result<(Vec<(u32, u32, f64)>, Option<DataFrame>), DataError> {
+) -> Result<(Vec<Edge>, Option<DataFrame>), DataError> {
     let mut reader = quick_xml::Reader::from_file(path).map_err(|e| match e {
         quick_xml::Error::Io(source) => DataError::Io {
             path: path.to_path_buf(),

@@ -106,8 +106,10 @@ fn controls_ui(ui: &mut egui::Ui, view: &mut GraphView, ctx: &egui::Context) {
         let mut line = format!("{} nodes · {} edges", graph.n_nodes(), graph.n_edges());
         if let Some(found) = &view.communities {
             line += &format!(
-                " · {} communities · modularity {:.4} · {:.0} ms",
-                found.n_communities, found.modularity, found.elapsed_ms
+                " · {} communities · modularity {:.4} · {}",
+                found.n_communities,
+                found.modularity,
+                milliseconds(found.elapsed_ms)
             );
         }
         ui.label(line);
@@ -353,10 +355,11 @@ fn plot_ui(
     // Lasso: Shift-drag draws it; release selects the nodes inside; a click clears.
     let pointer = response.inner;
     let plot_response = &response.response;
-    if lasso_held && plot_response.dragged() {
-        if let Some(at) = pointer {
-            view.lasso.push([at.x, at.y]);
-        }
+    if lasso_held
+        && plot_response.dragged()
+        && let Some(at) = pointer
+    {
+        view.lasso.push([at.x, at.y]);
     }
     if view.lasso.len() > 1 {
         let outline: Vec<Pos2> = view
@@ -378,6 +381,15 @@ fn plot_ui(
         }
     } else if plot_response.clicked() && !lasso_held {
         view.selected.iter_mut().for_each(|s| *s = false);
+    }
+}
+
+/// A duration for the status line: a decimal below 10 ms, so a fast search is not "0 ms".
+fn milliseconds(ms: f64) -> String {
+    if ms < 10.0 {
+        format!("{ms:.1} ms")
+    } else {
+        format!("{ms:.0} ms")
     }
 }
 

@@ -90,7 +90,7 @@ fn move_nodes_fast(
         let v = v as usize;
         queued[v] = false;
         popped += 1;
-        if popped % 65_536 == 0 {
+        if popped.is_multiple_of(65_536) {
             context.check_cancelled()?;
             context.report(Progress {
                 phase: "leiden: moving nodes",

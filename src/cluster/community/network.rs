@@ -73,8 +73,8 @@ impl Network {
         let mut self_loops = vec![0.0; n_groups];
         let mut sizes = vec![0.0; n_groups];
         let mut members: Vec<Vec<u32>> = vec![Vec::new(); n_groups];
-        for u in 0..self.n_nodes() {
-            let g = group[u] as usize;
+        for (u, &g) in group.iter().enumerate().take(self.n_nodes()) {
+            let g = g as usize;
             sizes[g] += self.sizes[u];
             self_loops[g] += self.self_loops[u];
             members[g].push(u as u32);

@@ -28,8 +28,8 @@ impl Partition {
         let mut strength = vec![0.0; n];
         let mut size = vec![0.0; n];
         let mut count = vec![0u32; n];
-        for u in 0..n {
-            let c = community[u] as usize;
+        for (u, &c) in community.iter().enumerate() {
+            let c = c as usize;
             strength[c] += network.strengths[u];
             size[c] += network.sizes[u];
             count[c] += 1;
