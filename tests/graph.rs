@@ -9,7 +9,7 @@ use clusterscope::cluster::RunContext;
 use clusterscope::cluster::community::network::Network;
 use clusterscope::cluster::community::{self, Method, Objective, Quality, split_disconnected};
 use clusterscope::graph::Graph;
-use clusterscope::graph::layout::{Layout, LayoutGraph, StepParams, step_cpu};
+use clusterscope::graph::layout::{COOLING, Layout, LayoutGraph, StepParams, step_cpu};
 use clusterscope::metrics::external::{Contingency, normalized_mutual_information};
 use common::{clusterscope, expect_error, fixture};
 
@@ -194,11 +194,14 @@ fn the_layout_pass_on_the_gpu_moves_nodes_as_its_cpu_twin() {
         on_gpu.backend_name()
     );
     let start = on_gpu.positions.clone();
-    // The CPU twin from the same start, on the same grid, at the same temperatures.
+    // The CPU twin from the same start, on the same grid, at the same temperatures, for
+    // three steps: past that, float differences (the shader's log against Rust's ln) start
+    // to move a node into another grid cell and the two drift apart as any two runs of a
+    // chaotic system do (0.0008 of the layout's width after 3 steps, 0.0022 after 4).
     let params = StepParams::around(&start, on_gpu.temperature, on_gpu.gravity);
     let mut expected = start.clone();
     let mut t = on_gpu.temperature;
-    for _ in 0..5 {
+    for _ in 0..3 {
         expected = step_cpu(
             &StepParams {
                 temperature: t,
@@ -207,9 +210,9 @@ fn the_layout_pass_on_the_gpu_moves_nodes_as_its_cpu_twin() {
             &layout_graph,
             &expected,
         );
-        t *= 0.97;
+        t *= COOLING;
     }
-    on_gpu.run(5).unwrap();
+    on_gpu.run(3).unwrap();
     let scale = params.side;
     let worst = on_gpu
         .positions
@@ -240,31 +243,71 @@ fn the_layout_draws_communities_apart() {
     while !layout.settled() && layout.steps < 600 {
         layout.run(50).unwrap();
     }
-    let k = 6;
+    let nearest_own = share_nearest_own_centre(&layout.positions, &truth);
+    assert!(
+        nearest_own > 0.9,
+        "{nearest_own:.3} of nodes nearest their block"
+    );
+}
+
+/// The demo network (LFR, mixing 0.25, 43 planted communities) lays out with its
+/// communities apart: 0.88 of nodes nearest their own community's centre (0.30 with the
+/// linear springs and strong gravity this layout had before).
+#[test]
+fn the_demo_network_lays_out_in_communities() {
+    let assets = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets");
+    let input = clusterscope::graph::read::read_graph(
+        &assets.join("social_network.edges"),
+        &Default::default(),
+        Some((&assets.join("social_network_communities.csv"), None)),
+    )
+    .unwrap();
+    let truth: Vec<u32> = input
+        .attributes
+        .as_ref()
+        .unwrap()
+        .column("planted_community")
+        .unwrap()
+        .cast(&polars::prelude::DataType::UInt32)
+        .unwrap()
+        .u32()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
+    let mut layout = Layout::new(LayoutGraph::new(&input.graph), 42, None);
+    while !layout.settled() && layout.steps < 1000 {
+        layout.run(50).unwrap();
+    }
+    assert!(layout.settled(), "settled in {} steps", layout.steps);
+    let nearest_own = share_nearest_own_centre(&layout.positions, &truth);
+    assert!(
+        nearest_own > 0.8,
+        "{nearest_own:.3} of nodes nearest their community"
+    );
+}
+
+/// The share of nodes nearer their own group's centre than any other group's.
+fn share_nearest_own_centre(positions: &[[f32; 2]], truth: &[u32]) -> f64 {
+    let k = *truth.iter().max().unwrap() as usize + 1;
     let mut centres = vec![[0.0f64; 3]; k];
-    for (p, &c) in layout.positions.iter().zip(&truth) {
+    for (p, &c) in positions.iter().zip(truth) {
         centres[c as usize][0] += p[0] as f64;
         centres[c as usize][1] += p[1] as f64;
         centres[c as usize][2] += 1.0;
     }
-    let nearest_own = layout
-        .positions
+    let nearest_own = positions
         .iter()
-        .zip(&truth)
+        .zip(truth)
         .filter(|(p, c)| {
             let d = |q: &[f64; 3]| {
                 let (x, y) = (q[0] / q[2], q[1] / q[2]);
                 (p[0] as f64 - x).powi(2) + (p[1] as f64 - y).powi(2)
             };
             let own = d(&centres[**c as usize]);
-            centres.iter().all(|q| d(q) >= own)
+            centres.iter().filter(|q| q[2] > 0.0).all(|q| d(q) >= own)
         })
         .count();
-    assert!(
-        nearest_own as f64 > 0.9 * graph.n_nodes() as f64,
-        "{nearest_own} of {} nodes nearest their block",
-        graph.n_nodes()
-    );
+    nearest_own as f64 / positions.len() as f64
 }
 
 fn write(dir: &std::path::Path, name: &str, text: &str) -> String {

@@ -963,3 +963,127 @@ fn the_grid_is_drawn_under_the_scatter_and_clique_lists_its_subspaces() {
     let (units, _) = harness.state().grid_cells_drawn();
     assert!(units > 0, "the subspace's dense units are drawn");
 }
+
+/// The karate club's nodes open as the window's table (node, degree, community, club), and
+/// the two views share one selection: nodes lassoed in the graph are the selected rows;
+/// rows selected elsewhere are ringed in the graph. A node table joined to the demo edge
+/// list brings its columns.
+#[test]
+fn graph_nodes_open_as_a_linked_table() {
+    use clusterscope::app::graph_view::link::LassoOutcome;
+    use clusterscope::app::{Command, Selection};
+    let graph = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/karate_club.graphml");
+    let mut harness = app_on(Settings::default(), graph);
+    run_until(&mut harness, "the communities and a layout", |app| {
+        app.graph_view
+            .as_ref()
+            .is_some_and(|v| v.communities.is_some() && v.last_layout.is_some())
+    });
+    harness.get_by_label("Nodes as a table").click();
+    run_until(&mut harness, "the node table's features", |app| {
+        app.prepared.is_some() && app.graph_linked()
+    });
+    {
+        let app = harness.state();
+        let frame = &app.table.as_ref().unwrap().frame;
+        assert_eq!(frame.height(), 34);
+        let names: Vec<String> = frame
+            .get_column_names()
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        assert_eq!(&names[..3], ["node", "degree", "community"]);
+        assert!(names.iter().any(|n| n == "club"), "{names:?}");
+        // Node 0 (Mr Hi) has 16 friends; the community column is the graph's.
+        let degree = frame.column("degree").unwrap().u32().unwrap().get(0);
+        assert_eq!(degree, Some(16));
+        let view = app.graph_view.as_ref().unwrap();
+        let community: Vec<u32> = frame
+            .column("community")
+            .unwrap()
+            .u32()
+            .unwrap()
+            .into_no_null_iter()
+            .collect();
+        assert_eq!(community, view.communities.as_ref().unwrap().labels);
+        assert!(
+            !app.selected_columns.contains(&"community".to_string()),
+            "the community column is a label, not a feature: {:?}",
+            app.selected_columns
+        );
+    }
+    // Graph → table: nodes 0, 1 and 33 lassoed are the selected rows.
+    harness
+        .state_mut()
+        .publish_graph_lasso(LassoOutcome::Selected(vec![0, 1, 33]));
+    harness.step();
+    let rows = harness.state().selection.as_ref().unwrap().rows.clone();
+    let table_rows = harness
+        .state()
+        .prepared
+        .as_ref()
+        .unwrap()
+        .features
+        .table_rows
+        .clone();
+    let nodes: Vec<u32> = rows.iter().map(|&r| table_rows[r as usize]).collect();
+    assert_eq!(nodes, [0, 1, 33]);
+    assert_eq!(
+        harness.state().selection.as_ref().unwrap().source,
+        "graph lasso"
+    );
+    // Table → graph: a selection made elsewhere rings those nodes.
+    harness
+        .state_mut()
+        .set_selection(Some(Selection::new(vec![2, 3, 4, 5], "scatter lasso")));
+    harness.step();
+    harness.step();
+    let view = harness.state().graph_view.as_ref().unwrap();
+    let ringed: Vec<usize> = (0..34).filter(|&u| view.selected[u]).collect();
+    let expected: Vec<usize> = [2, 3, 4, 5]
+        .iter()
+        .map(|&r| table_rows[r] as usize)
+        .collect();
+    assert_eq!(ringed, expected);
+    // A click on empty ground in the graph clears the shared selection.
+    harness
+        .state_mut()
+        .publish_graph_lasso(LassoOutcome::Cleared);
+    harness.step();
+    assert!(harness.state().selection.is_none());
+
+    // Joining a node table: the demo network's planted communities come in by id.
+    let nodes = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets/social_network_communities.csv");
+    let edges =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/social_network.edges");
+    harness.state_mut().command(Command::OpenGraph(edges));
+    harness.step();
+    run_until(&mut harness, "the demo network", |app| {
+        app.pending_graph.is_none()
+            && app
+                .graph_view
+                .as_ref()
+                .is_some_and(|v| v.graph.n_nodes() == 3000)
+    });
+    harness.state_mut().command(Command::JoinNodeTable(nodes));
+    harness.step();
+    run_until(&mut harness, "the joined network", |app| {
+        app.pending_graph.is_none()
+            && app
+                .graph_view
+                .as_ref()
+                .is_some_and(|v| v.attributes.is_some() && v.communities.is_some())
+    });
+    assert!(
+        !harness.state().graph_linked(),
+        "a new graph is not linked to the old table"
+    );
+    harness.state_mut().command(Command::ShowNodesAsTable);
+    run_until(&mut harness, "the joined node table", |app| {
+        app.graph_linked() && app.prepared.is_some()
+    });
+    let frame = &harness.state().table.as_ref().unwrap().frame;
+    assert_eq!(frame.height(), 3000);
+    assert!(frame.column("planted_community").is_ok());
+}

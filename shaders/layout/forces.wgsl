@@ -179,8 +179,10 @@ fn forces(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_ind
         }
     }
     for (var e = offsets[i]; e < offsets[i + 1u]; e += 1u) {
+        // LinLog attraction (Noack; ForceAtlas2's LinLog mode): w·ln(1 + d) along the edge.
         let d = positions[neighbours[e]] - p;
-        force += d * (weights[e] / params.k);
+        let dist = max(length(d), 1e-6);
+        force += d * (weights[e] * log(1.0 + dist) / dist / params.k);
     }
     force -= p * params.gravity;
     let len = length(force);

@@ -17,6 +17,12 @@ pub enum Command {
     /// Read this file as an edge list for the Graph pane (a table's source and target
     /// columns are guessed).
     OpenGraph(PathBuf),
+    /// Open the Graph pane's nodes as the window's table, linked with the graph.
+    ShowNodesAsTable,
+    /// Read the open graph again, joined with this node-attribute table by id.
+    JoinNodeTable(PathBuf),
+    /// Ask for a node-attribute table to join to the open graph.
+    PickNodeTable,
     /// Read this sheet of the open workbook.
     OpenSheet(String),
     /// Rebuild the features (columns, scaling, subset or segmentation changed).
@@ -77,6 +83,15 @@ impl ClusterscopeApp {
                 Command::OpenSheet(sheet) => self.open_sheet(sheet),
                 Command::PickOpen => self.pick(Purpose::Open, self.beside_input("")),
                 Command::OpenGraph(path) => self.open_graph(path),
+                Command::ShowNodesAsTable => self.show_nodes_as_table(),
+                Command::JoinNodeTable(path) => self.join_node_table(path),
+                Command::PickNodeTable => {
+                    let near = match &self.graph_view {
+                        Some(view) => view.path.clone(),
+                        None => self.beside_input(""),
+                    };
+                    self.pick(Purpose::NodeTable, near)
+                }
                 Command::Prepare => self.request_prepare(),
                 Command::Cluster if prepares => {}
                 Command::Cluster => self.request_clustering(),

@@ -13,6 +13,8 @@ use super::{ClusterscopeApp, ImageExport};
 #[derive(Clone, Debug, PartialEq)]
 pub enum Purpose {
     Open,
+    /// A node-attribute table for the open graph.
+    NodeTable,
     Export {
         label_column: String,
         selection_only: bool,
@@ -59,7 +61,7 @@ impl InAppDialog {
         };
         let folder = std::path::absolute(&folder).unwrap_or(folder);
         let mut dialog = match purpose {
-            Purpose::Open => egui_file::FileDialog::open_file(),
+            Purpose::Open | Purpose::NodeTable => egui_file::FileDialog::open_file(),
             _ => egui_file::FileDialog::save_file(),
         }
         .initial_path(folder)
@@ -68,12 +70,13 @@ impl InAppDialog {
         .keep_on_top(true)
         .title(match purpose {
             Purpose::Open => "Open a table, image or session",
+            Purpose::NodeTable => "Join a node table to the graph",
             Purpose::Export { .. } => "Export labeled data",
             Purpose::ImageExport(_) => "Export the segmentation",
             Purpose::ViewExport(_) => "Export the view as a picture",
             Purpose::SaveSession => "Save the session",
         });
-        if purpose != Purpose::Open
+        if !matches!(purpose, Purpose::Open | Purpose::NodeTable)
             && let Some(name) = suggested.file_name().filter(|_| !suggested.is_dir())
         {
             dialog = dialog.default_filename(name.to_string_lossy());
@@ -93,6 +96,7 @@ impl ClusterscopeApp {
         }
         match purpose {
             Purpose::Open => self.jobs.pick_open(suggested),
+            Purpose::NodeTable => self.jobs.pick_node_table(suggested),
             Purpose::Export {
                 label_column,
                 selection_only,
@@ -136,6 +140,7 @@ impl ClusterscopeApp {
         let Some(path) = path else { return };
         match purpose {
             Purpose::Open => self.open(path),
+            Purpose::NodeTable => self.join_node_table(path),
             Purpose::Export {
                 label_column,
                 selection_only,

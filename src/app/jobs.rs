@@ -211,6 +211,8 @@ pub enum Event {
         chunks: RowChunks,
     },
     OpenPicked(PathBuf),
+    /// A node-attribute table picked for the open graph.
+    NodeTablePicked(PathBuf),
     ExportPicked {
         path: PathBuf,
         label_column: String,
@@ -829,6 +831,21 @@ impl Jobs {
                 .add_filter("All files", &["*"])
                 .pick_file()
                 .map(Event::OpenPicked)
+        });
+    }
+
+    /// The native open dialog for a node-attribute table, off the UI thread.
+    pub fn pick_node_table(&self, folder: PathBuf) {
+        self.spawn("node-table-dialog", move || {
+            dialog_near(&folder)
+                .set_title("Join a node table to the graph")
+                .add_filter(
+                    "Tables",
+                    &[data::SUPPORTED_EXTENSIONS, data::COMPRESSED_EXTENSIONS].concat(),
+                )
+                .add_filter("All files", &["*"])
+                .pick_file()
+                .map(Event::NodeTablePicked)
         });
     }
 

@@ -425,8 +425,29 @@ impl ClusterscopeApp {
 
     /// Reads `path` as a graph (in the background) for the Graph pane.
     pub fn open_graph(&mut self, path: PathBuf) {
-        self.notices.info = Some(format!("Reading the graph {}…", path.display()));
-        let receiver = graph_view::workers::read_in_background(path.clone(), self.ctx.clone());
+        self.read_graph(path, None);
+    }
+
+    /// Reads the open graph again, joined by id with the node table at `nodes`.
+    pub fn join_node_table(&mut self, nodes: PathBuf) {
+        let Some(path) = self.graph_view.as_ref().map(|view| view.path.clone()) else {
+            self.notices.error = Some("Open a graph before joining a node table to it".into());
+            return;
+        };
+        self.read_graph(path, Some(nodes));
+    }
+
+    fn read_graph(&mut self, path: PathBuf, nodes: Option<PathBuf>) {
+        self.notices.info = Some(match &nodes {
+            Some(nodes) => format!(
+                "Reading the graph {} with the nodes of {}…",
+                path.display(),
+                nodes.display()
+            ),
+            None => format!("Reading the graph {}…", path.display()),
+        });
+        let receiver =
+            graph_view::workers::read_in_background(path.clone(), nodes, self.ctx.clone());
         self.pending_graph = Some(graph_view::PendingGraph { path, receiver });
         self.front_pane = Some(Pane::Graph);
     }
@@ -601,58 +622,63 @@ impl ClusterscopeApp {
         self.notices.info = Some("Clustering cancelled".into());
     }
 
+    /// Makes `table` the open one: its columns chosen, every view of the old one cleared;
+    /// `remember` puts it in the recent files (not a table made in the window).
+    fn adopt_table(&mut self, table: LoadedTable, remember: bool) {
+        if remember {
+            self.settings.remember(&table.path);
+        }
+        // Label- and id-like columns start unticked: they would leak
+        // the answer into the clustering (unless nothing else is left).
+        self.selected_columns = crate::data::feature_columns(&table.frame);
+        if self.selected_columns.is_empty() {
+            self.selected_columns = crate::data::numeric_columns(&table.frame);
+        }
+        self.notices = Notices {
+            info: Some(format!("Opened {}", table.path.display())),
+            ..Notices::default()
+        };
+        self.axes = ScatterAxes::default();
+        // A column of the same name goes on colouring the new table.
+        if let ColourBy::Column(name) = &self.colour_by
+            && table.frame.column(name).is_err()
+        {
+            self.colour_by = ColourBy::Cluster;
+        }
+        self.table = Some(Arc::new(table));
+        self.prepared = None;
+        self.projection = None;
+        self.clustering = None;
+        self.selection = None;
+        self.pinned = None;
+        self.subset = None;
+        self.hovered = None;
+        self.pinned_row = None;
+        self.styles = ClusterStyles::default();
+        self.image_view = Default::default();
+        self.history.clear();
+        // A session brings its own eps.
+        self.suggest_eps = self.restoring.is_none();
+        if let Some(table) = self.table.clone() {
+            self.apply_session_choices(&table);
+        }
+        if self.image().is_some() {
+            self.selected_columns.clear();
+            self.request_prepare();
+        } else if self.selected_columns.is_empty() {
+            self.notices.error = Some("This table has no numeric column to cluster on".into());
+        } else {
+            self.request_prepare();
+        }
+    }
+
     fn handle_events(&mut self) {
         for event in self.jobs.poll() {
             match event {
                 Event::Loaded { generation, result } if generation == self.jobs.load_generation => {
                     self.loading = false;
                     match result {
-                        Ok(table) => {
-                            self.settings.remember(&table.path);
-                            // Label- and id-like columns start unticked: they would leak
-                            // the answer into the clustering (unless nothing else is left).
-                            self.selected_columns = crate::data::feature_columns(&table.frame);
-                            if self.selected_columns.is_empty() {
-                                self.selected_columns = crate::data::numeric_columns(&table.frame);
-                            }
-                            self.notices = Notices {
-                                info: Some(format!("Opened {}", table.path.display())),
-                                ..Notices::default()
-                            };
-                            self.axes = ScatterAxes::default();
-                            // A column of the same name goes on colouring the new table.
-                            if let ColourBy::Column(name) = &self.colour_by
-                                && table.frame.column(name).is_err()
-                            {
-                                self.colour_by = ColourBy::Cluster;
-                            }
-                            self.table = Some(Arc::new(table));
-                            self.prepared = None;
-                            self.projection = None;
-                            self.clustering = None;
-                            self.selection = None;
-                            self.pinned = None;
-                            self.subset = None;
-                            self.hovered = None;
-                            self.pinned_row = None;
-                            self.styles = ClusterStyles::default();
-                            self.image_view = Default::default();
-                            self.history.clear();
-                            // A session brings its own eps.
-                            self.suggest_eps = self.restoring.is_none();
-                            if let Some(table) = self.table.clone() {
-                                self.apply_session_choices(&table);
-                            }
-                            if self.image().is_some() {
-                                self.selected_columns.clear();
-                                self.request_prepare();
-                            } else if self.selected_columns.is_empty() {
-                                self.notices.error =
-                                    Some("This table has no numeric column to cluster on".into());
-                            } else {
-                                self.request_prepare();
-                            }
-                        }
+                        Ok(table) => self.adopt_table(table, true),
                         Err(error) => {
                             self.restoring = None;
                             self.notices.error = Some(error);
@@ -778,6 +804,7 @@ impl ClusterscopeApp {
                     self.colour_codes_uploaded(key, chunks)
                 }
                 Event::OpenPicked(path) => self.open(path),
+                Event::NodeTablePicked(path) => self.join_node_table(path),
                 Event::ExportPicked {
                     path,
                     label_column,

@@ -97,6 +97,7 @@ pub fn label_like(frame: &DataFrame, name: &str) -> Option<&'static str> {
         "cluster",
         "group",
         "category",
+        "community",
         "truth",
         "ground_truth",
     ];

@@ -8,8 +8,9 @@ use std::sync::Arc;
 use eframe::egui::{self, Color32, Mesh, Pos2, Stroke};
 use egui_plot::{Plot, PlotPoint, Points};
 
+use super::link::LassoOutcome;
 use super::{GraphAlgorithm, GraphView};
-use crate::app::ClusterscopeApp;
+use crate::app::{ClusterscopeApp, Command};
 use crate::cluster::community::Objective;
 use crate::palette;
 use crate::render::{
@@ -55,12 +56,28 @@ impl ClusterscopeApp {
             return;
         };
         view.poll();
-        controls_ui(ui, view, &ctx);
-        plot_ui(ui, view, render_device.as_ref());
+        let mut asked = Vec::new();
+        controls_ui(ui, view, &ctx, &mut asked);
+        for command in asked {
+            self.command(command);
+        }
+        self.mirror_selection_into_graph();
+        let hovered_elsewhere = self.hovered_node_elsewhere();
+        let Some(view) = self.graph_view.as_mut() else {
+            return;
+        };
+        if let Some(outcome) = plot_ui(ui, view, render_device.as_ref(), hovered_elsewhere) {
+            self.publish_graph_lasso(outcome);
+        }
     }
 }
 
-fn controls_ui(ui: &mut egui::Ui, view: &mut GraphView, ctx: &egui::Context) {
+fn controls_ui(
+    ui: &mut egui::Ui,
+    view: &mut GraphView,
+    ctx: &egui::Context,
+    asked: &mut Vec<Command>,
+) {
     let before = view.settings;
     ui.horizontal_wrapped(|ui| {
         egui::ComboBox::from_id_salt("graph_algorithm")
@@ -141,6 +158,28 @@ fn controls_ui(ui: &mut egui::Ui, view: &mut GraphView, ctx: &egui::Context) {
         {
             view.export();
         }
+        ui.toggle_value(&mut view.lasso_tool, "Lasso select")
+            .on_hover_text("drag to select nodes (Shift-drag does it with the tool off)");
+        if ui
+            .button("Nodes as a table")
+            .on_hover_text(
+                "open the nodes (degree, community, attributes) as the window's table: \
+                 the scatter plots them and a lasso here selects there",
+            )
+            .clicked()
+        {
+            asked.push(Command::ShowNodesAsTable);
+        }
+        if ui
+            .button("Join node table…")
+            .on_hover_text(
+                "read a table of node attributes (an id column named node or id, or the \
+                 first column) and join it to the graph by id",
+            )
+            .clicked()
+        {
+            asked.push(Command::PickNodeTable);
+        }
         if let Some(update) = &view.last_layout {
             ui.label(format!(
                 "layout: {} steps{} · {:.1} ms/step · {}",
@@ -164,10 +203,11 @@ fn plot_ui(
     ui: &mut egui::Ui,
     view: &mut GraphView,
     render_device: Option<&crate::render::RenderDevice>,
-) {
+    hovered_elsewhere: Option<u32>,
+) -> Option<LassoOutcome> {
     let Some(update) = view.last_layout.clone() else {
         ui.spinner();
-        return;
+        return None;
     };
     let positions = &update.positions;
     let mut bounds = [
@@ -182,7 +222,7 @@ fn plot_ui(
         bounds[2] = bounds[2].max(p[0] as f64);
         bounds[3] = bounds[3].max(p[1] as f64);
     }
-    let lasso_held = ui.input(|i| i.modifiers.shift);
+    let lasso_held = view.lasso_tool || ui.input(|i| i.modifiers.shift);
     let response = Plot::new("graph_view")
         .data_aspect(1.0)
         .show_axes([false, false])
@@ -345,6 +385,15 @@ fn plot_ui(
         }
         view.hovered = best.1;
     }
+    if view.hovered.is_none()
+        && let Some(&p) = hovered_elsewhere.and_then(|node| positions.get(node as usize))
+    {
+        painter.circle_stroke(
+            to_screen(p),
+            radius + 3.0,
+            Stroke::new(2.0, Color32::YELLOW),
+        );
+    }
     if let Some(node) = view.hovered {
         let at = to_screen(positions[node as usize]);
         painter.circle_stroke(at, radius + 3.0, Stroke::new(2.0, Color32::YELLOW));
@@ -352,7 +401,8 @@ fn plot_ui(
         response.response.clone().on_hover_text_at_pointer(text);
     }
 
-    // Lasso: Shift-drag draws it; release selects the nodes inside; a click clears.
+    // Lasso: a drag with the tool on (or Shift held) draws it; release selects the nodes
+    // inside; a click clears.
     let pointer = response.inner;
     let plot_response = &response.response;
     if lasso_held
@@ -375,13 +425,20 @@ fn plot_ui(
     if plot_response.drag_stopped() && !view.lasso.is_empty() {
         let polygon = std::mem::take(&mut view.lasso);
         if polygon.len() > 2 {
+            let mut nodes = Vec::new();
             for (u, p) in positions.iter().enumerate() {
                 view.selected[u] = inside(&polygon, [p[0] as f64, p[1] as f64]);
+                if view.selected[u] {
+                    nodes.push(u as u32);
+                }
             }
+            return Some(LassoOutcome::Selected(nodes));
         }
-    } else if plot_response.clicked() && !lasso_held {
+    } else if plot_response.clicked() {
         view.selected.iter_mut().for_each(|s| *s = false);
+        return Some(LassoOutcome::Cleared);
     }
+    None
 }
 
 /// A duration for the status line: a decimal below 10 ms, so a fast search is not "0 ms".

@@ -2,9 +2,10 @@
 //! Louvain or label propagation, re-found when a setting changes) and its force-directed
 //! layout, which runs live on its own thread and can be paused, reheated and exported.
 //! Nodes are coloured by community in the legend's palette; hovering shows a node and its
-//! attributes; Shift-drag lassos nodes.
+//! attributes; the lasso tool (or Shift-drag) selects nodes.
 
 mod draw;
+pub mod link;
 pub mod workers;
 
 use std::path::{Path, PathBuf};
@@ -103,7 +104,11 @@ pub struct GraphView {
     pub selected: Vec<bool>,
     pub hovered: Option<u32>,
     lasso: Vec<[f64; 2]>,
+    /// The lasso tool is on (dragging selects instead of panning; Shift does it too).
+    pub lasso_tool: bool,
     nodes_drawn: draw::NodeCache,
+    /// The window's table when it is this graph's nodes (see [`link`]).
+    pub link: link::TableLink,
     pub notice: Option<String>,
 }
 
@@ -158,7 +163,9 @@ impl GraphView {
             layout_running: true,
             hovered: None,
             lasso: Vec::new(),
+            lasso_tool: false,
             nodes_drawn: Default::default(),
+            link: Default::default(),
             notice: None,
         };
         view.search(ctx);

@@ -21,11 +21,13 @@ const STEPS_PER_BATCH: usize = 3;
 /// Reads `path` as a graph on a thread; the result arrives on the receiver.
 pub fn read_in_background(
     path: PathBuf,
+    nodes: Option<PathBuf>,
     ctx: egui::Context,
 ) -> Receiver<Result<GraphInput, String>> {
     let (send, receive) = channel();
     std::thread::spawn(move || {
-        let result = read_graph(&path, &EdgeColumns::default(), None).map_err(|e| e.to_string());
+        let nodes = nodes.as_deref().map(|nodes| (nodes, None));
+        let result = read_graph(&path, &EdgeColumns::default(), nodes).map_err(|e| e.to_string());
         let _ = send.send(result);
         ctx.request_repaint();
     });

@@ -150,8 +150,10 @@ pub fn forces(
             }
             for e in graph.offsets[i] as usize..graph.offsets[i + 1] as usize {
                 let q = positions[graph.neighbours[e] as usize];
+                // LinLog attraction (Noack; ForceAtlas2's LinLog mode): w·ln(1 + d).
                 let d = [q[0] - p[0], q[1] - p[1]];
-                let scale = graph.weights[e] / params.k;
+                let dist = (d[0] * d[0] + d[1] * d[1]).sqrt().max(1e-6);
+                let scale = graph.weights[e] * (1.0 + dist).ln() / dist / params.k;
                 force[0] += d[0] * scale;
                 force[1] += d[1] * scale;
             }
