@@ -118,6 +118,20 @@ pub trait Algorithm: 'static {
         engine: &mut Engine,
         context: &RunContext,
     ) -> Result<Clustering, ClusterError>;
+
+    /// Several checked parameter sets over the same rows at once, where that is cheaper
+    /// than one after another (k-means on a GPU advances every run's restarts in one
+    /// submission per iteration). `None`: this algorithm, on this backend, runs them one by
+    /// one through [`Self::run`]. Each result must equal its single run's.
+    fn run_batch(
+        valids: &[&Self::Valid],
+        input: &Input<'_>,
+        engine: &mut Engine,
+        context: &RunContext,
+    ) -> Option<Result<Vec<Clustering>, ClusterError>> {
+        let _ = (valids, input, engine, context);
+        None
+    }
 }
 
 /// An algorithm behind a pointer, as the registry holds them.
@@ -129,10 +143,23 @@ pub trait RegisteredAlgorithm: Sync {
         given: &ParamValues,
         n_rows: Option<usize>,
     ) -> Result<Box<dyn PreparedRun>, ParamsError>;
+
+    /// [`Algorithm::run_batch`] over runs this algorithm prepared; `None` also when one of
+    /// `runs` is another algorithm's.
+    fn run_batch(
+        &self,
+        runs: &[Box<dyn PreparedRun>],
+        input: &Input<'_>,
+        engine: &mut Engine,
+        context: &RunContext,
+    ) -> Option<Result<Vec<Clustering>, ClusterError>>;
 }
 
 /// A checked parameter set of one algorithm.
 pub trait PreparedRun: Send + Sync {
+    /// For the registry's batches, which need the typed params back.
+    fn as_any(&self) -> &dyn std::any::Any;
+
     /// What a run on n × d rows will cost.
     fn estimate(&self, n: usize, d: usize) -> Estimate;
 
@@ -154,6 +181,10 @@ impl<A> Registered<A> {
 struct Prepared<A: Algorithm>(A::Valid);
 
 impl<A: Algorithm> PreparedRun for Prepared<A> {
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
     fn estimate(&self, n: usize, d: usize) -> Estimate {
         A::estimate(&self.0, n, d)
     }
@@ -184,6 +215,20 @@ impl<A: Algorithm> RegisteredAlgorithm for Registered<A> {
         // A safety net: every check starts with the declared rules.
         params::check_ranges(A::INFO.parameters, &values)?;
         Ok(Box::new(Prepared::<A>(valid)))
+    }
+
+    fn run_batch(
+        &self,
+        runs: &[Box<dyn PreparedRun>],
+        input: &Input<'_>,
+        engine: &mut Engine,
+        context: &RunContext,
+    ) -> Option<Result<Vec<Clustering>, ClusterError>> {
+        let valids: Option<Vec<&A::Valid>> = runs
+            .iter()
+            .map(|run| run.as_any().downcast_ref::<Prepared<A>>().map(|p| &p.0))
+            .collect();
+        A::run_batch(&valids?, input, engine, context)
     }
 }
 

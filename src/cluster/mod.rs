@@ -36,7 +36,7 @@ pub use numbering::renumber_by_size;
 pub use params::{ParamSpec, ParamValues, ParamsError};
 pub use registry::{AlgorithmParams, find, infos};
 pub use result::{Clustering, GpuLabels, Objective, Structure, StructureKind};
-pub use run::run;
+pub use run::{run, run_batch};
 pub use run_context::{CancelToken, Progress, RunContext};
 
 use serde::{Deserialize, Serialize};

@@ -216,13 +216,18 @@ pub fn run(
     let total = plan.n_runs();
     let mut runs: Vec<SweepRun> = Vec::with_capacity(total);
     let mut previous_labels: Vec<Vec<u32>> = Vec::new();
+    // Algorithms that batch runs on this backend (k-means on a GPU) run them all at once.
+    let mut batched = run_batched(engine, points, plan, options.backend, context)?;
     for (value_index, value) in plan.range.values.iter().enumerate() {
         let mut labels_here: Vec<Vec<u32>> = Vec::with_capacity(plan.seeds.len());
         for (seed_index, &seed) in plan.seeds.iter().enumerate() {
             context.check_cancelled()?;
             let params = plan.params_for(value, seed);
-            let clustering = crate::cluster::run(engine, points, &params, options.backend, context)
-                .map_err(|error| at_value(error, plan, value))?;
+            let clustering = match batched.as_mut().and_then(|runs| runs.next()) {
+                Some(clustering) => clustering,
+                None => crate::cluster::run(engine, points, &params, options.backend, context)
+                    .map_err(|error| at_value(error, plan, value))?,
+            };
             let cancelled = || context.cancel.is_cancelled();
             let scores = internal_scores(
                 points,
@@ -288,6 +293,31 @@ pub fn run(
         values,
         suggested,
     })
+}
+
+/// Every run of the plan, in value then seed order, as one batch where the algorithm
+/// batches runs on `backend`; `None` where it runs them one by one.
+fn run_batched(
+    engine: &mut Engine,
+    points: &Arc<Matrix>,
+    plan: &SweepPlan,
+    backend: BackendChoice,
+    context: &RunContext,
+) -> Result<Option<std::vec::IntoIter<Clustering>>, SweepError> {
+    if plan.n_runs() < 2 {
+        return Ok(None);
+    }
+    let every: Vec<AlgorithmParams> = plan
+        .range
+        .values
+        .iter()
+        .flat_map(|value| plan.seeds.iter().map(|&seed| plan.params_for(value, seed)))
+        .collect();
+    match crate::cluster::run_batch(engine, points, &every, backend, context) {
+        None => Ok(None),
+        Some(Ok(clusterings)) => Ok(Some(clusterings.into_iter())),
+        Some(Err(error)) => Err(error.into()),
+    }
 }
 
 /// Why a sweep stopped: the error, and the value it stopped at (when it was a run's).

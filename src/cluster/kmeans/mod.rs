@@ -76,12 +76,26 @@ impl Algorithm for KMeans {
                 }),
             _ => None,
         };
-        let mut clustering =
-            Clustering::new(result.labels, result.centroids.n_rows, result.diagnostics)
-                .with(Structure::Centres(Arc::new(result.centroids)))
-                .minimising("inertia", result.inertia);
+        let mut clustering = result.into_clustering();
         clustering.gpu_labels = gpu_labels;
         Ok(clustering)
+    }
+
+    /// On a GPU, every restart of every run advances in one batch (see `gpu/batch.rs`).
+    fn run_batch(
+        valids: &[&KMeansValidParams],
+        input: &Input<'_>,
+        engine: &mut Engine,
+        context: &RunContext,
+    ) -> Option<Result<Vec<Clustering>, ClusterError>> {
+        match engine.resolve(input.backend) {
+            Ok(Backend::Gpu) => Some(
+                fit_many_on_gpu(engine, input.points, valids, context)
+                    .map(|results| results.into_iter().map(|r| r.into_clustering()).collect()),
+            ),
+            Ok(Backend::Cpu) => None,
+            Err(error) => Some(Err(error)),
+        }
     }
 }
 
@@ -98,6 +112,13 @@ pub struct KMeansResult {
 }
 
 impl KMeansResult {
+    /// The registry's result: labels, the centres, inertia as the objective.
+    fn into_clustering(self) -> Clustering {
+        Clustering::new(self.labels, self.centroids.n_rows, self.diagnostics)
+            .with(Structure::Centres(Arc::new(self.centroids)))
+            .minimising("inertia", self.inertia)
+    }
+
     /// Rows in each cluster.
     pub fn cluster_sizes(&self) -> Vec<usize> {
         let mut sizes = vec![0; self.centroids.n_rows];
@@ -144,10 +165,10 @@ pub fn restart_seed(seed: u64, i: usize) -> u64 {
 
 /// Every restart (seeded from its own seed, then Lloyd's iterations), keeping the lowest
 /// inertia; the earlier restart wins a tie within 1e-9 relative, so that backends whose
-/// sums differ in the last bits pick the same one. On the GPU the winner's labels are
-/// left on the device (the point renderer reads them there): when an earlier restart won,
-/// it runs once more from its start, which gives the same result. The bool says whether
-/// the device holds the returned labels.
+/// sums differ in the last bits pick the same one. On the CPU the restarts run one after
+/// another; on the GPU they run as one batch (each restart a set of the batch), and the
+/// winner's labels are left on the device, where the point renderer reads them. The bool
+/// says whether the device holds the returned labels.
 fn fit_restarts(
     engine: &mut Engine,
     points: &Arc<Matrix>,
@@ -158,33 +179,148 @@ fn fit_restarts(
     let started = Instant::now();
     let backend = engine.resolve(backend)?;
     let restarts = valid.restarts(points.n_rows, points.n_cols).max(1);
-    let mut best: Option<(KMeansResult, usize, Vec<f32>)> = None;
-    for i in 0..restarts {
-        context.check_cancelled()?;
-        let initial = initial_centroids(
-            points,
-            valid.n_clusters,
-            valid.init,
-            restart_seed(valid.seed, i),
-            context,
-        )?;
-        let result = fit_from(engine, points, valid, &initial, backend, context)?;
-        let better = best
-            .as_ref()
-            .is_none_or(|(b, _, _)| result.inertia < b.inertia * (1.0 - 1e-9));
-        if better {
-            best = Some((result, i, initial));
+    let (mut result, on_device) = if backend == Backend::Gpu && restarts > 1 {
+        let (mut results, winner) = fit_restarts_on_gpu(engine, points, &[valid], context)?;
+        (results.remove(0), winner[0])
+    } else {
+        let mut best: Option<KMeansResult> = None;
+        for i in 0..restarts {
+            context.check_cancelled()?;
+            let initial = restart_centroids(points, valid, i, context)?;
+            let result = fit_from(engine, points, valid, &initial, backend, context)?;
+            if best.as_ref().is_none_or(|b| beats(&result, b)) {
+                best = Some(result);
+            }
         }
-    }
-    let (mut result, winner, initial) = best.expect("at least one restart");
-    let mut on_device = winner + 1 == restarts;
-    if backend == Backend::Gpu && !on_device {
-        context.check_cancelled()?;
-        result = fit_from(engine, points, valid, &initial, backend, context)?;
-        on_device = true;
-    }
+        (best.expect("at least one restart"), backend == Backend::Gpu)
+    };
     result.diagnostics.elapsed_ms = started.elapsed().as_secs_f64() * 1e3;
     Ok((result, on_device))
+}
+
+/// The initial centroids of restart `i`.
+fn restart_centroids(
+    points: &Matrix,
+    valid: &KMeansValidParams,
+    i: usize,
+    context: &RunContext,
+) -> Result<Vec<f32>, ClusterError> {
+    initial_centroids(
+        points,
+        valid.n_clusters,
+        valid.init,
+        restart_seed(valid.seed, i),
+        context,
+    )
+}
+
+/// Whether `result` replaces `best` among restarts: lower inertia by more than 1e-9
+/// relative (ties keep the earlier restart).
+fn beats(result: &KMeansResult, best: &KMeansResult) -> bool {
+    result.inertia < best.inertia * (1.0 - 1e-9)
+}
+
+/// Several k-means runs over the same rows on the GPU, every restart of every run a set of
+/// one batch: the best restart of each run, in order.
+fn fit_many_on_gpu(
+    engine: &mut Engine,
+    points: &Arc<Matrix>,
+    valids: &[&KMeansValidParams],
+    context: &RunContext,
+) -> Result<Vec<KMeansResult>, ClusterError> {
+    fit_restarts_on_gpu(engine, points, valids, context).map(|(results, _)| results)
+}
+
+/// The batch behind [`fit_many_on_gpu`]; also says, per run, whether its winner's labels
+/// are the ones the device holds (only the last run's can be).
+fn fit_restarts_on_gpu(
+    engine: &mut Engine,
+    points: &Arc<Matrix>,
+    valids: &[&KMeansValidParams],
+    context: &RunContext,
+) -> Result<(Vec<KMeansResult>, Vec<bool>), ClusterError> {
+    let started = Instant::now();
+    let (n, d) = (points.n_rows, points.n_cols);
+    // (run, restart) per set, in run order.
+    let mut sets: Vec<(usize, Vec<f32>)> = Vec::new();
+    for (run, valid) in valids.iter().enumerate() {
+        for i in 0..valid.restarts(n, d).max(1) {
+            context.check_cancelled()?;
+            sets.push((run, restart_centroids(points, valid, i, context)?));
+        }
+    }
+    let ks: Vec<usize> = sets
+        .iter()
+        .map(|(run, _)| valids[*run].n_clusters)
+        .collect();
+    let gpu = engine.gpu()?;
+    let mut outcomes = Vec::with_capacity(sets.len());
+    let ranges = gpu::batch_ranges(n, d, &ks);
+    for range in &ranges {
+        let starts: Vec<lloyd::LloydStart<'_>> = sets[range.clone()]
+            .iter()
+            .map(|(run, initial)| lloyd::LloydStart::new(points, valids[*run], initial))
+            .collect();
+        let state = engine.state::<gpu::GpuKMeansState>();
+        let mut steps = state.prepare_batch(&gpu, points, &ks[range.clone()])?;
+        outcomes.extend(lloyd::run_lloyd_batch(
+            &mut steps, points, &starts, context,
+        )?);
+    }
+    let last_batch = ranges.last().map_or(0, |r| r.start);
+    let share_ms = started.elapsed().as_secs_f64() * 1e3 / valids.len().max(1) as f64;
+    let adapter = gpu.adapter_name();
+    let mut best: Vec<Option<(usize, KMeansResult)>> = (0..valids.len()).map(|_| None).collect();
+    for (set, ((run, _), outcome)) in sets.iter().zip(outcomes).enumerate() {
+        let result = KMeansResult {
+            labels: outcome.labels,
+            centroids: Matrix::new(valids[*run].n_clusters, d, outcome.centroids),
+            inertia: outcome.inertia,
+            diagnostics: RunDiagnostics {
+                backend: Backend::Gpu,
+                adapter: adapter.clone(),
+                iterations: outcome.iterations,
+                converged: outcome.converged,
+                elapsed_ms: share_ms,
+            },
+        };
+        if best[*run].as_ref().is_none_or(|(_, b)| beats(&result, b)) {
+            best[*run] = Some((set, result));
+        }
+    }
+    let last_run = valids.len().saturating_sub(1);
+    let mut results = Vec::with_capacity(valids.len());
+    let mut on_device = vec![false; valids.len()];
+    for (run, winner) in best.into_iter().enumerate() {
+        let (set, result) = winner.expect("every run has at least one restart");
+        if run == last_run {
+            // The device's run buffers get the last run's winner, as a single run leaves them.
+            if set >= last_batch {
+                let state = engine.state::<gpu::GpuKMeansState>();
+                state.keep_batch_labels(&gpu, set - last_batch)?;
+                on_device[run] = true;
+            } else {
+                // Its batch's buffers are gone: run the winner once more from its start.
+                context.check_cancelled()?;
+                let again = fit_from(
+                    engine,
+                    points,
+                    valids[run],
+                    &sets[set].1,
+                    Backend::Gpu,
+                    context,
+                )?;
+                on_device[run] = true;
+                results.push(KMeansResult {
+                    diagnostics: result.diagnostics,
+                    ..again
+                });
+                continue;
+            }
+        }
+        results.push(result);
+    }
+    Ok((results, on_device))
 }
 
 /// Lloyd's iterations from given initial centroids (row-major `n_clusters × d`).

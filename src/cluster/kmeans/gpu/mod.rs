@@ -3,10 +3,12 @@
 //! resident dataset, and the per-k buffers are kept while k and the dataset stay the same,
 //! so a parameter change only rewrites centroids and re-dispatches.
 
+mod batch;
 mod buffers;
 mod gpu_data;
 mod kernels;
 mod steps;
 
+pub use batch::{BATCH_BYTES, batch_ranges};
 pub use kernels::PASSES;
 pub use steps::GpuKMeansState;

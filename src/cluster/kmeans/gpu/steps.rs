@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use super::batch::{BatchBuffers, GpuBatchSteps};
 use super::buffers::{ClusterBuffers, RowBuffers, RowChunk, Slice};
 use super::kernels::{KMeansKernels, WORKGROUP_SIZE};
 use crate::cluster::ClusterError;
@@ -15,6 +16,7 @@ use crate::matrix::Matrix;
 pub struct GpuKMeansState {
     rows: Option<RowBuffers>,
     clusters: Option<ClusterBuffers>,
+    batch: Option<BatchBuffers>,
 }
 
 impl GpuKMeansState {
@@ -81,6 +83,74 @@ impl GpuKMeansState {
             rows,
             buffers,
         })
+    }
+}
+
+impl GpuKMeansState {
+    /// Makes `points` resident and one set of buffers ready per k in `ks` (re-used when
+    /// the last batch had the same k values over the same rows), then returns the steps
+    /// the batched Lloyd loop drives.
+    pub(crate) fn prepare_batch<'a>(
+        &'a mut self,
+        gpu: &'a GpuContext,
+        points: &Arc<Matrix>,
+        ks: &[usize],
+    ) -> Result<GpuBatchSteps<'a>, GpuError> {
+        let kernels = KMeansKernels::new(gpu)?;
+        let resident = gpu.resident(points)?;
+        let reusable = self
+            .batch
+            .as_ref()
+            .is_some_and(|b| Arc::ptr_eq(&b.points, &resident) && b.ks == ks);
+        if !reusable {
+            self.batch = None;
+            self.batch = Some(gpu.allocating(|| BatchBuffers::new(gpu, &kernels, resident, ks))?);
+        }
+        let Some(buffers) = self.batch.as_ref() else {
+            return Err(GpuError::TooLarge(
+                "no k-means batch buffers on the GPU".into(),
+            ));
+        };
+        Ok(GpuBatchSteps {
+            gpu,
+            kernels,
+            buffers,
+        })
+    }
+
+    /// Copies the labels of set `set` of the last batch into the run buffers the point
+    /// renderer draws from ([`Self::label_chunks`]), on the device.
+    pub(crate) fn keep_batch_labels(
+        &mut self,
+        gpu: &GpuContext,
+        set: usize,
+    ) -> Result<(), GpuError> {
+        let Some(batch) = self.batch.as_ref() else {
+            return Err(GpuError::TooLarge("no k-means batch on the GPU".into()));
+        };
+        let resident = batch.points.clone();
+        if self
+            .rows
+            .as_ref()
+            .is_none_or(|rows| !Arc::ptr_eq(&rows.points, &resident))
+        {
+            self.clusters = None;
+            self.rows = None;
+            self.rows = Some(gpu.allocating(|| Ok(RowBuffers::new(gpu, resident)))?);
+        }
+        let (Some(rows), Some(batch)) = (self.rows.as_ref(), self.batch.as_ref()) else {
+            return Err(GpuError::TooLarge(
+                "no k-means row buffers on the GPU".into(),
+            ));
+        };
+        let mut encoder = gpu.encoder("kmeans::keep_batch_labels");
+        for (from, to) in batch.sets[set].rows.chunks.iter().zip(&rows.chunks) {
+            let bytes = from.n_rows as u64 * 4;
+            encoder.copy_buffer_to_buffer(&from.labels, 0, &to.labels, 0, bytes);
+            encoder.copy_buffer_to_buffer(&from.min_distances, 0, &to.min_distances, 0, bytes);
+        }
+        gpu.queue.submit([encoder.finish()]);
+        Ok(())
     }
 }
 
