@@ -7,8 +7,8 @@ linkage matrices of scipy, DBSCAN labels of scikit-learn, HDBSCAN labels of the 
 library, OPTICS orderings of scikit-learn k-medoids losses of the `kmedoids` package Genie labels of `genieclust` Gaussian mixtures and mean shift of scikit-learn.
 Run from the repository root (names limit it to those fixtures):
 
-    python3 -m venv .venv && .venv/bin/pip install numpy scipy scikit-learn hdbscan kmedoids genieclust pyclustering
-    .venv/bin/python scripts/make_fixtures.py [linkage dbscan hdbscan optics kmedoids genie gmm meanshift spectral outliers clique]
+    python3 -m venv .venv && .venv/bin/pip install numpy scipy scikit-learn hdbscan kmedoids genieclust pyclustering networkx leidenalg igraph umap-learn
+    .venv/bin/python scripts/make_fixtures.py [linkage dbscan hdbscan optics kmedoids genie gmm meanshift spectral outliers clique graphs embeddings]
 """
 import json
 import pathlib
@@ -484,6 +484,53 @@ def graph_fixtures():
     write("graphs", {"cases": cases, "leidenalg": leidenalg.version, "networkx": nx.__version__})
 
 
+def embedding_fixtures():
+    """Cosine distances of scikit-learn's `pairwise_distances`, DBSCAN with the cosine
+    metric, and the trustworthiness (10 neighbours) of umap-learn's UMAP and scikit-learn's
+    t-SNE on the digits images (scikit-learn's bundled copy of UCI optdigits, CC BY 4.0)
+    with their default parameters and a fixed seed: the floors our maps are held to."""
+    import umap
+    from sklearn.datasets import load_digits
+    from sklearn.manifold import TSNE, trustworthiness
+    from sklearn.metrics import pairwise_distances
+
+    rng = np.random.default_rng(11)
+    rows = f32(rng.normal(size=(40, 16)) + rng.normal(size=(1, 16)))
+    cosine = pairwise_distances(rows, metric="cosine")
+    # Directions with lengths that vary: cosine DBSCAN sees the directions only.
+    directions = rng.normal(size=(4, 8))
+    directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+    parts = []
+    for d in directions:
+        members = d + rng.normal(scale=0.12, size=(70, 8))
+        parts.append(members * rng.uniform(0.5, 20.0, size=(70, 1)))
+    parts.append(rng.normal(size=(20, 8)) * 5.0)
+    embedded = f32(np.vstack(parts))
+    dbscan_cases = []
+    for eps, min_samples in [(0.02, 5), (0.05, 5), (0.1, 10)]:
+        labels = DBSCAN(eps=eps, min_samples=min_samples, metric="cosine").fit(embedded).labels_
+        dbscan_cases.append({"eps": eps, "min_samples": min_samples, "labels": labels.tolist()})
+    digits = load_digits()
+    x = digits.data.astype(np.float32)
+    reference = {}
+    mapped = umap.UMAP(n_neighbors=15, min_dist=0.1, random_state=42).fit_transform(x)
+    reference["umap"] = float(trustworthiness(x, mapped, n_neighbors=10))
+    mapped = umap.UMAP(n_neighbors=15, min_dist=0.1, metric="cosine", random_state=42).fit_transform(x)
+    reference["umap_cosine"] = float(trustworthiness(x, mapped, n_neighbors=10, metric="cosine"))
+    mapped = TSNE(perplexity=30, random_state=42, init="pca").fit_transform(x)
+    reference["tsne"] = float(trustworthiness(x, mapped, n_neighbors=10))
+    write("embeddings", {
+        "cosine_rows": points_json(rows),
+        "cosine_distances": cosine.tolist(),
+        "dbscan_points": points_json(embedded),
+        "dbscan_cases": dbscan_cases,
+        "digits": digits.data.astype(int).tolist(),
+        "digit_labels": digits.target.tolist(),
+        "trustworthiness": reference,
+        "umap-learn": umap.__version__,
+    })
+
+
 FIXTURES = {
     "linkage": linkage_fixtures,
     "dbscan": dbscan_fixtures,
@@ -497,6 +544,7 @@ FIXTURES = {
     "outliers": outlier_fixtures,
     "clique": clique_fixtures,
     "graphs": graph_fixtures,
+    "embeddings": embedding_fixtures,
 }
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ mod labels;
 mod outliers;
 mod profile;
 mod progress;
+mod project;
 mod rerun;
 mod score;
 mod segment;
@@ -64,6 +65,9 @@ pub enum Command {
     /// Find communities in a graph (an edge list or GraphML) with Leiden, Louvain or label
     /// propagation; writes one row per node (`node`, `community`) and optionally a layout.
     Graph(graph::GraphArgs),
+    /// Map a table's rows to 2-D with UMAP, t-SNE or PCA (any metric for the first two);
+    /// writes `x,y` per row.
+    Project(project::ProjectArgs),
     /// Print rows, columns, types and null counts of a table.
     Info {
         input: PathBuf,
@@ -118,6 +122,7 @@ pub fn run(command: Command) -> anyhow::Result<()> {
         Command::Profile(args) => profile::run(&args),
         Command::Outliers(args) => outliers::run(&args),
         Command::Graph(args) => graph::run(&args),
+        Command::Project(args) => project::run(&args),
         Command::Info { input, sheet, json } => info::run(&input, sheet.as_deref(), json),
         Command::Algorithms { json } => algorithms::run(json),
         Command::Eval {

@@ -23,6 +23,7 @@ pub mod hierarchy;
 pub mod kmeans;
 pub mod kmedoids;
 pub mod meanshift;
+pub mod metric;
 pub mod spectral;
 pub mod sting;
 pub mod wavecluster;

@@ -7,6 +7,7 @@ pub mod external;
 pub mod internal;
 pub mod silhouette;
 pub mod summary;
+pub mod trustworthiness;
 
 use std::collections::HashMap;
 

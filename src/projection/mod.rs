@@ -3,6 +3,9 @@
 //! twin and test oracle) and the projection of every row onto any two of them.
 
 mod gpu;
+pub mod map;
+pub mod tsne;
+pub mod umap;
 
 use linfa::prelude::*;
 use linfa_linalg::eigh::{EigSort, EighInto};

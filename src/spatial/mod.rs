@@ -2,12 +2,15 @@
 //! distance that every density algorithm and its WGSL twin agree on bit for bit, and a k-d
 //! tree that answers the queries those algorithms ask (k-th neighbour, radius, nearest
 //! point of another component). In high dimensions the tree is one leaf, i.e. a plain scan.
-//! `lanes` scores rows against up to 16 centres at once (k-means++ candidates, the
+//! `knn` finds each row's nearest rows under any [`metric::Metric`] (exact or by
+//! NN-descent) for the embedding maps. `lanes` scores rows against up to 16 centres at once (k-means++ candidates, the
 //! silhouette's sampled rows).
 
 mod grid;
 mod kdtree;
+pub mod knn;
 pub mod lanes;
+pub mod metric;
 
 pub use grid::GridIndex;
 pub use kdtree::{KdTree, NO_LABEL};

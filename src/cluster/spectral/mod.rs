@@ -422,6 +422,43 @@ pub fn fit_on(
 /// The wanted eigenpairs of `finest` by filtered iteration, each coarser level of
 /// `levels` solved first (loosely) and carried up as the next one's start; the finest
 /// level's products on `device` when given.
+/// The `wanted` smallest eigenpairs of the normalised Laplacian of `weighted`, on the
+/// CPU by whichever solver suits the graph (shift-and-invert where the factor's fill is
+/// small, else the filtered iteration from the coarse graphs), to `tolerance` within
+/// `max_passes`. UMAP's spectral start uses it; a result that did not converge says so.
+pub fn laplacian_eigenpairs(
+    weighted: &affinity::WeightedGraph,
+    wanted: usize,
+    tolerance: f64,
+    max_passes: usize,
+    seed: u64,
+    context: &RunContext,
+) -> Result<(eigen::Eigenpairs, NormalisedGraph), ClusterError> {
+    let n = weighted.n_rows();
+    let block = (wanted + EXTRA_VECTORS).min(n);
+    let normalised = weighted.normalised();
+    let options = eigen::SolverOptions {
+        wanted: wanted.min(block),
+        block,
+        tolerance,
+        max_passes,
+        seed,
+    };
+    let factor = if n > eigen::DENSE_MAX_ROWS {
+        shift_invert::Factor::new(&normalised)?
+    } else {
+        None
+    };
+    let pairs = match &factor {
+        Some(factor) => shift_invert::smallest(&normalised, factor, options, context)?,
+        None => {
+            let levels = multilevel::ladder(weighted, 4 * block, seed);
+            solve_ladder(&normalised, &levels, None, options, context)?
+        }
+    };
+    Ok((pairs, normalised))
+}
+
 fn solve_ladder(
     finest: &NormalisedGraph,
     levels: &[multilevel::Level],

@@ -1,0 +1,348 @@
+//! Embeddings: cosine distances and cosine DBSCAN against scikit-learn, the k-NN graph
+//! against a scan of every pair, UMAP and t-SNE passes on the GPU against their CPU twins
+//! from the same state, the maps' trustworthiness on the digits images against
+//! umap-learn's and scikit-learn's (fixtures from `scripts/make_fixtures.py embeddings`),
+//! and `clusterscope project` with its refusals.
+
+mod common;
+
+use std::sync::Arc;
+
+use clusterscope::cluster::{BackendChoice, Engine, RunContext};
+use clusterscope::matrix::Matrix;
+use clusterscope::metrics::trustworthiness::trustworthiness;
+use clusterscope::projection::tsne::{self, CpuGradient, GradientParams, TsneParams};
+use clusterscope::projection::umap::{
+    self, CpuEpochs, EpochPlan, Schedule, UmapParams, gpu::GpuEpochs,
+};
+use clusterscope::spatial::knn::{KnnMethod, knn_graph};
+use clusterscope::spatial::metric::Metric;
+use serde_json::Value;
+
+fn fixture() -> Value {
+    common::fixture("embeddings")
+}
+
+fn digits(fixture: &Value) -> Arc<Matrix> {
+    common::json_points(&fixture["digits"])
+}
+
+fn never() -> bool {
+    false
+}
+
+#[test]
+fn cosine_distances_equal_scikit_learns() {
+    let fixture = fixture();
+    let rows = common::json_points(&fixture["cosine_rows"]);
+    let expected = fixture["cosine_distances"].as_array().unwrap();
+    for (i, reference_row) in expected.iter().enumerate() {
+        for (j, reference) in reference_row.as_array().unwrap().iter().enumerate() {
+            let reference = reference.as_f64().unwrap();
+            let ours = Metric::Cosine.distance(rows.row(i), rows.row(j));
+            assert!(
+                (ours - reference).abs() <= 1e-6,
+                "({i}, {j}): {ours} vs {reference}"
+            );
+        }
+    }
+    // The neighbour graph reports the same distances for the pairs it keeps.
+    let graph = knn_graph(&rows, 5, Metric::Cosine, KnnMethod::Exact, 0, &never).unwrap();
+    for (i, reference_row) in expected.iter().enumerate() {
+        let (others, distances) = graph.of(i);
+        for (&j, &d) in others.iter().zip(distances) {
+            let reference = reference_row[j as usize].as_f64().unwrap();
+            assert!((d as f64 - reference).abs() <= 1e-6);
+        }
+    }
+}
+
+#[test]
+fn the_knn_graph_equals_a_scan_of_every_pair_on_the_digits() {
+    let fixture = fixture();
+    let points = digits(&fixture);
+    for metric in [Metric::Euclidean, Metric::Cosine, Metric::Manhattan] {
+        let graph = knn_graph(&points, 10, metric, KnnMethod::Exact, 0, &never).unwrap();
+        for i in (0..points.n_rows).step_by(7) {
+            let mut all: Vec<(f64, u32)> = (0..points.n_rows)
+                .filter(|&j| j != i)
+                .map(|j| (metric.distance(points.row(i), points.row(j)), j as u32))
+                .collect();
+            all.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            let (_, distances) = graph.of(i);
+            // The same distances in order (rows at equal distances may be either).
+            for (d, (reference, _)) in distances.iter().zip(&all) {
+                assert!(
+                    (*d as f64 - reference).abs() <= 1e-5 * reference.max(1.0),
+                    "{metric} row {i}"
+                );
+            }
+        }
+        let approximate =
+            knn_graph(&points, 10, metric, KnnMethod::Approximate, 3, &never).unwrap();
+        let recall = approximate.recall(&graph);
+        assert!(recall > 0.97, "{metric}: NN-descent recall {recall}");
+    }
+}
+
+/// Median, 99th percentile and largest of the per-row differences.
+fn spread(a: &[[f32; 2]], b: &[[f32; 2]]) -> (f32, f32, f32) {
+    let mut d: Vec<f32> = a
+        .iter()
+        .zip(b)
+        .map(|(p, q)| (p[0] - q[0]).abs().max((p[1] - q[1]).abs()))
+        .collect();
+    d.sort_by(f32::total_cmp);
+    (d[d.len() / 2], d[d.len() * 99 / 100], d[d.len() - 1])
+}
+
+fn max_difference(a: &[[f32; 2]], b: &[[f32; 2]]) -> f32 {
+    a.iter()
+        .zip(b)
+        .map(|(p, q)| (p[0] - q[0]).abs().max((p[1] - q[1]).abs()))
+        .fold(0.0, f32::max)
+}
+
+#[test]
+fn umap_epochs_on_the_gpu_equal_the_cpu_twin() {
+    let fixture = fixture();
+    let points = digits(&fixture);
+    let params = UmapParams::default();
+    let graph = umap::umap_graph(&points, &params, &RunContext::default()).unwrap();
+    let n_epochs = params.epochs(points.n_rows);
+    let schedule = Schedule::new(&graph.graph, n_epochs);
+    let start: Vec<[f32; 2]> = (0..points.n_rows)
+        .map(|i| [(i % 97) as f32 * 0.1, (i / 97) as f32 * 0.5])
+        .collect();
+    let plan = EpochPlan::new(&params, points.n_rows);
+    let mut engine = common::gpu_engine();
+    let gpu_context = engine.gpu_context().unwrap();
+    let mut cpu = CpuEpochs::new(schedule.clone(), start.clone(), plan.negative_rate);
+    let mut gpu = GpuEpochs::new(gpu_context, &schedule, &start, plan.negative_rate).unwrap();
+    // Each epoch from the same positions on both (SGD at learning rate 1 amplifies the
+    // last-bit differences of `pow` from one epoch to the next).
+    let mut worst = 0.0f32;
+    for epoch in 0..8 {
+        gpu.set_positions(cpu.positions());
+        let step = plan.epoch(epoch, n_epochs);
+        cpu.epoch(&step);
+        gpu.epoch(&step);
+        let on_device = gpu.positions().unwrap();
+        let (median, p99, max) = spread(cpu.positions(), &on_device);
+        // `pow` differs in its last bits between the backends; a row moved along many
+        // edges in one epoch carries that further. A wrong hash, schedule or sign moves
+        // rows by whole units.
+        assert!(
+            median <= 1e-5 && p99 <= 1e-3 && max <= 1e-2,
+            "epoch {epoch}: GPU − CPU median {median}, 99th percentile {p99}, largest {max}"
+        );
+        worst = worst.max(max);
+    }
+    let moved = max_difference(cpu.positions(), &start);
+    assert!(moved > 0.1, "the epochs moved the rows ({moved})");
+    // The schedules advanced the same way.
+    let (samples, negatives) = gpu.schedules().unwrap();
+    let (cpu_samples, cpu_negatives) = cpu.schedules();
+    assert_eq!(&samples[..cpu_samples.len()], cpu_samples);
+    assert_eq!(&negatives[..cpu_negatives.len()], cpu_negatives);
+    let _ = engine.gpu();
+}
+
+#[test]
+fn tsne_iterations_on_the_gpu_equal_the_cpu_twin() {
+    let fixture = fixture();
+    let points = digits(&fixture);
+    let params = TsneParams::default();
+    let k = tsne::neighbours_for(params.perplexity, points.n_rows);
+    let graph = knn_graph(&points, k, Metric::Euclidean, KnnMethod::Exact, 0, &never).unwrap();
+    let affinities = tsne::joint(&graph, params.perplexity);
+    let start = tsne::initial_positions(&points, &params);
+    let mut engine = common::gpu_engine();
+    let gpu_context = engine.gpu_context().unwrap();
+    let mut cpu = CpuGradient::new(affinities.clone(), start.clone());
+    let mut gpu = tsne::gpu::GpuGradient::new(gpu_context, &affinities, &start).unwrap();
+    let step = GradientParams {
+        theta2: 0.25,
+        exaggeration: 12.0,
+        momentum: 0.5,
+        learning_rate: params.rate(points.n_rows) as f32,
+        min_gain: 0.01,
+    };
+    // Each iteration from the same positions and the same tree on both: a last-bit
+    // difference can put a point in another quadrant, and the walks then differ.
+    let mut scale = 0.0f32;
+    for iteration in 0..20 {
+        let tree = tsne::quadtree(cpu.positions());
+        gpu.set_positions(cpu.positions());
+        cpu.iterate(&tree, &step);
+        gpu.iterate(&tree, &step).unwrap();
+        let on_device = gpu.positions().unwrap();
+        scale = cpu
+            .positions()
+            .iter()
+            .flat_map(|p| [p[0].abs(), p[1].abs()])
+            .fold(0.0f32, f32::max);
+        let (median, _, max) = spread(cpu.positions(), &on_device);
+        assert!(
+            median <= 1e-5 * scale && max <= 1e-3 * scale,
+            "iteration {iteration}: GPU − CPU median {median}, largest {max} at scale {scale}"
+        );
+    }
+    assert!(scale > 1e-3, "the map grew from its 1e-4 start ({scale})");
+}
+
+#[test]
+fn umap_is_as_trustworthy_as_umap_learn_on_the_digits() {
+    let fixture = fixture();
+    let points = digits(&fixture);
+    let reference = &fixture["trustworthiness"];
+    let mut engine = Engine::cpu_only("test");
+    for (metric, key) in [(Metric::Euclidean, "umap"), (Metric::Cosine, "umap_cosine")] {
+        let params = UmapParams {
+            metric,
+            ..UmapParams::default()
+        };
+        let map = umap::umap(
+            &mut engine,
+            &points,
+            &params,
+            BackendChoice::Cpu,
+            &RunContext::default(),
+            &mut |_| {},
+        )
+        .unwrap();
+        let ours = trustworthiness(&points, &map.coordinates, 10, metric);
+        let theirs = reference[key].as_f64().unwrap();
+        eprintln!("UMAP {metric}: trustworthiness {ours:.4}, umap-learn {theirs:.4}");
+        assert!(
+            ours >= theirs - 0.01,
+            "{metric}: ours {ours:.4} vs umap-learn {theirs:.4}"
+        );
+    }
+}
+
+#[test]
+fn tsne_is_as_trustworthy_as_scikit_learn_on_the_digits() {
+    let fixture = fixture();
+    let points = digits(&fixture);
+    let mut engine = Engine::cpu_only("test");
+    let map = tsne::tsne(
+        &mut engine,
+        &points,
+        &TsneParams::default(),
+        BackendChoice::Cpu,
+        &RunContext::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let ours = trustworthiness(&points, &map.coordinates, 10, Metric::Euclidean);
+    let theirs = fixture["trustworthiness"]["tsne"].as_f64().unwrap();
+    eprintln!("t-SNE: trustworthiness {ours:.4}, scikit-learn {theirs:.4}");
+    assert!(
+        ours >= theirs - 0.01,
+        "ours {ours:.4} vs scikit-learn {theirs:.4}"
+    );
+}
+
+#[test]
+fn project_writes_x_and_y_for_every_row_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("rows.csv");
+    let mut text = String::from("a,b,c,name\n");
+    for i in 0..120 {
+        let group = (i % 3) as f32;
+        let a = if i == 7 {
+            String::new()
+        } else {
+            format!("{}", group * 5.0 + (i as f32 * 0.37).sin())
+        };
+        text.push_str(&format!(
+            "{a},{},{},row{i}\n",
+            group * 3.0 + (i as f32 * 0.71).cos(),
+            group
+        ));
+    }
+    std::fs::write(&input, text).unwrap();
+    for method in ["umap", "tsne", "pca"] {
+        let out = dir.path().join(format!("{method}.csv"));
+        let mut args = vec![
+            "project",
+            input.to_str().unwrap(),
+            "--method",
+            method,
+            "--seed",
+            "7",
+            "--out",
+            out.to_str().unwrap(),
+            "--summary-json",
+        ];
+        if method == "tsne" {
+            args.extend(["--perplexity", "10", "--max-iter", "300"]);
+        }
+        let output = common::clusterscope(&args);
+        assert!(
+            output.status.success(),
+            "{method}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let written = std::fs::read_to_string(&out).unwrap();
+        let lines: Vec<&str> = written.lines().collect();
+        assert_eq!(lines[0], "x,y");
+        assert_eq!(lines.len(), 121);
+        assert_eq!(
+            lines[8], ",",
+            "{method}: the row with a missing value has no position"
+        );
+        assert!(
+            lines[1]
+                .split(',')
+                .all(|v| v.parse::<f32>().unwrap().is_finite())
+        );
+        let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(summary["method"], method);
+        assert_eq!(summary["n_used"], 119);
+    }
+}
+
+#[test]
+fn project_refuses_bad_parameters_naming_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("rows.csv");
+    let mut text = String::from("a,b\n");
+    for i in 0..20 {
+        text.push_str(&format!("{},{}\n", i, i * i % 7));
+    }
+    std::fs::write(&input, text).unwrap();
+    let out = dir.path().join("out.csv");
+    let base = [
+        "project",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    common::expect_refusals(
+        &base,
+        &[
+            (&["--method", "umap", "--n-neighbors", "1"], "--n-neighbors"),
+            (
+                &["--method", "umap", "--n-neighbors", "50"],
+                "--n-neighbors",
+            ),
+            (&["--method", "umap", "--min-dist", "2"], "--min-dist"),
+            (&["--method", "tsne", "--perplexity", "30"], "--perplexity"),
+            (
+                &["--method", "tsne", "--perplexity", "5", "--angle", "2"],
+                "--angle",
+            ),
+            (
+                &["--method", "tsne", "--learning-rate", "fast"],
+                "--learning-rate",
+            ),
+            (&["--method", "pca", "--perplexity", "5"], "--perplexity"),
+            (&["--method", "umap", "--perplexity", "5"], "--perplexity"),
+            (&["--method", "tsne", "--init", "spectral"], "--init"),
+            (&["--method", "mds"], "mds"),
+        ],
+    );
+    assert!(!out.exists(), "a refused run writes nothing");
+}
