@@ -510,6 +510,12 @@ def embedding_fixtures():
     for eps, min_samples in [(0.02, 5), (0.05, 5), (0.1, 10)]:
         labels = DBSCAN(eps=eps, min_samples=min_samples, metric="cosine").fit(embedded).labels_
         dbscan_cases.append({"eps": eps, "min_samples": min_samples, "labels": labels.tolist()})
+    from sklearn.cluster import AgglomerativeClustering
+    linkage_cases = []
+    for linkage in ["single", "average", "complete"]:
+        for metric in ["cosine", "manhattan"]:
+            labels = AgglomerativeClustering(n_clusters=4, metric=metric, linkage=linkage).fit(embedded).labels_
+            linkage_cases.append({"linkage": linkage, "metric": metric, "labels": labels.tolist()})
     digits = load_digits()
     x = digits.data.astype(np.float32)
     reference = {}
@@ -524,6 +530,7 @@ def embedding_fixtures():
         "cosine_distances": cosine.tolist(),
         "dbscan_points": points_json(embedded),
         "dbscan_cases": dbscan_cases,
+        "linkage_cases": linkage_cases,
         "digits": digits.data.astype(int).tolist(),
         "digit_labels": digits.target.tolist(),
         "trustworthiness": reference,

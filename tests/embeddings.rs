@@ -346,3 +346,189 @@ fn project_refuses_bad_parameters_naming_them() {
     );
     assert!(!out.exists(), "a refused run writes nothing");
 }
+
+/// Labels of an exported CSV's last column (noise, -1, as u32::MAX).
+fn last_column_labels(path: &std::path::Path) -> Vec<u32> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|line| {
+            let value: i64 = line.rsplit(',').next().unwrap().parse().unwrap();
+            if value < 0 { u32::MAX } else { value as u32 }
+        })
+        .collect()
+}
+
+fn reference_labels(labels: &Value) -> Vec<u32> {
+    labels
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            let v = v.as_i64().unwrap();
+            if v < 0 { u32::MAX } else { v as u32 }
+        })
+        .collect()
+}
+
+#[test]
+fn cosine_dbscan_and_linkages_equal_scikit_learns_labels() {
+    let fixture = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let header = (0..8)
+        .map(|j| format!("f{j}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let input = common::rows_csv(
+        dir.path(),
+        "directions.csv",
+        &header,
+        &fixture["dbscan_points"],
+    );
+    let out = dir.path().join("out.csv");
+    for case in fixture["dbscan_cases"].as_array().unwrap() {
+        let eps = case["eps"].to_string();
+        let min_points = case["min_samples"].to_string();
+        let args = [
+            "cluster",
+            input.to_str().unwrap(),
+            "--algo",
+            "dbscan",
+            "--metric",
+            "cosine",
+            "--eps",
+            &eps,
+            "--min-points",
+            &min_points,
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        // The window's path (the spanning tree) and the command line's (the grid when
+        // the rows have few columns: not here, 8 columns) must both agree.
+        for backend in ["cpu", "gpu"] {
+            let mut with_backend = args.to_vec();
+            with_backend.extend(["--backend", backend]);
+            let output = common::clusterscope(&with_backend);
+            assert!(
+                output.status.success(),
+                "{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            let ours = last_column_labels(&out);
+            let theirs = reference_labels(&case["labels"]);
+            assert!(
+                clusterscope::metrics::same_partition(&ours, &theirs),
+                "eps {eps}, min points {min_points}, {backend}: labels differ from scikit-learn's"
+            );
+        }
+    }
+    for case in fixture["linkage_cases"].as_array().unwrap() {
+        let linkage = case["linkage"].as_str().unwrap();
+        let metric = case["metric"].as_str().unwrap();
+        let output = common::clusterscope(&[
+            "cluster",
+            input.to_str().unwrap(),
+            "--algo",
+            "agglomerative",
+            "--linkage",
+            linkage,
+            "--metric",
+            metric,
+            "--k",
+            "4",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let ours = last_column_labels(&out);
+        let theirs = reference_labels(&case["labels"]);
+        assert!(
+            clusterscope::metrics::same_partition(&ours, &theirs),
+            "{linkage} linkage, {metric}: labels differ from scikit-learn's"
+        );
+    }
+    let refused = common::expect_error(&[
+        "cluster",
+        input.to_str().unwrap(),
+        "--algo",
+        "agglomerative",
+        "--linkage",
+        "ward",
+        "--metric",
+        "cosine",
+        "--k",
+        "4",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(refused.contains("--metric"), "{refused}");
+}
+
+/// Rows along `k` directions with lengths from 0.5 to 20: cosine sees only the directions.
+fn directions(n: usize, k: usize, seed: u64) -> (Matrix, Vec<u32>) {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(seed);
+    let d = 6;
+    let centres: Vec<Vec<f32>> = (0..k)
+        .map(|_| (0..d).map(|_| rng.gen_range(-1.0f32..1.0)).collect())
+        .collect();
+    let mut rows = Vec::with_capacity(n);
+    let mut truth = Vec::with_capacity(n);
+    for i in 0..n {
+        let c = i % k;
+        let length = rng.gen_range(0.5f32..20.0);
+        rows.push(
+            centres[c]
+                .iter()
+                .map(|&v| (v + rng.gen_range(-0.1f32..0.1)) * length)
+                .collect(),
+        );
+        truth.push(c as u32);
+    }
+    (Matrix::from_rows(&rows), truth)
+}
+
+#[test]
+fn spherical_kmeans_finds_directions_the_same_on_both_backends() {
+    use clusterscope::cluster::AlgorithmParams;
+    use clusterscope::cluster::kmeans::{KMeans, KMeansParams};
+    let (points, truth) = directions(1200, 4, 5);
+    let points = Arc::new(points);
+    let mut engine = common::gpu_engine();
+    let run = |engine: &mut Engine, metric: Metric, backend: BackendChoice| {
+        let params = AlgorithmParams::of::<KMeans>(&KMeansParams::new(4).metric(metric).seed(3));
+        clusterscope::cluster::run(engine, &points, &params, backend, &RunContext::default())
+            .unwrap()
+    };
+    let cpu = run(&mut engine, Metric::Cosine, BackendChoice::Cpu);
+    let gpu = run(&mut engine, Metric::Cosine, BackendChoice::Gpu);
+    let euclidean = run(&mut engine, Metric::Euclidean, BackendChoice::Cpu);
+    let ari = clusterscope::metrics::adjusted_rand_index;
+    assert_eq!(
+        ari(&truth, &cpu.labels),
+        1.0,
+        "spherical k-means finds the directions"
+    );
+    assert_eq!(cpu.labels, gpu.labels);
+    assert!(
+        ari(&truth, &euclidean.labels) < 0.9,
+        "Euclidean k-means splits by length"
+    );
+    // Manhattan is not a k-means distance: refused with the parameter named.
+    let params = AlgorithmParams::of::<KMeans>(&KMeansParams::new(4).metric(Metric::Manhattan));
+    let Err(error) = clusterscope::cluster::run(
+        &mut engine,
+        &points,
+        &params,
+        BackendChoice::Cpu,
+        &RunContext::default(),
+    ) else {
+        panic!("Manhattan k-means ran");
+    };
+    assert!(error.to_string().contains("metric"), "{error}");
+}

@@ -12,6 +12,7 @@ use clusterscope::cluster::spectral::{
 use clusterscope::cluster::{Backend, BackendChoice, Engine, RunContext};
 use clusterscope::matrix::Matrix;
 use clusterscope::metrics::adjusted_rand_index;
+use clusterscope::spatial::metric::Metric;
 use serde_json::Value;
 
 fn fixture() -> Value {
@@ -120,6 +121,7 @@ fn the_filtered_iteration_finds_the_same_eigenvalues() {
             params.n_neighbors,
             params.affinity,
             params.gamma,
+            params.metric,
             &RunContext::default(),
         )
         .unwrap();
@@ -177,9 +179,16 @@ fn the_filtered_iteration_finds_the_same_eigenvalues() {
 fn the_gpu_recurrence_equals_the_cpu_twin() {
     let fixture = fixture();
     let points = common::json_points(&fixture["datasets"]["circles"]);
-    let graph = affinity::build(&points, 10, Affinity::Knn, 1.0, &RunContext::default())
-        .unwrap()
-        .normalised();
+    let graph = affinity::build(
+        &points,
+        10,
+        Affinity::Knn,
+        1.0,
+        Metric::Euclidean,
+        &RunContext::default(),
+    )
+    .unwrap()
+    .normalised();
     let b = 7;
     let x: Vec<f64> = (0..graph.n_rows() * b)
         .map(|i| ((i * 7919) % 1000) as f64 / 500.0 - 1.0)

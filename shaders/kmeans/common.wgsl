@@ -8,7 +8,8 @@ struct Params {
     n_blocks: u32,
     // Workgroups along x in a 2-D dispatch (65535 per dimension at most).
     groups_x: u32,
-    _pad0: u32,
+    // 1: spherical k-means (centroids kept at unit length).
+    spherical: u32,
     _pad1: u32,
     _pad2: u32,
 }

@@ -1,5 +1,5 @@
 // Centroid update and shift: each invocation moves one non-empty centroid to the mean of
-// its points, and records its squared movement and new ‖c‖². Empty clusters keep their
+// its points (unit length for spherical k-means), and records its squared movement and new ‖c‖². Empty clusters keep their
 // centroid (the host re-seeds them). CPU twin: `finalize` in src/cluster/kmeans/cpu.rs.
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -24,10 +24,22 @@ fn finalize(
         return;
     }
     let d = params.dims;
+    // Spherical k-means (cosine distance): the mean scaled to unit length.
+    var scale = 1.0;
+    if (params.spherical != 0u) {
+        var length = 0.0;
+        for (var j = 0u; j < d; j++) {
+            let mean = sums[c * d + j] / f32(count);
+            length = fma(mean, mean, length);
+        }
+        if (length > 0.0) {
+            scale = 1.0 / sqrt(length);
+        }
+    }
     var moved = 0.0;
     var norm = 0.0;
     for (var j = 0u; j < d; j++) {
-        let updated = sums[c * d + j] / f32(count);
+        let updated = sums[c * d + j] / f32(count) * scale;
         let delta = updated - centroids[c * d + j];
         // Explicit fma: the CPU twin uses mul_add, so both round the same way.
         moved = fma(delta, delta, moved);

@@ -23,6 +23,8 @@ pub enum Command {
     JoinNodeTable(PathBuf),
     /// Ask for a node-attribute table to join to the open graph.
     PickNodeTable,
+    /// Ask for a table whose columns go beside the open table's.
+    PickAttach,
     /// Read this sheet of the open workbook.
     OpenSheet(String),
     /// Rebuild the features (columns, scaling, subset or segmentation changed).
@@ -33,6 +35,8 @@ pub enum Command {
     CancelClustering,
     /// Recompute the scatter's coordinates (axes changed).
     Project,
+    /// Find a clicked row's nearest rows in the original space (and select them).
+    FindNeighbours(u32),
     /// New labels from the shown structure, without a re-run (a cut moved in a view).
     Recut(Vec<u32>),
     /// Export labeled data (all rows or the selection).
@@ -85,6 +89,10 @@ impl ClusterscopeApp {
                 Command::OpenGraph(path) => self.open_graph(path),
                 Command::ShowNodesAsTable => self.show_nodes_as_table(),
                 Command::JoinNodeTable(path) => self.join_node_table(path),
+                Command::PickAttach => {
+                    let near = self.beside_input("");
+                    self.pick(Purpose::Attach, near)
+                }
                 Command::PickNodeTable => {
                     let near = match &self.graph_view {
                         Some(view) => view.path.clone(),
@@ -97,6 +105,7 @@ impl ClusterscopeApp {
                 Command::Cluster => self.request_clustering(),
                 Command::CancelClustering => self.cancel_clustering(),
                 Command::Project => self.request_projection(),
+                Command::FindNeighbours(row) => self.request_neighbours(row),
                 Command::Recut(labels) => self.recut(labels),
                 Command::Export { selection_only } => self.start_export(selection_only),
                 Command::PickExport {

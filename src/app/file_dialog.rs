@@ -15,6 +15,8 @@ pub enum Purpose {
     Open,
     /// A node-attribute table for the open graph.
     NodeTable,
+    /// A table whose columns go beside the open table's (an embedding's metadata).
+    Attach,
     Export {
         label_column: String,
         selection_only: bool,
@@ -61,7 +63,9 @@ impl InAppDialog {
         };
         let folder = std::path::absolute(&folder).unwrap_or(folder);
         let mut dialog = match purpose {
-            Purpose::Open | Purpose::NodeTable => egui_file::FileDialog::open_file(),
+            Purpose::Open | Purpose::NodeTable | Purpose::Attach => {
+                egui_file::FileDialog::open_file()
+            }
             _ => egui_file::FileDialog::save_file(),
         }
         .initial_path(folder)
@@ -71,13 +75,16 @@ impl InAppDialog {
         .title(match purpose {
             Purpose::Open => "Open a table, image or session",
             Purpose::NodeTable => "Join a node table to the graph",
+            Purpose::Attach => "Attach the columns of a table with as many rows",
             Purpose::Export { .. } => "Export labeled data",
             Purpose::ImageExport(_) => "Export the segmentation",
             Purpose::ViewExport(_) => "Export the view as a picture",
             Purpose::SaveSession => "Save the session",
         });
-        if !matches!(purpose, Purpose::Open | Purpose::NodeTable)
-            && let Some(name) = suggested.file_name().filter(|_| !suggested.is_dir())
+        if !matches!(
+            purpose,
+            Purpose::Open | Purpose::NodeTable | Purpose::Attach
+        ) && let Some(name) = suggested.file_name().filter(|_| !suggested.is_dir())
         {
             dialog = dialog.default_filename(name.to_string_lossy());
         }
@@ -97,6 +104,7 @@ impl ClusterscopeApp {
         match purpose {
             Purpose::Open => self.jobs.pick_open(suggested),
             Purpose::NodeTable => self.jobs.pick_node_table(suggested),
+            Purpose::Attach => self.jobs.pick_attach(suggested),
             Purpose::Export {
                 label_column,
                 selection_only,
@@ -141,6 +149,7 @@ impl ClusterscopeApp {
         match purpose {
             Purpose::Open => self.open(path),
             Purpose::NodeTable => self.join_node_table(path),
+            Purpose::Attach => self.attach_table(path),
             Purpose::Export {
                 label_column,
                 selection_only,

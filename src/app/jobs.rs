@@ -75,6 +75,11 @@ pub enum ProjectionRequest {
         x: usize,
         y: usize,
     },
+    /// Positions already computed (a UMAP or t-SNE map, or one of its frames).
+    Coordinates {
+        coordinates: Arc<Vec<[f32; 2]>>,
+        labels: (String, String),
+    },
 }
 
 /// Reads an image as a pixel table (x, y, R, G, B; 8-bit images as u8 colours).
@@ -200,6 +205,23 @@ pub enum Event {
         key: (u64, u64, String),
         result: Result<super::external_scores::ExternalScores, String>,
     },
+    /// Positions part-way through the map `key` (see [`super::maps`]).
+    MapFrame {
+        key: u64,
+        step: usize,
+        n_steps: usize,
+        positions: Arc<Vec<[f32; 2]>>,
+    },
+    /// The map `key`, finished (or why not).
+    Mapped {
+        key: u64,
+        result: Result<Arc<crate::projection::map::Map>, String>,
+    },
+    /// The nearest rows of a clicked row in the original space.
+    Neighbours {
+        key: u64,
+        result: Result<super::maps::RowNeighbours, String>,
+    },
     /// The profile of the result (generation, revision) `key`.
     Profiled {
         key: (u64, u64),
@@ -213,6 +235,8 @@ pub enum Event {
     OpenPicked(PathBuf),
     /// A node-attribute table picked for the open graph.
     NodeTablePicked(PathBuf),
+    /// A table picked to attach to the open one.
+    AttachPicked(PathBuf),
     ExportPicked {
         path: PathBuf,
         label_column: String,
@@ -255,7 +279,10 @@ pub enum ImageExport {
 #[derive(Clone)]
 struct ClusterJob {
     generation: u64,
+    /// The features: the result belongs to them (views, scores, exports).
     points: Arc<Matrix>,
+    /// What the algorithm runs on instead, when not the features (a UMAP or t-SNE map).
+    clustered_on: Option<Arc<Matrix>>,
     params: AlgorithmParams,
     /// Set for images: segment the pixels instead of running `params`.
     image: Option<ImageRequest>,
@@ -574,6 +601,7 @@ impl Jobs {
     pub fn cluster(
         &mut self,
         points: Arc<Matrix>,
+        clustered_on: Option<Arc<Matrix>>,
         params: AlgorithmParams,
         image: Option<ImageRequest>,
         backend: BackendChoice,
@@ -585,6 +613,7 @@ impl Jobs {
         let job = ClusterJob {
             generation: self.cluster_generation,
             points,
+            clustered_on,
             params,
             image,
             backend,
@@ -642,6 +671,53 @@ impl Jobs {
         self.spawn("scores", move || {
             let result = super::scores::compute(&points, &labels, n_clusters, &cancel);
             (!cancel.is_cancelled()).then_some(Event::Scored { key, result })
+        });
+    }
+
+    /// Computes a UMAP or t-SNE map on a thread of its own (an engine of its own):
+    /// [`Event::MapFrame`] as it refines, then [`Event::Mapped`]; a raised `cancel` stops
+    /// it at its next step.
+    pub fn map(
+        &self,
+        key: u64,
+        points: Arc<Matrix>,
+        request: super::maps::MapRequest,
+        backend: BackendChoice,
+        cancel: crate::cluster::CancelToken,
+    ) {
+        let (events, ctx) = (self.events_tx.clone(), self.ctx.clone());
+        let mut engine = self.engine_template.fresh();
+        self.spawn("map", move || {
+            let context = crate::cluster::RunContext::new(cancel.clone());
+            let mut on_frame = |frame: crate::projection::map::MapFrame<'_>| {
+                let _ = events.send(Event::MapFrame {
+                    key,
+                    step: frame.step,
+                    n_steps: frame.n_steps,
+                    positions: Arc::new(frame.positions.to_vec()),
+                });
+                ctx.request_repaint();
+            };
+            let result = request
+                .run(&mut engine, &points, backend, &context, &mut on_frame)
+                .map(Arc::new)
+                .map_err(|e| e.to_string());
+            (!cancel.is_cancelled()).then_some(Event::Mapped { key, result })
+        });
+    }
+
+    /// The `k` nearest rows of `row` under `metric`, on a thread of its own.
+    pub fn neighbours(
+        &self,
+        key: u64,
+        points: Arc<Matrix>,
+        row: u32,
+        k: usize,
+        metric: crate::spatial::metric::Metric,
+    ) {
+        self.spawn("neighbours", move || {
+            let result = super::maps::nearest_rows(&points, row, k, metric);
+            Some(Event::Neighbours { key, result })
         });
     }
 
@@ -846,6 +922,42 @@ impl Jobs {
                 .add_filter("All files", &["*"])
                 .pick_file()
                 .map(Event::NodeTablePicked)
+        });
+    }
+
+    /// The native open dialog for a table to attach, off the UI thread.
+    pub fn pick_attach(&self, folder: PathBuf) {
+        self.spawn("attach-dialog", move || {
+            dialog_near(&folder)
+                .set_title("Attach the columns of a table with as many rows")
+                .add_filter(
+                    "Tables",
+                    &[data::SUPPORTED_EXTENSIONS, data::COMPRESSED_EXTENSIONS].concat(),
+                )
+                .add_filter("All files", &["*"])
+                .pick_file()
+                .map(Event::AttachPicked)
+        });
+    }
+
+    /// Reads `path` and puts its columns beside `table`'s; the joined table arrives as a
+    /// newly loaded one ([`Event::Loaded`]).
+    pub fn attach(&mut self, table: Arc<LoadedTable>, path: PathBuf) {
+        self.load_generation += 1;
+        let generation = self.load_generation;
+        self.spawn("attach", move || {
+            let result = data::read_table(&path)
+                .and_then(|extra| data::attach_columns(&table.frame, &extra, &path))
+                .map(|frame| LoadedTable {
+                    info: data::table_info(&frame),
+                    frame,
+                    path: table.path.clone(),
+                    image: None,
+                    sheet: table.sheet.clone(),
+                    sheets: table.sheets.clone(),
+                })
+                .map_err(|e| e.to_string());
+            Some(Event::Loaded { generation, result })
         });
     }
 
@@ -1178,7 +1290,7 @@ impl Worker {
                 }),
             None => crate::cluster::run(
                 &mut self.engine,
-                &job.points,
+                job.clustered_on.as_ref().unwrap_or(&job.points),
                 &job.params,
                 job.backend,
                 &context,
@@ -1310,6 +1422,10 @@ impl Worker {
                 let label = |c: usize| format!("spectral embedding, eigenvector {}", c + 1);
                 (None, None, coordinates, (label(x), label(y)))
             }
+            ProjectionRequest::Coordinates {
+                coordinates,
+                labels,
+            } => (None, None, coordinates.as_ref().clone(), labels),
         };
         let gpu_positions = match (&pca, components, self.shares_render_device()) {
             (Some(pca), Some((x, y)), true) => self

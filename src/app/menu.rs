@@ -84,8 +84,9 @@ impl ClusterscopeApp {
                     ui.close();
                 }
                 let table_path = self.table.as_ref().map(|t| t.path.clone());
+                let has_table = table_path.is_some();
                 if ui
-                    .add_enabled(table_path.is_some(), egui::Button::new("Open as a graph"))
+                    .add_enabled(has_table, egui::Button::new("Open as a graph"))
                     .on_hover_text(
                         "Read the open table as an edge list (source and target columns, \
                          an optional weight) in the Graph pane.",
@@ -94,6 +95,17 @@ impl ClusterscopeApp {
                     && let Some(path) = table_path
                 {
                     self.command(Command::OpenGraph(path));
+                    ui.close();
+                }
+                if ui
+                    .add_enabled(has_table, egui::Button::new("Attach columns…"))
+                    .on_hover_text(
+                        "Put the columns of another table with as many rows beside this one's: \
+                         the text, ids and labels of an embedding opened from a .npy.",
+                    )
+                    .clicked()
+                {
+                    self.command(Command::PickAttach);
                     ui.close();
                 }
                 ui.separator();

@@ -21,6 +21,7 @@ mod jobs;
 mod launch;
 mod layout;
 mod legend;
+pub mod maps;
 mod menu;
 mod params_ui;
 mod scores;
@@ -81,6 +82,8 @@ pub enum ScatterAxes {
     Columns { x: String, y: String },
     /// Two coordinates (0-based) of the shown spectral clustering's embedding.
     Embedding { x: usize, y: usize },
+    /// A UMAP or t-SNE map of the features (see [`maps`]).
+    Map { method: maps::MapMethod },
 }
 
 impl Default for ScatterAxes {
@@ -303,6 +306,8 @@ pub struct ClusterscopeApp {
     history: history::History,
     /// DBSCAN's eps waits to be set from this table's first k-distance curve.
     suggest_eps: bool,
+    /// UMAP and t-SNE maps, the clicked row's neighbours, the search.
+    pub maps: maps::MapsState,
 }
 
 impl ClusterscopeApp {
@@ -381,6 +386,7 @@ impl ClusterscopeApp {
             file_dialog: None,
             history: Default::default(),
             suggest_eps: false,
+            maps: maps::MapsState::default(),
         };
         if let Some(path) = open {
             app.open(path);
@@ -429,6 +435,18 @@ impl ClusterscopeApp {
     }
 
     /// Reads the open graph again, joined by id with the node table at `nodes`.
+    /// Puts the columns of the table at `path` beside the open table's (same row count):
+    /// an embedding's `.npy` with its metadata.
+    pub fn attach_table(&mut self, path: PathBuf) {
+        let Some(table) = self.table.clone() else {
+            self.notices.error = Some("Open a table before attaching columns to it".into());
+            return;
+        };
+        self.notices.info = Some(format!("Attaching the columns of {}…", path.display()));
+        self.loading = true;
+        self.jobs.attach(table, path);
+    }
+
     pub fn join_node_table(&mut self, nodes: PathBuf) {
         let Some(path) = self.graph_view.as_ref().map(|view| view.path.clone()) else {
             self.notices.error = Some("Open a graph before joining a node table to it".into());
@@ -521,7 +539,7 @@ impl ClusterscopeApp {
 
     /// Recomputes the scatter coordinates for the current axes.
     fn request_projection(&mut self) {
-        let Some(prepared) = &self.prepared else {
+        let Some(prepared) = self.prepared.clone() else {
             return;
         };
         let request = match &self.axes {
@@ -542,6 +560,10 @@ impl ClusterscopeApp {
                     x: x.clone(),
                     y: y.clone(),
                 },
+                None => return,
+            },
+            ScatterAxes::Map { method } => match self.map_projection(*method) {
+                Some(request) => request,
                 None => return,
             },
             ScatterAxes::Embedding { x, y } => match self.shown_embedding() {
@@ -607,8 +629,11 @@ impl ClusterscopeApp {
                 ..self.settings.segment.clone()
             },
         });
+        // On the shown map's coordinates when asked to (the map controls say which).
+        let on_map = self.map_to_cluster();
         self.jobs.cluster(
             Arc::clone(&prepared.points),
+            on_map,
             self.settings.algorithm_params(),
             image,
             self.settings.backend,
@@ -796,6 +821,14 @@ impl ClusterscopeApp {
                 Event::Scored { key, result } => self.scored(key, result),
                 Event::Profiled { key, result } => self.profiled(key, result),
                 Event::ExternalScored { key, result } => self.external_scored(key, result),
+                Event::MapFrame {
+                    key,
+                    step,
+                    n_steps,
+                    positions,
+                } => self.map_frame(key, step, n_steps, positions),
+                Event::Mapped { key, result } => self.mapped(key, result),
+                Event::Neighbours { key, result } => self.neighbours_found(key, result),
                 Event::ExactSilhouette { key, result } => self.exact_silhouette_done(key, result),
                 Event::SweepProgress { key, done, total } => self.sweep_progress(key, done, total),
                 Event::Swept { key, result } => self.swept(key, result),
@@ -805,6 +838,7 @@ impl ClusterscopeApp {
                 }
                 Event::OpenPicked(path) => self.open(path),
                 Event::NodeTablePicked(path) => self.join_node_table(path),
+                Event::AttachPicked(path) => self.attach_table(path),
                 Event::ExportPicked {
                     path,
                     label_column,

@@ -58,6 +58,8 @@ pub struct Settings {
     pub builtin_file_dialog: bool,
     /// Runs on the CPU estimated above this many seconds wait for "Run anyway".
     pub ask_above_seconds: f64,
+    /// UMAP's and t-SNE's parameters in the scatter's map views.
+    pub maps: super::maps::MapSettings,
 }
 
 /// How the image view draws a segmentation.
@@ -92,6 +94,7 @@ impl Default for Settings {
             last_session: None,
             builtin_file_dialog: false,
             ask_above_seconds: 10.0,
+            maps: Default::default(),
         }
     }
 }

@@ -61,6 +61,10 @@ pub struct OutliersArgs {
     /// gmm: full, diag, spherical or tied (default full).
     #[arg(long)]
     pub covariance: Option<String>,
+    /// lof, knn: the distance between rows (euclidean, cosine or manhattan; default
+    /// euclidean).
+    #[arg(long)]
+    pub metric: Option<String>,
     /// iforest, centroid, gmm: the random seed (default 42).
     #[arg(long)]
     pub seed: Option<u64>,
@@ -107,6 +111,7 @@ impl OutliersArgs {
         put("components", self.components.map(Value::from));
         put("covariance", self.covariance.clone().map(Value::from));
         put("seed", self.seed.map(Value::from));
+        put("metric", self.metric.clone().map(Value::from));
         values
     }
 }

@@ -29,7 +29,7 @@ const MANHATTAN: Choice = Choice {
 pub const METRIC: ParamSpec = ParamSpec::choice(
     "metric",
     "euclidean",
-    &[EUCLIDEAN, COSINE, MANHATTAN],
+    &[EUCLIDEAN, MANHATTAN, COSINE],
     "the distance between rows, on the scaled features",
 );
 

@@ -1,6 +1,7 @@
 //! Tables in and out: reading any supported file into a polars `DataFrame`, turning chosen
 //! columns into a feature matrix, and writing labeled results atomically.
 
+mod attach;
 mod decompress;
 mod error;
 mod export;
@@ -11,7 +12,9 @@ mod quotes;
 mod read;
 pub mod spreadsheet;
 mod temporaries;
+mod vectors;
 
+pub use attach::attach_columns;
 pub use error::DataError;
 pub use export::{
     LabeledExport, OutputFormat, check_output, ensure_output_is_not_input, export_labeled,

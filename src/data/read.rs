@@ -146,7 +146,7 @@ pub(super) fn read_as(path: &Path, extension: &str) -> Result<DataFrame, DataErr
             path: path.to_path_buf(),
         });
     }
-    Ok(frame)
+    super::vectors::expand_vector_columns(frame, path)
 }
 
 /// Refuses what is not a regular file (a directory, a FIFO that would block forever, a

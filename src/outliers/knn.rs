@@ -4,7 +4,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::neighbours::nearest;
 use super::{DetectInput, Detector, DetectorInfo, Scored, check_neighbours};
 use crate::cluster::density::gpu::NEIGHBOURS;
 use crate::cluster::params::{Choice, ParamSpec};
@@ -27,6 +26,7 @@ pub const PARAMETERS: &[ParamSpec] = &[
         ],
         "how the k distances make one score",
     ),
+    crate::cluster::metric::METRIC,
 ];
 
 /// How the k neighbour distances make one score.
@@ -43,6 +43,8 @@ pub enum Aggregate {
 pub struct KnnParams {
     pub k: usize,
     pub aggregate: Aggregate,
+    #[serde(default)]
+    pub metric: crate::spatial::metric::Metric,
 }
 
 /// The registry's k-NN distance.
@@ -69,7 +71,14 @@ impl Detector for KnnDistance {
         engine: &mut Engine,
         context: &RunContext,
     ) -> Result<Scored, ClusterError> {
-        let graph = nearest(engine, input.points, params.k, input.backend, context)?;
+        let graph = super::neighbours::nearest_under(
+            engine,
+            input.points,
+            params.k,
+            params.metric,
+            input.backend,
+            context,
+        )?;
         let scores = graph
             .distances
             .chunks_exact(params.k)

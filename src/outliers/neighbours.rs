@@ -12,6 +12,8 @@ use crate::cluster::density::gpu::{GpuDensity, MAX_GPU_NEIGHBOURS};
 use crate::cluster::{Backend, BackendChoice, ClusterError, Engine, RunContext};
 use crate::matrix::Matrix;
 use crate::spatial::KdTree;
+use crate::spatial::knn::{KnnError, KnnMethod, knn_graph};
+use crate::spatial::metric::Metric;
 
 /// Each row's k nearest other rows, nearest first.
 pub struct Neighbours {
@@ -113,6 +115,77 @@ pub fn nearest(
         backend: Backend::Cpu,
         adapter: crate::cluster::cpu_name(),
     })
+}
+
+/// The k-NN graph under `metric`: Euclidean as [`nearest`]; cosine by the same searches on
+/// unit rows (the same order), distances recomputed as 1 − cos in f64; Manhattan by the
+/// shared k-NN search on the CPU.
+pub fn nearest_under(
+    engine: &mut Engine,
+    points: &Arc<Matrix>,
+    k: usize,
+    metric: Metric,
+    choice: BackendChoice,
+    context: &RunContext,
+) -> Result<Neighbours, ClusterError> {
+    match metric {
+        Metric::Euclidean => nearest(engine, points, k, choice, context),
+        Metric::Cosine => {
+            let unit = crate::cluster::metric::rows_for(engine, points, metric)?;
+            let mut found = nearest(engine, &unit, k, choice, context)?;
+            found.distances = metric_distances(points, &mut found.indices, k, metric);
+            Ok(found)
+        }
+        Metric::Manhattan => {
+            if choice == BackendChoice::Gpu {
+                return Err(crate::gpu::GpuError::TooLarge(
+                    "the GPU k-NN pass measures Euclidean distance; Manhattan neighbours are found on the CPU (--backend cpu or auto)".into(),
+                )
+                .into());
+            }
+            let cancelled = || context.cancel.is_cancelled();
+            let graph =
+                knn_graph(points, k, metric, KnnMethod::Auto, 0, &cancelled).map_err(|error| {
+                    match error {
+                        KnnError::Cancelled => ClusterError::Cancelled,
+                        other => ClusterError::Internal(other.to_string()),
+                    }
+                })?;
+            let mut indices = graph.indices;
+            let distances = metric_distances(points, &mut indices, k, metric);
+            Ok(Neighbours {
+                k,
+                indices,
+                distances,
+                backend: Backend::Cpu,
+                adapter: crate::cluster::cpu_name(),
+            })
+        }
+    }
+}
+
+/// `metric`'s distance of every row to each of its neighbours, in f64, each row's list
+/// re-sorted by it.
+fn metric_distances(points: &Matrix, indices: &mut [u32], k: usize, metric: Metric) -> Vec<f64> {
+    let mut distances = vec![0.0; indices.len()];
+    distances
+        .par_chunks_mut(k)
+        .zip(indices.par_chunks_mut(k))
+        .enumerate()
+        .for_each(|(row, (out, neighbours))| {
+            let x = points.row(row);
+            let mut pairs: Vec<(f64, u32)> = neighbours
+                .iter()
+                .map(|&other| (metric.distance(x, points.row(other as usize)), other))
+                .collect();
+            pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            for ((slot, index), (d, other)) in out.iter_mut().zip(neighbours.iter_mut()).zip(pairs)
+            {
+                *slot = d;
+                *index = other;
+            }
+        });
+    distances
 }
 
 /// The Euclidean distance of every row to each of its neighbours, in f64, each row's

@@ -182,8 +182,15 @@ pub fn resolve(
         .ok_or_else(|| {
             ClusterError::Internal(format!("{} has no min_points for 'kdist'", info.id))
         })? as usize;
+    let metric = plan
+        .params
+        .values
+        .get("metric")
+        .and_then(Value::as_str)
+        .and_then(crate::spatial::metric::Metric::parse)
+        .unwrap_or_default();
     let curve = crate::cluster::density::dbscan::k_distance_curve(
-        engine, points, min_points, backend, context,
+        engine, points, min_points, metric, backend, context,
     )?;
     let values = range::kdistance_values(&curve, quantiles.count);
     if values.is_empty() {

@@ -15,6 +15,7 @@ use eframe::egui;
 use egui_plot::{Line, Plot, PlotPoint, PlotPoints, Points};
 use serde::{Deserialize, Serialize};
 
+use super::maps::MapMethod;
 use super::{ClusterscopeApp, Command, ScatterAxes, Selection, palette};
 use crate::cluster::NOISE;
 use crate::render::{PointCloudCallback, ViewRequest};
@@ -342,6 +343,10 @@ impl ClusterscopeApp {
         // Click pins (pan tool); a click on empty space unpins.
         if tool == ScatterTool::Pan && response.response.clicked() {
             self.pinned_row = self.hovered;
+            self.maps.neighbours = None;
+            if let Some(row) = self.pinned_row {
+                self.commands.push(Command::FindNeighbours(row));
+            }
         }
         if let Some(row) = self.pinned_row
             && let Some(&table_row) = prepared.features.table_rows.get(row as usize)
@@ -354,6 +359,10 @@ impl ClusterscopeApp {
                     egui::Frame::popup(ui.style()).show(ui, |ui| {
                         ui.set_max_width(240.0);
                         row_tooltip_ui(ui, &table, table_row, label, &styles);
+                        if let Some(found) = self.maps.neighbours.as_ref().filter(|f| f.row == row)
+                        {
+                            neighbours_ui(ui, &table, &prepared.features.table_rows, found);
+                        }
                         if ui.small_button("Unpin").clicked() {
                             self.pinned_row = None;
                         }
@@ -409,8 +418,20 @@ impl ClusterscopeApp {
                 self.axes = ScatterAxes::Embedding { x: 0, y: 1 };
                 changed = true;
             }
+            for method in [MapMethod::Umap, MapMethod::Tsne] {
+                let shown = self.axes == ScatterAxes::Map { method };
+                let hint = match method {
+                    MapMethod::Umap => "UMAP map of the features: computed on a thread, drawn as it refines",
+                    MapMethod::Tsne => "t-SNE map of the features (Barnes–Hut): computed on a thread, drawn as it refines",
+                };
+                if ui.radio(shown, method.name()).on_hover_text(hint).clicked() && !shown {
+                    self.axes = ScatterAxes::Map { method };
+                    changed = true;
+                }
+            }
             let pca_fit = self.projection.as_ref().and_then(|p| p.pca.clone());
             match &mut self.axes {
+                ScatterAxes::Map { .. } => {}
                 ScatterAxes::Columns { x, y } => {
                     for (axis, value) in [("X", x), ("Y", y)] {
                         let label = ui.label(format!("{axis}:"));
@@ -470,6 +491,9 @@ impl ClusterscopeApp {
                 }
             }
         });
+        if let ScatterAxes::Map { method } = self.axes {
+            self.map_controls_ui(ui, method);
+        }
         if changed {
             self.command(Command::Project);
         }
@@ -486,6 +510,22 @@ impl ClusterscopeApp {
                 );
             ui.selectable_value(tool, ScatterTool::Box, "Box select");
             ui.selectable_value(tool, ScatterTool::Lasso, "Lasso select");
+            ui.separator();
+            let search = ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.maps.search)
+                        .hint_text("Search text…")
+                        .desired_width(140.0),
+                )
+                .on_hover_text(
+                    "select the rows whose text (any column) contains this; Enter to search",
+                );
+            if search.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+                self.run_search();
+            }
+            if let Some(matches) = self.maps.search_matches {
+                ui.weak(format!("{matches} rows"));
+            }
             ui.separator();
             self.colour_by_ui(ui);
             ui.separator();
@@ -677,17 +717,66 @@ fn row_tooltip_ui(
         Some(cluster) => ui.colored_label(styles.color(cluster), styles.name(cluster)),
         None => ui.weak("Not clustered"),
     };
+    ui.set_max_width(360.0);
+    // Text columns first: an embedding's metadata says what the row is, its hundreds of
+    // vector columns do not.
+    let columns = table.frame.columns();
+    let text = |c: &&polars::prelude::Column| c.dtype().is_string();
+    let ordered = columns
+        .iter()
+        .filter(text)
+        .chain(columns.iter().filter(|c| !text(c)));
     egui::Grid::new("row-tooltip")
         .num_columns(2)
         .show(ui, |ui| {
-            for column in table.frame.columns().iter().take(24) {
+            for column in ordered.take(24) {
                 ui.weak(column.name().as_str());
-                ui.label(
-                    column
-                        .get(row as usize)
-                        .map(|v| v.to_string())
-                        .unwrap_or_default(),
-                );
+                let value = column
+                    .get(row as usize)
+                    .map(|v| match v {
+                        polars::prelude::AnyValue::String(s) => s.to_string(),
+                        other => other.to_string(),
+                    })
+                    .unwrap_or_default();
+                ui.add(egui::Label::new(clipped(&value, 240)).wrap());
+                ui.end_row();
+            }
+        });
+}
+
+/// At most `limit` characters of `text`, with an ellipsis when cut.
+fn clipped(text: &str, limit: usize) -> String {
+    match text.char_indices().nth(limit) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
+    }
+}
+
+/// A pinned row's nearest rows in the original space, with the first text column.
+fn neighbours_ui(
+    ui: &mut egui::Ui,
+    table: &super::LoadedTable,
+    table_rows: &[u32],
+    found: &super::maps::RowNeighbours,
+) {
+    ui.separator();
+    ui.strong(format!("{} nearest ({})", found.rows.len(), found.metric));
+    let text_column = table.frame.columns().iter().find(|c| c.dtype().is_string());
+    egui::Grid::new("row-neighbours")
+        .num_columns(3)
+        .show(ui, |ui| {
+            for &(row, distance) in &found.rows {
+                let table_row = table_rows.get(row as usize).copied().unwrap_or(row);
+                ui.label(format!("row {table_row}"));
+                ui.weak(format!("{distance:.4}"));
+                let text = text_column
+                    .and_then(|c| c.get(table_row as usize).ok())
+                    .map(|v| match v {
+                        polars::prelude::AnyValue::String(s) => s.to_string(),
+                        other => other.to_string(),
+                    })
+                    .unwrap_or_default();
+                ui.label(clipped(&text, 60));
                 ui.end_row();
             }
         });

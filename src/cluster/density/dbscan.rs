@@ -12,6 +12,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use super::hierarchy::{DensityHierarchy, density_hierarchy, spread_to_border};
+use crate::cluster::metric::{self, METRIC_NO_MANHATTAN, Metric};
 use crate::cluster::params::{ParamSpec, ParamsError, RealRange, real};
 use crate::cluster::{
     Algorithm, AlgorithmInfo, BackendChoice, ClusterError, Clustering, Engine, Family, Input,
@@ -33,6 +34,7 @@ pub const PARAMETERS: &[ParamSpec] = &[
         5,
         "points (itself included) within eps that make a core point",
     ),
+    METRIC_NO_MANHATTAN,
 ];
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -41,11 +43,23 @@ pub struct DbscanParams {
     #[serde(with = "real")]
     pub eps: f64,
     pub min_points: usize,
+    /// eps is a distance under this metric.
+    #[serde(default)]
+    pub metric: Metric,
 }
 
 impl DbscanParams {
     pub fn new(eps: f64, min_points: usize) -> Self {
-        Self { eps, min_points }
+        Self {
+            eps,
+            min_points,
+            metric: Metric::Euclidean,
+        }
+    }
+
+    pub fn metric(mut self, metric: Metric) -> Self {
+        self.metric = metric;
+        self
     }
 
     pub fn check(&self) -> Result<(), ParamsError> {
@@ -91,8 +105,10 @@ impl Algorithm for Dbscan {
             && valid.min_points <= input.points.n_rows
         {
             let started = Instant::now();
+            let searched = metric::rows_for(engine, input.points, valid.metric)?;
+            let radius = metric::searched_radius(valid.metric, valid.eps);
             if let Some((labels, n_clusters, _)) =
-                super::grid_dbscan::grid_dbscan(input.points, valid.eps, valid.min_points, context)?
+                super::grid_dbscan::grid_dbscan(&searched, radius, valid.min_points, context)?
             {
                 let mut diagnostics = RunDiagnostics::cpu(1, true);
                 diagnostics.elapsed_ms = started.elapsed().as_secs_f64() * 1e3;
@@ -142,7 +158,14 @@ pub fn fit(
     let n = points.n_rows;
     // More points asked of a core than there are: no core point, every point noise (as
     // scikit-learn); the k-distance curve still shows the farthest neighbour.
-    let hierarchy = hierarchy_for(engine, points, params.min_points, backend, context)?;
+    let hierarchy = hierarchy_for(
+        engine,
+        points,
+        params.min_points,
+        params.metric,
+        backend,
+        context,
+    )?;
     let mut result = cut(engine, &hierarchy, params.eps)?;
     if params.min_points > n {
         result.labels = vec![NOISE; n];
@@ -159,13 +182,14 @@ fn hierarchy_for(
     engine: &mut Engine,
     points: &Arc<Matrix>,
     min_points: usize,
+    metric: Metric,
     backend: BackendChoice,
     context: &RunContext,
 ) -> Result<Arc<DensityHierarchy>, ClusterError> {
     let n = points.n_rows;
     let neighbours = (min_points.max(1) - 1).min(n.saturating_sub(1));
     let backend = super::resolve(engine, backend, n, neighbours)?;
-    density_hierarchy(engine, points, neighbours, backend, context)
+    density_hierarchy(engine, points, neighbours, metric, backend, context)
 }
 
 /// The k-distance curve of DBSCAN with `min_points` on `points`, before any run: what a
@@ -174,10 +198,11 @@ pub fn k_distance_curve(
     engine: &mut Engine,
     points: &Arc<Matrix>,
     min_points: usize,
+    metric: Metric,
     backend: BackendChoice,
     context: &RunContext,
 ) -> Result<Vec<f64>, ClusterError> {
-    let hierarchy = hierarchy_for(engine, points, min_points, backend, context)?;
+    let hierarchy = hierarchy_for(engine, points, min_points, metric, backend, context)?;
     Ok(k_distances(&hierarchy))
 }
 
@@ -190,7 +215,7 @@ pub fn cut(
 ) -> Result<DbscanResult, ClusterError> {
     let started = Instant::now();
     DbscanParams::new(eps, hierarchy.neighbours + 1).check()?;
-    let eps_sq = (eps * eps) as f32;
+    let eps_sq = hierarchy.searched_sq(eps);
     let core_labels = hierarchy.core_labels(eps_sq);
     let is_core = core_labels.iter().map(|&l| l != NOISE).collect();
     let n_clusters = core_labels

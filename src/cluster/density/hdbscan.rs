@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::hierarchy::{DensityHierarchy, density_hierarchy};
 use crate::cluster::hierarchy::Dendrogram;
+use crate::cluster::metric::{METRIC_NO_MANHATTAN, Metric};
 use crate::cluster::params::{Choice, ParamSpec, ParamsError};
 use crate::cluster::{
     Algorithm, AlgorithmInfo, BackendChoice, ClusterError, Clustering, Engine, Family, Input,
@@ -53,6 +54,7 @@ pub const PARAMETERS: &[ParamSpec] = &[
         ],
         "how clusters are picked from the condensed tree",
     ),
+    METRIC_NO_MANHATTAN,
 ];
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -64,6 +66,8 @@ pub struct HdbscanParams {
     pub min_samples: Option<usize>,
     #[serde(rename = "cluster_selection")]
     pub selection: ClusterSelection,
+    #[serde(default)]
+    pub metric: Metric,
 }
 
 impl HdbscanParams {
@@ -72,7 +76,13 @@ impl HdbscanParams {
             min_cluster_size,
             min_samples: None,
             selection: ClusterSelection::Eom,
+            metric: Metric::Euclidean,
         }
+    }
+
+    pub fn metric(mut self, metric: Metric) -> Self {
+        self.metric = metric;
+        self
     }
 
     pub fn min_samples(mut self, min_samples: Option<usize>) -> Self {
@@ -399,7 +409,7 @@ pub fn fit(
     params.check()?;
     let neighbours = params.neighbours(points.n_rows);
     let backend = super::resolve(engine, backend, points.n_rows, neighbours)?;
-    let hierarchy = density_hierarchy(engine, points, neighbours, backend, context)?;
+    let hierarchy = density_hierarchy(engine, points, neighbours, params.metric, backend, context)?;
     context.check_cancelled()?;
     let mut result = extract(&hierarchy, params);
     result.diagnostics.elapsed_ms = started.elapsed().as_secs_f64() * 1e3;

@@ -9,6 +9,7 @@ use super::gpu::GpuDensity;
 use super::mst::{self, MstEdge};
 use super::planar_mst::planar_mst;
 use crate::cluster::hierarchy::Dendrogram;
+use crate::cluster::metric::{self, Metric};
 use crate::cluster::{Backend, ClusterError, Engine, RunContext};
 use crate::matrix::Matrix;
 use crate::spatial::{KdTree, NO_LABEL};
@@ -25,13 +26,29 @@ pub struct DensityHierarchy {
     pub backend: Backend,
     pub adapter: String,
     pub elapsed_ms: f64,
+    /// The distance asked for. The tree is searched on [`Self::points`] by Euclidean
+    /// distance (for cosine, unit rows: the same order); distances it reports are mapped.
+    pub metric: Metric,
     points: Arc<Matrix>,
     tree: OnceLock<Arc<KdTree>>,
 }
 
 impl DensityHierarchy {
+    /// The rows searched: the input, or its unit rows for cosine.
     pub fn points(&self) -> &Arc<Matrix> {
         &self.points
+    }
+
+    /// The metric's distance of a Euclidean distance between searched rows.
+    pub fn distance(&self, searched: f64) -> f64 {
+        metric::from_searched(self.metric, searched)
+    }
+
+    /// The squared Euclidean radius between searched rows that holds the rows within the
+    /// metric's `distance`.
+    pub fn searched_sq(&self, distance: f64) -> f32 {
+        let radius = metric::searched_radius(self.metric, distance);
+        (radius * radius) as f32
     }
 
     /// The k-d tree over the points (built on first use when the GPU built the hierarchy).
@@ -40,16 +57,21 @@ impl DensityHierarchy {
             .get_or_init(|| Arc::new(KdTree::build(&self.points)))
     }
 
-    /// Core distances (not squared).
+    /// Core distances under the metric (not squared).
     pub fn core_distances(&self) -> Vec<f64> {
-        self.core_sq.iter().map(|&c| (c as f64).sqrt()).collect()
+        self.core_sq
+            .iter()
+            .map(|&c| self.distance((c as f64).sqrt()))
+            .collect()
     }
 
-    /// The single linkage tree of mutual reachability distances.
+    /// The single linkage tree of mutual reachability distances under the metric.
     pub fn dendrogram(&self) -> Dendrogram {
         Dendrogram::over_points(
             self.core_sq.len(),
-            self.edges.iter().map(|e| (e.a, e.b, e.weight())),
+            self.edges
+                .iter()
+                .map(|e| (e.a, e.b, self.distance(e.weight()))),
         )
     }
 
@@ -86,6 +108,7 @@ impl DensityHierarchy {
 struct HierarchyKey {
     points: usize,
     neighbours: usize,
+    metric: Metric,
     backend: Backend,
 }
 
@@ -93,18 +116,27 @@ struct HierarchyKey {
 #[derive(Default)]
 struct LastHierarchy(Option<(HierarchyKey, Arc<DensityHierarchy>)>);
 
-/// Returns the engine's hierarchy for these points and neighbour count, building it when
-/// the last one was for something else.
+/// Returns the engine's hierarchy for these points, neighbour count and metric, building
+/// it when the last one was for something else.
 pub fn density_hierarchy(
     engine: &mut Engine,
     points: &Arc<Matrix>,
     neighbours: usize,
+    metric: Metric,
     backend: Backend,
     context: &RunContext,
 ) -> Result<Arc<DensityHierarchy>, ClusterError> {
+    if metric == Metric::Manhattan {
+        return Err(ClusterError::Params(crate::cluster::ParamsError::new(
+            "metric",
+            "the density hierarchy searches by Euclidean geometry: {metric} may be euclidean or cosine here",
+        )));
+    }
+    let points = &metric::rows_for(engine, points, metric)?;
     let key = HierarchyKey {
         points: Arc::as_ptr(points) as usize,
         neighbours,
+        metric,
         backend,
     };
     if let Some((cached_key, hierarchy)) = &engine.state::<LastHierarchy>().0
@@ -154,6 +186,7 @@ pub fn density_hierarchy(
         backend,
         adapter,
         elapsed_ms: started.elapsed().as_secs_f64() * 1e3,
+        metric,
         points: Arc::clone(points),
         tree: OnceLock::new(),
     });

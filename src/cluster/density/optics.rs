@@ -13,6 +13,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::hierarchy::core_distances;
+use crate::cluster::metric::{self, METRIC_NO_MANHATTAN, Metric};
 use crate::cluster::params::{ParamSpec, ParamsError, RealRange, real};
 use crate::cluster::{
     Algorithm, AlgorithmInfo, BackendChoice, ClusterError, Clustering, Engine, Family, Input,
@@ -66,6 +67,7 @@ pub const PARAMETERS: &[ParamSpec] = &[
     )
     .at_least(2)
     .optional(),
+    METRIC_NO_MANHATTAN,
 ];
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -77,6 +79,8 @@ pub struct OpticsParams {
     pub extraction: OpticsExtraction,
     /// Smallest ξ cluster; defaults to `min_points`.
     pub min_cluster_size: Option<usize>,
+    /// Reachability distances (and max_eps) are under this metric.
+    pub metric: Metric,
 }
 
 /// The declared shape of [`OpticsParams`] (the extraction as two alternatives).
@@ -91,6 +95,8 @@ struct OpticsValues {
     #[serde(with = "real::option")]
     reachability: Option<f64>,
     min_cluster_size: Option<usize>,
+    #[serde(default)]
+    metric: Metric,
 }
 
 impl From<OpticsParams> for OpticsValues {
@@ -105,6 +111,7 @@ impl From<OpticsParams> for OpticsValues {
             xi,
             reachability,
             min_cluster_size: p.min_cluster_size,
+            metric: p.metric,
         }
     }
 }
@@ -122,6 +129,7 @@ impl TryFrom<OpticsValues> for OpticsParams {
             max_eps: v.max_eps.unwrap_or(f64::INFINITY),
             extraction,
             min_cluster_size: v.min_cluster_size,
+            metric: v.metric,
         })
     }
 }
@@ -133,7 +141,13 @@ impl OpticsParams {
             max_eps: f64::INFINITY,
             extraction: OpticsExtraction::Xi(0.05),
             min_cluster_size: None,
+            metric: Metric::Euclidean,
         }
+    }
+
+    pub fn metric(mut self, metric: Metric) -> Self {
+        self.metric = metric;
+        self
     }
 
     pub fn check(&self) -> Result<(), ParamsError> {
@@ -240,6 +254,8 @@ pub fn fit(
         .into());
     }
     let backend = super::resolve(engine, backend, points.n_rows, params.min_points - 1)?;
+    // Cosine runs on unit rows (the same neighbour order); distances are mapped back.
+    let points = &metric::rows_for(engine, points, params.metric)?;
     let tree = KdTree::build(points);
     let core_sq = core_distances(
         engine,
@@ -323,10 +339,12 @@ fn order(
 ) -> Result<OpticsOrdering, ClusterError> {
     let n = points.n_rows;
     let max_eps = params.max_eps;
+    let distance =
+        |searched_sq: f32| metric::from_searched(params.metric, (searched_sq as f64).sqrt());
     let core_distances: Vec<f64> = core_sq
         .iter()
         .map(|&c| {
-            let c = (c as f64).sqrt();
+            let c = distance(c);
             if c > max_eps { f64::INFINITY } else { c }
         })
         .collect();
@@ -342,7 +360,8 @@ fn order(
     let radius_sq = if dense {
         f32::INFINITY
     } else {
-        (max_eps * max_eps) as f32
+        let radius = metric::searched_radius(params.metric, max_eps);
+        (radius * radius) as f32
     };
     let mut neighbours: Vec<(u32, f64)> = Vec::new();
     while ordering.len() < n {
@@ -384,12 +403,12 @@ fn order(
             let query = points.row(point);
             neighbours.par_extend(unprocessed.par_iter().with_min_len(2048).map(|&other| {
                 let d = squared_distance(query, points.row(other as usize));
-                (other, (d as f64).sqrt())
+                (other, distance(d))
             }));
         } else {
             tree.for_each_within(point, radius_sq, |other, d| {
                 if !processed[other] {
-                    neighbours.push((other as u32, (d as f64).sqrt()));
+                    neighbours.push((other as u32, distance(d)));
                 }
             });
         }

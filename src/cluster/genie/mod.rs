@@ -18,6 +18,7 @@ pub use merge_order::{GenieMerge, genie_merges, monotone_heights};
 
 use super::density::{self, density_hierarchy};
 use super::hierarchy::{Dendrogram, N_CLUSTERS};
+use super::metric::{METRIC_NO_MANHATTAN, Metric};
 use super::params::{ParamSpec, ParamsError, RealRange, real};
 use super::{
     Algorithm, AlgorithmInfo, BackendChoice, ClusterError, Clustering, Engine, Family, Input,
@@ -48,6 +49,7 @@ pub const PARAMETERS: &[ParamSpec] = &[
         "M: above 1, the tree of mutual reachability distances of M neighbours (Genie+HDBSCAN*); 0 or 1 = Euclidean",
     )
     .at_least(0),
+    METRIC_NO_MANHATTAN,
 ];
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -57,6 +59,8 @@ pub struct GenieParams {
     #[serde(with = "real")]
     pub gini_threshold: f64,
     pub mutual_reachability: usize,
+    #[serde(default)]
+    pub metric: Metric,
 }
 
 impl GenieParams {
@@ -65,7 +69,13 @@ impl GenieParams {
             n_clusters,
             gini_threshold: 0.3,
             mutual_reachability: 1,
+            metric: Metric::Euclidean,
         }
+    }
+
+    pub fn metric(mut self, metric: Metric) -> Self {
+        self.metric = metric;
+        self
     }
 
     pub fn gini_threshold(mut self, threshold: f64) -> Self {
@@ -187,14 +197,17 @@ pub fn fit(
     params.check(Some(points.n_rows))?;
     let neighbours = params.neighbours();
     let backend = density::resolve(engine, backend, points.n_rows, neighbours)?;
-    let hierarchy = density_hierarchy(engine, points, neighbours, backend, context)?;
+    let hierarchy = density_hierarchy(engine, points, neighbours, params.metric, backend, context)?;
     context.check_cancelled()?;
-    let merges = genie_merges(
+    let mut merges = genie_merges(
         points.n_rows,
         &hierarchy.edges,
         params.gini_threshold,
         context,
     )?;
+    for merge in &mut merges {
+        merge.distance = hierarchy.distance(merge.distance);
+    }
     let heights = monotone_heights(&merges);
     let tree = Dendrogram::over_points(
         points.n_rows,

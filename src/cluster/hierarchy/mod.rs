@@ -15,6 +15,7 @@ pub use dendrogram::{Dendrogram, Merge};
 use serde::{Deserialize, Serialize};
 
 use super::density::density_hierarchy;
+use super::metric::{METRIC, Metric};
 use super::params::{Choice, ParamSpec, ParamsError, RealRange, real};
 use super::{
     Algorithm, AlgorithmInfo, Backend, BackendChoice, ClusterError, Clustering, Engine, Family,
@@ -120,6 +121,7 @@ pub const PARAMETERS: &[ParamSpec] = &[
         2048,
         "complete/average linkage: memory the distance matrix may take, in MiB",
     ),
+    METRIC,
 ];
 
 /// What the user asks of agglomerative clustering.
@@ -130,6 +132,8 @@ pub struct AgglomerativeParams {
     pub cut: Cut,
     /// Bytes a condensed distance matrix may take before the run is refused.
     pub matrix_budget: u64,
+    /// The distance between rows (Ward needs Euclidean).
+    pub metric: Metric,
 }
 
 /// The declared shape of [`AgglomerativeParams`] (the cut as two alternatives).
@@ -141,6 +145,8 @@ struct AgglomerativeValues {
     #[serde(with = "real::option")]
     distance: Option<f64>,
     memory_budget_mb: u64,
+    #[serde(default)]
+    metric: Metric,
 }
 
 impl From<AgglomerativeParams> for AgglomerativeValues {
@@ -151,6 +157,7 @@ impl From<AgglomerativeParams> for AgglomerativeValues {
             n_clusters,
             distance,
             memory_budget_mb: p.matrix_budget >> 20,
+            metric: p.metric,
         }
     }
 }
@@ -162,6 +169,7 @@ impl TryFrom<AgglomerativeValues> for AgglomerativeParams {
             linkage: v.linkage,
             cut: Cut::from_values(v.n_clusters, v.distance)?,
             matrix_budget: v.memory_budget_mb.saturating_mul(1 << 20),
+            metric: v.metric,
         })
     }
 }
@@ -216,7 +224,13 @@ impl AgglomerativeParams {
             linkage,
             cut,
             matrix_budget: DEFAULT_MATRIX_BUDGET,
+            metric: Metric::Euclidean,
         }
+    }
+
+    pub fn metric(mut self, metric: Metric) -> Self {
+        self.metric = metric;
+        self
     }
 
     /// Checks the params for `n` points: the cut, and the distance matrix against the
@@ -335,10 +349,17 @@ pub fn fit(
 ) -> Result<HierarchyResult, ClusterError> {
     let started = Instant::now();
     params.check(points.n_rows)?;
+    if params.linkage == Linkage::Ward && params.metric != Metric::Euclidean {
+        return Err(ParamsError::new(
+            "metric",
+            "Ward linkage minimises the within-cluster variance, which needs {metric=euclidean}; use single, complete or average linkage for other distances",
+        )
+        .into());
+    }
     let (tree, backend, adapter) = match params.linkage {
-        Linkage::Single => {
+        Linkage::Single if params.metric != Metric::Manhattan => {
             let backend = engine.resolve_pairwise(backend, points.n_rows)?;
-            let hierarchy = density_hierarchy(engine, points, 0, backend, context)?;
+            let hierarchy = density_hierarchy(engine, points, 0, params.metric, backend, context)?;
             (hierarchy.dendrogram(), backend, hierarchy.adapter.clone())
         }
         Linkage::Ward if points.n_rows > nn_chain::WARD_MATRIX_MAX_POINTS => {
@@ -349,13 +370,14 @@ pub fn fit(
                 cpu_name(),
             )
         }
-        Linkage::Ward | Linkage::Complete | Linkage::Average => {
+        Linkage::Single | Linkage::Ward | Linkage::Complete | Linkage::Average => {
             crate::memory::ensure_available(
                 nn_chain::condensed_matrix_bytes(points.n_rows),
                 &format!("the distance matrix of {} points", points.n_rows),
             )
             .map_err(|message| ParamsError::new("memory_budget_mb", message))?;
-            let merges = nn_chain::on_condensed_matrix(points, params.linkage, context)?;
+            let merges =
+                nn_chain::on_condensed_matrix(points, params.linkage, params.metric, context)?;
             (
                 tree_from_slot_merges(points.n_rows, merges),
                 Backend::Cpu,

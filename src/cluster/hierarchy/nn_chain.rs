@@ -11,6 +11,7 @@ use rayon::prelude::*;
 use super::Linkage;
 use crate::cluster::{ClusterError, RunContext};
 use crate::matrix::Matrix;
+use crate::spatial::metric::Metric;
 
 /// A merge of two slots, before the final sort and relabelling.
 pub type SlotMerge = (u32, u32, f64);
@@ -321,10 +322,11 @@ fn condensed_index(n: usize, i: usize, j: usize) -> usize {
 pub fn on_condensed_matrix(
     points: &Matrix,
     linkage: Linkage,
+    metric: Metric,
     context: &RunContext,
 ) -> Result<Vec<SlotMerge>, ClusterError> {
     let n = points.n_rows;
-    let mut distances = condensed_distances(points);
+    let mut distances = condensed_distances(points, metric);
     context.check_cancelled()?;
     let mut size = vec![1f64; n];
     let mut merges = Vec::with_capacity(n.saturating_sub(1));
@@ -389,8 +391,8 @@ pub fn on_condensed_matrix(
     Ok(merges)
 }
 
-/// Euclidean distances of all pairs in f64, row by row.
-fn condensed_distances(points: &Matrix) -> Vec<f64> {
+/// `metric`'s distances of all pairs in f64, row by row.
+fn condensed_distances(points: &Matrix, metric: Metric) -> Vec<f64> {
     let n = points.n_rows;
     let mut distances = vec![0f64; n * n.saturating_sub(1) / 2];
     let mut rows: Vec<&mut [f64]> = Vec::with_capacity(n);
@@ -403,16 +405,7 @@ fn condensed_distances(points: &Matrix) -> Vec<f64> {
     rows.into_par_iter().enumerate().for_each(|(i, row)| {
         let a = points.row(i);
         for (offset, out) in row.iter_mut().enumerate() {
-            let b = points.row(i + 1 + offset);
-            let sum: f64 = a
-                .iter()
-                .zip(b)
-                .map(|(&x, &y)| {
-                    let diff = x as f64 - y as f64;
-                    diff * diff
-                })
-                .sum();
-            *out = sum.sqrt();
+            *out = metric.distance(a, points.row(i + 1 + offset));
         }
     });
     distances
@@ -428,7 +421,8 @@ mod tests {
         let points = synthetic::gaussian_blobs(300, 4, 5, 1.0, 8).points;
         let context = RunContext::default();
         let mut on_vectors = ward_on_vectors(&points, &context).unwrap();
-        let mut on_matrix = on_condensed_matrix(&points, Linkage::Ward, &context).unwrap();
+        let mut on_matrix =
+            on_condensed_matrix(&points, Linkage::Ward, Metric::Euclidean, &context).unwrap();
         on_vectors.sort_by(|a, b| a.2.total_cmp(&b.2));
         on_matrix.sort_by(|a, b| a.2.total_cmp(&b.2));
         for (a, b) in on_vectors.iter().zip(&on_matrix) {

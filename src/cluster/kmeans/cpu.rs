@@ -448,12 +448,14 @@ pub fn accumulate(
     }
 }
 
-/// Twin of `kmeans/finalize.wgsl`: moves each non-empty centroid to the mean of its points,
-/// records how far it moved (squared) and its new ‖c‖². Empty clusters stay where they were.
+/// Twin of `kmeans/finalize.wgsl`: moves each non-empty centroid to the mean of its points
+/// (`spherical`: scaled to unit length, spherical k-means for cosine distance), records how
+/// far it moved (squared) and its new ‖c‖². Empty clusters stay where they were.
 pub fn finalize(
     sums: &[f32],
     counts: &[u32],
     dims: usize,
+    spherical: bool,
     centroids: &mut [f32],
     centroid_norms: &mut [f32],
     shift: &mut [f32],
@@ -463,10 +465,21 @@ pub fn finalize(
             shift[c] = 0.0;
             continue;
         }
+        let mut scale = 1.0f32;
+        if spherical {
+            let mut length = 0f32;
+            for j in 0..dims {
+                let mean = sums[c * dims + j] / count as f32;
+                length = mean.mul_add(mean, length);
+            }
+            if length > 0.0 {
+                scale = 1.0 / length.sqrt();
+            }
+        }
         let mut moved = 0f32;
         let mut norm = 0f32;
         for j in 0..dims {
-            let updated = sums[c * dims + j] / count as f32;
+            let updated = sums[c * dims + j] / count as f32 * scale;
             let delta = updated - centroids[c * dims + j];
             moved = delta.mul_add(delta, moved);
             norm = updated.mul_add(updated, norm);
@@ -522,6 +535,7 @@ mod tests {
             &total_sums,
             &total_counts,
             2,
+            false,
             &mut centroids,
             &mut norms,
             &mut shift,

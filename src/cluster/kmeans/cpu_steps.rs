@@ -11,6 +11,7 @@ pub(crate) struct CpuSteps<'a> {
     points: &'a Matrix,
     point_norms: Vec<f32>,
     n_clusters: usize,
+    spherical: bool,
     centroids: Vec<f32>,
     centroid_norms: Vec<f32>,
     labels: Vec<u32>,
@@ -20,12 +21,13 @@ pub(crate) struct CpuSteps<'a> {
 }
 
 impl<'a> CpuSteps<'a> {
-    pub fn new(points: &'a Matrix, n_clusters: usize) -> Self {
+    pub fn new(points: &'a Matrix, n_clusters: usize, spherical: bool) -> Self {
         let n_blocks = points.n_rows.div_ceil(BLOCK_POINTS);
         Self {
             points,
             point_norms: cpu::squared_norms(&points.values, points.n_cols),
             n_clusters,
+            spherical,
             centroids: Vec::new(),
             centroid_norms: Vec::new(),
             labels: vec![0; points.n_rows],
@@ -80,6 +82,7 @@ impl LloydSteps for CpuSteps<'_> {
             &sums,
             &counts,
             d,
+            self.spherical,
             &mut self.centroids,
             &mut self.centroid_norms,
             &mut shift,

@@ -64,8 +64,12 @@ impl Algorithm for KMeans {
         engine: &mut Engine,
         context: &RunContext,
     ) -> Result<Clustering, ClusterError> {
-        let (result, on_device) =
-            fit_restarts(engine, input.points, valid, input.backend, context)?;
+        // Cosine: spherical k-means on the unit rows.
+        let points = &crate::cluster::metric::rows_for(engine, input.points, valid.metric)?;
+        let (mut result, on_device) = fit_restarts(engine, points, valid, input.backend, context)?;
+        if valid.spherical() {
+            result.centroids = member_means(input.points, &result.labels, valid.n_clusters);
+        }
         let gpu_labels = match result.diagnostics.backend {
             Backend::Gpu if on_device => engine
                 .state_if_any::<gpu::GpuKMeansState>()
@@ -88,15 +92,58 @@ impl Algorithm for KMeans {
         engine: &mut Engine,
         context: &RunContext,
     ) -> Option<Result<Vec<Clustering>, ClusterError>> {
+        let metric = valids.first()?.metric;
+        if valids.iter().any(|v| v.metric != metric) {
+            return None;
+        }
         match engine.resolve(input.backend) {
             Ok(Backend::Gpu) => Some(
-                fit_many_on_gpu(engine, input.points, valids, context)
-                    .map(|results| results.into_iter().map(|r| r.into_clustering()).collect()),
+                crate::cluster::metric::rows_for(engine, input.points, metric)
+                    .and_then(|points| fit_many_on_gpu(engine, &points, valids, context))
+                    .map(|results| {
+                        results
+                            .into_iter()
+                            .zip(valids)
+                            .map(|(mut r, valid)| {
+                                if valid.spherical() {
+                                    r.centroids =
+                                        member_means(input.points, &r.labels, valid.n_clusters);
+                                }
+                                r.into_clustering()
+                            })
+                            .collect()
+                    }),
             ),
             Ok(Backend::Cpu) => None,
             Err(error) => Some(Err(error)),
         }
     }
+}
+
+/// Each cluster's mean row: spherical k-means's centres shown where its rows are (its own
+/// centroids are unit directions).
+fn member_means(points: &Matrix, labels: &[u32], n_clusters: usize) -> Matrix {
+    let d = points.n_cols;
+    let mut sums = vec![0.0f64; n_clusters * d];
+    let mut counts = vec![0usize; n_clusters];
+    for (row, &label) in labels.iter().enumerate() {
+        let Some(count) = counts.get_mut(label as usize) else {
+            continue;
+        };
+        *count += 1;
+        for (s, &v) in sums[label as usize * d..(label as usize + 1) * d]
+            .iter_mut()
+            .zip(points.row(row))
+        {
+            *s += v as f64;
+        }
+    }
+    let values = sums
+        .chunks(d.max(1))
+        .zip(&counts)
+        .flat_map(|(s, &c)| s.iter().map(move |&v| (v / c.max(1) as f64) as f32))
+        .collect();
+    Matrix::new(n_clusters, d, values)
 }
 
 /// A k-means clustering of the rows of a matrix.
@@ -262,7 +309,8 @@ fn fit_restarts_on_gpu(
             .map(|(run, initial)| lloyd::LloydStart::new(points, valids[*run], initial))
             .collect();
         let state = engine.state::<gpu::GpuKMeansState>();
-        let mut steps = state.prepare_batch(&gpu, points, &ks[range.clone()])?;
+        let spherical = valids.iter().any(|v| v.spherical());
+        let mut steps = state.prepare_batch(&gpu, points, &ks[range.clone()], spherical)?;
         outcomes.extend(lloyd::run_lloyd_batch(
             &mut steps, points, &starts, context,
         )?);
@@ -335,14 +383,14 @@ pub fn fit_from(
     let started = Instant::now();
     let (outcome, adapter) = match backend {
         Backend::Cpu => {
-            let mut steps = cpu_steps::CpuSteps::new(points, params.n_clusters);
+            let mut steps = cpu_steps::CpuSteps::new(points, params.n_clusters, params.spherical());
             let outcome = lloyd::run_lloyd(&mut steps, points, params, initial, context)?;
             (outcome, super::cpu_name())
         }
         Backend::Gpu => {
             let gpu = engine.gpu()?;
             let state = engine.state::<gpu::GpuKMeansState>();
-            let mut steps = state.prepare(&gpu, points, params.n_clusters)?;
+            let mut steps = state.prepare(&gpu, points, params.n_clusters, params.spherical())?;
             (
                 lloyd::run_lloyd(&mut steps, points, params, initial, context)?,
                 gpu.adapter_name(),

@@ -38,6 +38,21 @@ pub const PARAMETERS: &[ParamSpec] = &[
         ],
         "how the first centres are chosen",
     ),
+    ParamSpec::choice(
+        "metric",
+        "euclidean",
+        &[
+            Choice {
+                value: "euclidean",
+                help: "√Σ (a − b)²: Lloyd's k-means",
+            },
+            Choice {
+                value: "cosine",
+                help: "1 − cos(a, b): spherical k-means on rows scaled to unit length (embeddings, text)",
+            },
+        ],
+        "the distance rows are assigned by",
+    ),
     ParamSpec::seed(),
 ];
 
@@ -80,6 +95,8 @@ pub struct KMeansParams {
     /// Restarts; None: [`AUTO_RESTARTS`] when n·d·k ≤ [`AUTO_RESTARTS_MAX_WORK`], else 1.
     pub n_init: Option<usize>,
     pub init: KMeansInit,
+    /// Cosine: spherical k-means (unit rows, unit centroids).
+    pub metric: crate::spatial::metric::Metric,
     pub seed: u64,
 }
 
@@ -91,6 +108,7 @@ impl Default for KMeansParams {
             tolerance: 1e-4,
             n_init: None,
             init: KMeansInit::PlusPlus,
+            metric: crate::spatial::metric::Metric::Euclidean,
             seed: 42,
         }
     }
@@ -122,6 +140,16 @@ impl KMeansParams {
     pub fn init(mut self, init: KMeansInit) -> Self {
         self.init = init;
         self
+    }
+
+    pub fn metric(mut self, metric: crate::spatial::metric::Metric) -> Self {
+        self.metric = metric;
+        self
+    }
+
+    /// Spherical k-means: cosine distance.
+    pub fn spherical(&self) -> bool {
+        self.metric == crate::spatial::metric::Metric::Cosine
     }
 
     /// How many restarts run on n × d rows.

@@ -34,27 +34,8 @@ pub enum Init {
     KMeansPlusPlus,
 }
 
-const METRICS: &[Choice] = &[
-    Choice {
-        value: "euclidean",
-        help: "√Σ (a − b)²",
-    },
-    Choice {
-        value: "manhattan",
-        help: "Σ |a − b|",
-    },
-    Choice {
-        value: "cosine",
-        help: "1 − cos(a, b), for directions (embeddings, text)",
-    },
-];
-
-const METRIC: ParamSpec = ParamSpec::choice(
-    "metric",
-    "euclidean",
-    METRICS,
-    "the distance between rows, on the scaled features",
-);
+/// The distance every medoid method takes, declared once for all algorithms.
+const METRIC: ParamSpec = crate::cluster::metric::METRIC;
 
 const N_CLUSTERS: ParamSpec = ParamSpec::count("n_clusters", 5, "number of clusters (medoids)")
     .required()

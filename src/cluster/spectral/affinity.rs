@@ -8,9 +8,11 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::super::{ClusterError, RunContext};
+use super::super::{ClusterError, ParamsError, RunContext};
 use crate::matrix::Matrix;
 use crate::spatial::KdTree;
+use crate::spatial::knn::{KnnError, KnnMethod, knn_graph};
+use crate::spatial::metric::Metric;
 
 /// How neighbouring rows are weighted.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,27 +64,49 @@ pub fn build(
     n_neighbors: usize,
     affinity: Affinity,
     gamma: f64,
+    metric: Metric,
     context: &RunContext,
 ) -> Result<WeightedGraph, ClusterError> {
     let n = points.n_rows;
-    let tree = KdTree::build(points);
     let others = n_neighbors.saturating_sub(1).min(n.saturating_sub(1));
+    let weight_of = |distance_sq: f64| match affinity {
+        Affinity::Knn => 1.0,
+        Affinity::Rbf => (-gamma * distance_sq).exp(),
+    };
     // Directed edges (row → neighbour, ½ weight), in chunks so cancel is heard.
     let mut directed: Vec<Vec<(u32, f64)>> = Vec::with_capacity(n);
+    let searched_by_knn = metric != Metric::Euclidean && others > 0;
+    if searched_by_knn {
+        // Other distances: the shared k-NN search (exact, or NN-descent on large tables).
+        let cancelled = || context.cancel.is_cancelled();
+        let graph =
+            knn_graph(points, others, metric, KnnMethod::Auto, 0, &cancelled).map_err(|error| {
+                match error {
+                    KnnError::Cancelled => ClusterError::Cancelled,
+                    other => ClusterError::Params(ParamsError::new("metric", other.to_string())),
+                }
+            })?;
+        for row in 0..n {
+            let (neighbours, distances) = graph.of(row);
+            directed.push(
+                neighbours
+                    .iter()
+                    .zip(distances)
+                    .map(|(&other, &d)| (other, 0.5 * weight_of(d as f64 * d as f64)))
+                    .collect(),
+            );
+        }
+    }
+    let tree = (!searched_by_knn).then(|| KdTree::build(points));
     for chunk in (0..n).collect::<Vec<_>>().chunks(8192) {
+        let Some(tree) = &tree else { break };
         context.check_cancelled()?;
         let part: Vec<Vec<(u32, f64)>> = chunk
             .par_iter()
             .map_init(Vec::new, |best, &row| {
                 tree.k_nearest(row, others, best);
                 best.iter()
-                    .map(|&(d2, other)| {
-                        let weight = match affinity {
-                            Affinity::Knn => 1.0,
-                            Affinity::Rbf => (-gamma * d2 as f64).exp(),
-                        };
-                        (other, 0.5 * weight)
-                    })
+                    .map(|&(d2, other)| (other, 0.5 * weight_of(d2 as f64)))
                     .collect()
             })
             .collect();
@@ -242,9 +266,16 @@ mod tests {
         // 0 — 1 — 2 ··· 10 with two neighbours (itself and the nearest other):
         // 0→1, 1→0 (tie 0/2 goes to the lower row), 2→1, 3→2.
         let points = Matrix::new(4, 1, vec![0.0, 1.0, 2.0, 10.0]);
-        let graph = build(&points, 2, Affinity::Knn, 1.0, &RunContext::default())
-            .unwrap()
-            .normalised();
+        let graph = build(
+            &points,
+            2,
+            Affinity::Knn,
+            1.0,
+            Metric::Euclidean,
+            &RunContext::default(),
+        )
+        .unwrap()
+        .normalised();
         // W: w01 = ½+½ = 1, w12 = ½, w23 = ½.
         let degrees = [1.0f64, 1.5, 1.0, 0.5];
         let expect = |r: usize, c: usize, w: f64| w / (degrees[r] * degrees[c]).sqrt();
@@ -266,9 +297,16 @@ mod tests {
     #[test]
     fn rbf_weights_fall_with_distance_and_components_are_counted() {
         let points = Matrix::new(4, 1, vec![0.0, 1.0, 50.0, 52.0]);
-        let graph = build(&points, 2, Affinity::Rbf, 0.5, &RunContext::default())
-            .unwrap()
-            .normalised();
+        let graph = build(
+            &points,
+            2,
+            Affinity::Rbf,
+            0.5,
+            Metric::Euclidean,
+            &RunContext::default(),
+        )
+        .unwrap()
+        .normalised();
         assert_eq!(graph.components, 2);
         // Both pairs are mutual: w = e^(−γ d²), degree = w, so S = 1 on each edge.
         let (_, s01) = graph.row(0).next().unwrap();

@@ -98,6 +98,7 @@ pub const PARAMETERS: &[ParamSpec] = &[
         ],
         "how labels are read from the embedding",
     ),
+    crate::cluster::metric::METRIC,
     ParamSpec::seed(),
 ];
 
@@ -121,6 +122,9 @@ pub struct SpectralParams {
     #[serde(with = "real")]
     pub gamma: f64,
     pub assign: Assign,
+    /// The distance the neighbours are found by (and the rbf weights computed from).
+    #[serde(default)]
+    pub metric: crate::cluster::metric::Metric,
     pub seed: u64,
 }
 
@@ -132,8 +136,14 @@ impl SpectralParams {
             n_neighbors: 10,
             gamma: 1.0,
             assign: Assign::Kmeans,
+            metric: crate::cluster::metric::Metric::Euclidean,
             seed: 42,
         }
+    }
+
+    pub fn metric(mut self, metric: crate::cluster::metric::Metric) -> Self {
+        self.metric = metric;
+        self
     }
 
     pub fn affinity(mut self, affinity: Affinity) -> Self {
@@ -309,6 +319,7 @@ pub fn fit_on(
         params.n_neighbors,
         params.affinity,
         params.gamma,
+        params.metric,
         context,
     )?;
     // Only the k eigenvectors the labels are read from must converge; the rest of the

@@ -8,22 +8,27 @@ pub mod gpu;
 
 use serde::{Deserialize, Serialize};
 
-use super::neighbours::{Neighbours, nearest};
+use super::neighbours::{Neighbours, nearest_under};
 use super::{DetectInput, Detector, DetectorInfo, Scored, check_neighbours};
 use crate::cluster::params::ParamSpec;
 use crate::cluster::{Backend, ClusterError, Engine, ParamsError, RunContext};
 
-pub const PARAMETERS: &[ParamSpec] = &[ParamSpec::count(
-    "k",
-    20,
-    "neighbours per row (scikit-learn's n_neighbors); below the row count",
-)
-.slider(2, 100)];
+pub const PARAMETERS: &[ParamSpec] = &[
+    ParamSpec::count(
+        "k",
+        20,
+        "neighbours per row (scikit-learn's n_neighbors); below the row count",
+    )
+    .slider(2, 100),
+    crate::cluster::metric::METRIC,
+];
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LofParams {
     pub k: usize,
+    #[serde(default)]
+    pub metric: crate::spatial::metric::Metric,
 }
 
 /// The registry's LOF.
@@ -50,7 +55,14 @@ impl Detector for Lof {
         engine: &mut Engine,
         context: &RunContext,
     ) -> Result<Scored, ClusterError> {
-        let graph = nearest(engine, input.points, params.k, input.backend, context)?;
+        let graph = nearest_under(
+            engine,
+            input.points,
+            params.k,
+            params.metric,
+            input.backend,
+            context,
+        )?;
         context.check_cancelled()?;
         if graph.backend == Backend::Gpu {
             let gpu = engine.gpu()?;

@@ -29,6 +29,7 @@ pub(super) struct SetBuffers {
 pub(super) struct BatchBuffers {
     pub points: Arc<ResidentMatrix>,
     pub ks: Vec<usize>,
+    pub spherical: bool,
     pub sets: Vec<SetBuffers>,
     /// Per active set, `k_max` counts then `k_max` shifts: read back once per iteration.
     pub moved: wgpu::Buffer,
@@ -41,11 +42,12 @@ impl BatchBuffers {
         kernels: &KMeansKernels,
         points: Arc<ResidentMatrix>,
         ks: &[usize],
+        spherical: bool,
     ) -> Result<Self, GpuError> {
         let mut sets = Vec::with_capacity(ks.len());
         for &k in ks {
             let rows = RowBuffers::new(gpu, points.clone());
-            let clusters = ClusterBuffers::new(gpu, kernels, &rows, k)?;
+            let clusters = ClusterBuffers::new(gpu, kernels, &rows, k, spherical)?;
             sets.push(SetBuffers { rows, clusters });
         }
         let k_max = ks.iter().copied().max().unwrap_or(1);
@@ -53,6 +55,7 @@ impl BatchBuffers {
         Ok(Self {
             points,
             ks: ks.to_vec(),
+            spherical,
             sets,
             moved,
             k_max,

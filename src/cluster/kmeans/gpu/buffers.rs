@@ -61,6 +61,7 @@ pub struct Slice {
 /// Working buffers for one value of k over one resident dataset.
 pub struct ClusterBuffers {
     pub n_clusters: usize,
+    pub spherical: bool,
     pub centroids: wgpu::Buffer,
     pub centroid_norms: wgpu::Buffer,
     pub sums: wgpu::Buffer,
@@ -78,6 +79,7 @@ impl ClusterBuffers {
         kernels: &KMeansKernels,
         rows: &RowBuffers,
         n_clusters: usize,
+        spherical: bool,
     ) -> Result<Self, GpuError> {
         let d = rows.points.source.n_cols;
         let slots = (n_clusters * d) as u64;
@@ -113,7 +115,8 @@ impl ClusterBuffers {
             n_clusters: n_clusters as u32,
             n_blocks: n_rows.div_ceil(BLOCK_POINTS) as u32,
             groups_x: MAX_GROUPS_X,
-            _pad: [0; 3],
+            spherical: spherical as u32,
+            _pad: [0; 2],
         };
 
         let mut slices = Vec::new();
@@ -186,6 +189,7 @@ impl ClusterBuffers {
         );
         Ok(Self {
             n_clusters,
+            spherical,
             centroids,
             centroid_norms,
             sums,

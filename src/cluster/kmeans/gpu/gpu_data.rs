@@ -9,7 +9,9 @@ pub struct KMeansUniforms {
     pub n_clusters: u32,
     pub n_blocks: u32,
     pub groups_x: u32,
-    pub _pad: [u32; 3],
+    /// 1: spherical k-means (centroids kept at unit length).
+    pub spherical: u32,
+    pub _pad: [u32; 2],
 }
 
 const _: () = assert!(std::mem::size_of::<KMeansUniforms>() == 32);

@@ -45,6 +45,7 @@ impl GpuKMeansState {
         gpu: &'a GpuContext,
         points: &Arc<Matrix>,
         n_clusters: usize,
+        spherical: bool,
     ) -> Result<GpuSteps<'a>, GpuError> {
         let kernels = KMeansKernels::new(gpu)?;
         let resident = gpu.resident(points)?;
@@ -65,10 +66,11 @@ impl GpuKMeansState {
         if self
             .clusters
             .as_ref()
-            .is_none_or(|b| b.n_clusters != n_clusters)
+            .is_none_or(|b| b.n_clusters != n_clusters || b.spherical != spherical)
         {
             self.clusters = None;
-            let built = gpu.allocating(|| ClusterBuffers::new(gpu, &kernels, rows, n_clusters));
+            let built =
+                gpu.allocating(|| ClusterBuffers::new(gpu, &kernels, rows, n_clusters, spherical));
             if built.is_err() {
                 self.rows = None;
             }
@@ -95,16 +97,17 @@ impl GpuKMeansState {
         gpu: &'a GpuContext,
         points: &Arc<Matrix>,
         ks: &[usize],
+        spherical: bool,
     ) -> Result<GpuBatchSteps<'a>, GpuError> {
         let kernels = KMeansKernels::new(gpu)?;
         let resident = gpu.resident(points)?;
-        let reusable = self
-            .batch
-            .as_ref()
-            .is_some_and(|b| Arc::ptr_eq(&b.points, &resident) && b.ks == ks);
+        let reusable = self.batch.as_ref().is_some_and(|b| {
+            Arc::ptr_eq(&b.points, &resident) && b.ks == ks && b.spherical == spherical
+        });
         if !reusable {
             self.batch = None;
-            self.batch = Some(gpu.allocating(|| BatchBuffers::new(gpu, &kernels, resident, ks))?);
+            self.batch =
+                Some(gpu.allocating(|| BatchBuffers::new(gpu, &kernels, resident, ks, spherical))?);
         }
         let Some(buffers) = self.batch.as_ref() else {
             return Err(GpuError::TooLarge(
