@@ -35,7 +35,7 @@ fn main() -> std::process::ExitCode {
     }
     let outcome = match cli.command {
         Some(command) => cli::run(command),
-        None => clusterscope::app::run_window(cli.path),
+        None => clusterscope::app::run_window(cli.path, cli.attach),
     };
     match outcome {
         Ok(()) => std::process::ExitCode::SUCCESS,

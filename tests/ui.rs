@@ -1087,3 +1087,73 @@ fn graph_nodes_open_as_a_linked_table() {
     assert_eq!(frame.height(), 3000);
     assert!(frame.column("planted_community").is_ok());
 }
+
+#[test]
+fn an_embedding_opens_with_its_metadata_maps_and_finds_neighbours() {
+    let assets = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets");
+    let mut settings = Settings::default();
+    settings.set_param("kmeans", "n_clusters", 8);
+    settings.set_param("kmeans", "metric", "cosine");
+    // A short map keeps the test quick; the view and its frames are the same.
+    settings.maps.umap.n_epochs = Some(60);
+    settings.maps.umap.metric = clusterscope::spatial::metric::Metric::Cosine;
+    let mut harness = app_on(settings, assets.join("docstrings.npy"));
+    run_until(&mut harness, "the vectors", |app| {
+        app.clustering.is_some() && !app.clustering_pending
+    });
+    assert_eq!(harness.state().table.as_ref().unwrap().frame.width(), 48);
+    // The metadata goes beside the vectors, row by row.
+    harness.state_mut().attach_table(assets.join("docstrings.csv"));
+    run_until(&mut harness, "the attached columns", |app| {
+        app.table.as_ref().is_some_and(|t| t.frame.column("text").is_ok())
+            && app.clustering.is_some()
+            && !app.clustering_pending
+    });
+    let table = harness.state().table.clone().unwrap();
+    assert_eq!(table.frame.width(), 53);
+    // Text columns are not features: the 48 dimensions are.
+    assert_eq!(harness.state().selected_columns.len(), 48);
+    // The UMAP view: drawn from frames, then the finished map.
+    harness.get_by_label("UMAP").click();
+    run_until(&mut harness, "the UMAP map", |app| {
+        app.projection
+            .as_ref()
+            .is_some_and(|p| p.axis_labels.0 == "UMAP 1")
+            && app.maps.progress_text().is_none()
+    });
+    let n = harness.state().projection.as_ref().unwrap().coordinates.len();
+    assert_eq!(n, table.frame.height());
+    // A clicked row: its 10 nearest rows by cosine distance, selected and listed.
+    harness.state_mut().pinned_row = Some(5);
+    harness.state_mut().request_neighbours(5);
+    run_until(&mut harness, "the neighbours", |app| app.maps.neighbours.is_some());
+    let found = harness.state().maps.neighbours.clone().unwrap();
+    assert_eq!(found.rows.len(), 10);
+    assert_eq!(found.metric, clusterscope::spatial::metric::Metric::Cosine);
+    let selection = harness.state().selection.clone().unwrap();
+    assert_eq!(selection.rows.len(), 11);
+    // Listed under the pinned row and named in the Selection pane.
+    assert!(harness.get_all_by_label_contains("10 nearest (cosine)").count() >= 2);
+    // Search: rows whose text mentions "socket".
+    harness.state_mut().maps.search = "socket".into();
+    harness.state_mut().run_search();
+    harness.step();
+    let matches = harness.state().maps.search_matches.unwrap();
+    assert!(matches > 5, "{matches} rows mention socket");
+    let text = table.frame.column("text").unwrap().str().unwrap().clone();
+    let names = table.frame.column("name").unwrap().str().unwrap().clone();
+    for &row in &harness.state().selection.as_ref().unwrap().rows {
+        let hit = [&text, &names]
+            .iter()
+            .any(|c| c.get(row as usize).is_some_and(|t| t.to_lowercase().contains("socket")));
+        assert!(hit, "row {row} was selected without the word");
+    }
+    // Cluster the map instead of the features: the algorithm sees 2 columns.
+    harness.state_mut().maps.cluster_on_map = true;
+    harness.get_by_label("Re-run").click();
+    harness.step();
+    run_until(&mut harness, "clustering the map", |app| {
+        !app.clustering_pending && app.clustering.is_some()
+    });
+    assert_eq!(harness.state().clustering.as_ref().unwrap().n_clusters(), 8);
+}

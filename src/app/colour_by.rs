@@ -383,7 +383,14 @@ impl super::ClusterscopeApp {
                         SCORE_COLOURING,
                     );
                 }
-                for column in &table.info.columns {
+                // Columns that are not features first: an embedding's labels and text, not
+                // its hundreds of dimensions.
+                let (features, others): (Vec<_>, Vec<_>) = table
+                    .info
+                    .columns
+                    .iter()
+                    .partition(|c| self.selected_columns.contains(&c.name));
+                for column in others.into_iter().chain(features) {
                     let choice = ColourBy::Column(column.name.clone());
                     ui.selectable_value(&mut self.colour_by, choice, &column.name);
                 }

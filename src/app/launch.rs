@@ -11,7 +11,7 @@ use crate::gpu::GpuContext;
 use crate::render::RenderDevice;
 
 /// Opens the window on `path` (or the demo table) and runs until it is closed.
-pub fn run_window(path: Option<PathBuf>) -> anyhow::Result<()> {
+pub fn run_window(path: Option<PathBuf>, attach: Option<PathBuf>) -> anyhow::Result<()> {
     let options = eframe::NativeOptions {
         renderer: eframe::Renderer::Wgpu,
         viewport: egui::ViewportBuilder::default()
@@ -59,6 +59,7 @@ pub fn run_window(path: Option<PathBuf>) -> anyhow::Result<()> {
                 Some(path),
             );
             app.offer_session = last_session;
+            app.attach_after_load = attach;
             if let Some(layout) = layout {
                 app.set_layout(layout);
             }

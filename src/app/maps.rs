@@ -380,7 +380,7 @@ impl ClusterscopeApp {
 
     /// Asks for the nearest rows of `row` in the original space, under the shown map's
     /// metric (Euclidean in the other views).
-    pub(crate) fn request_neighbours(&mut self, row: u32) {
+    pub fn request_neighbours(&mut self, row: u32) {
         let Some(prepared) = &self.prepared else {
             return;
         };
@@ -422,7 +422,7 @@ impl ClusterscopeApp {
     }
 
     /// Selects the rows whose text contains the search box's.
-    pub(crate) fn run_search(&mut self) {
+    pub fn run_search(&mut self) {
         let query = self.maps.search.trim().to_string();
         let (Some(table), Some(prepared)) = (&self.table, &self.prepared) else {
             return;

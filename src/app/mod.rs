@@ -308,6 +308,10 @@ pub struct ClusterscopeApp {
     suggest_eps: bool,
     /// UMAP and t-SNE maps, the clicked row's neighbours, the search.
     pub maps: maps::MapsState,
+    /// A table to attach once the opened file is read (`clusterscope FILE --attach T`).
+    pub attach_after_load: Option<PathBuf>,
+    /// The table whose columns are being attached (the next load is that join).
+    attaching: Option<PathBuf>,
 }
 
 impl ClusterscopeApp {
@@ -387,6 +391,8 @@ impl ClusterscopeApp {
             history: Default::default(),
             suggest_eps: false,
             maps: maps::MapsState::default(),
+            attach_after_load: None,
+            attaching: None,
         };
         if let Some(path) = open {
             app.open(path);
@@ -444,6 +450,7 @@ impl ClusterscopeApp {
         };
         self.notices.info = Some(format!("Attaching the columns of {}…", path.display()));
         self.loading = true;
+        self.attaching = Some(path.clone());
         self.jobs.attach(table, path);
     }
 
@@ -703,9 +710,22 @@ impl ClusterscopeApp {
                 Event::Loaded { generation, result } if generation == self.jobs.load_generation => {
                     self.loading = false;
                     match result {
-                        Ok(table) => self.adopt_table(table, true),
+                        Ok(table) => {
+                            let width = table.frame.width();
+                            self.adopt_table(table, true);
+                            if let Some(attached) = self.attaching.take() {
+                                self.notices.info = Some(format!(
+                                    "Attached the columns of {} ({width} columns now)",
+                                    attached.display()
+                                ));
+                            }
+                            if let Some(attach) = self.attach_after_load.take() {
+                                self.attach_table(attach);
+                            }
+                        }
                         Err(error) => {
                             self.restoring = None;
+                            self.attaching = None;
                             self.notices.error = Some(error);
                         }
                     }

@@ -118,10 +118,16 @@ impl ClusterscopeApp {
                         }
                     });
             });
-        let columns: Vec<_> = table
+        // Columns that are not features first (an embedding's text and labels), then the
+        // features.
+        let (features, others): (Vec<_>, Vec<_>) = table
             .frame
             .columns()
             .iter()
+            .partition(|c| self.selected_columns.iter().any(|s| s == c.name().as_str()));
+        let columns: Vec<_> = others
+            .into_iter()
+            .chain(features)
             .take(MAX_COLUMNS)
             .cloned()
             .collect();
@@ -168,7 +174,10 @@ impl ClusterscopeApp {
                             row.col(|ui| {
                                 let value = column
                                     .get(table_row as usize)
-                                    .map(|v| v.to_string())
+                                    .map(|v| match v {
+                                        polars::prelude::AnyValue::String(s) => s.to_string(),
+                                        other => other.to_string(),
+                                    })
                                     .unwrap_or_default();
                                 ui.label(value);
                             });

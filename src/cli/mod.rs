@@ -36,6 +36,10 @@ pub struct Cli {
     /// A table (CSV, TSV, Parquet, JSON/NDJSON, Arrow IPC, .npy), an image or a saved
     /// session (.clusterscope) to open in the window.
     pub path: Option<PathBuf>,
+    /// A table with as many rows whose columns go beside the opened file's: the text,
+    /// ids and labels of an embedding opened from a .npy (File > Attach columns…).
+    #[arg(long)]
+    pub attach: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

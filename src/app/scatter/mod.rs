@@ -726,10 +726,13 @@ fn row_tooltip_ui(
         .iter()
         .filter(text)
         .chain(columns.iter().filter(|c| !text(c)));
+    // A few numbers at most after the text: the rest are a vector's dimensions.
+    let n_text = columns.iter().filter(text).count();
+    let shown = n_text.max(12).min(n_text + 6);
     egui::Grid::new("row-tooltip")
         .num_columns(2)
         .show(ui, |ui| {
-            for column in ordered.take(24) {
+            for column in ordered.take(shown) {
                 ui.weak(column.name().as_str());
                 let value = column
                     .get(row as usize)
@@ -742,6 +745,9 @@ fn row_tooltip_ui(
                 ui.end_row();
             }
         });
+    if columns.len() > shown {
+        ui.weak(format!("… and {} more columns", columns.len() - shown));
+    }
 }
 
 /// At most `limit` characters of `text`, with an ellipsis when cut.
