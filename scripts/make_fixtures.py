@@ -538,6 +538,63 @@ def embedding_fixtures():
     })
 
 
+def manhattan_fixtures():
+    """The density family under `metric="manhattan"`: scikit-learn's DBSCAN and OPTICS,
+    the `hdbscan` library's HDBSCAN and genieclust's Genie (metric "l1") on the 2-D
+    density points and on 5-D blobs with uniform noise."""
+    import genieclust
+    from sklearn.metrics import adjusted_rand_score
+
+    rng = np.random.default_rng(21)
+    blobs, _ = make_blobs(n_samples=360, n_features=5, centers=4, cluster_std=0.6, random_state=21)
+    five = f32(np.vstack([blobs, rng.uniform(-10, 10, size=(40, 5))]))
+    sets = []
+    for name, x, dbscan_params, optics_params in [
+        ("plane", density_points(), [(0.15, 5), (0.25, 10)], [(8, 0.05)]),
+        ("five", five, [(1.2, 5), (2.0, 10)], [(10, 0.05)]),
+    ]:
+        dbscan_cases = [
+            {"eps": eps, "min_samples": ms,
+             "labels": DBSCAN(eps=eps, min_samples=ms, metric="manhattan").fit(x).labels_.tolist()}
+            for eps, ms in dbscan_params
+        ]
+        optics_cases = []
+        for ms, xi in optics_params:
+            model = OPTICS(min_samples=ms, xi=xi, metric="manhattan").fit(x)
+            optics_cases.append({
+                "min_samples": ms, "xi": xi,
+                "reachability": [None if not np.isfinite(v) else float(v) for v in model.reachability_],
+                "core_distances": model.core_distances_.tolist(),
+                "labels": model.labels_.tolist(),
+            })
+
+        def fit_hdbscan(data):
+            return hdbscan.HDBSCAN(min_cluster_size=15, min_samples=5, metric="manhattan",
+                                   algorithm="generic", approx_min_span_tree=False).fit(data)
+
+        model = fit_hdbscan(x)
+        floor = 1.0
+        for seed in range(4):
+            order = np.random.default_rng(seed).permutation(len(x))
+            other = np.empty_like(model.labels_)
+            other[order] = fit_hdbscan(x[order]).labels_
+            floor = min(floor, adjusted_rand_score(model.labels_, other))
+        genie_cases = []
+        for k, threshold in [(3, 0.3), (4, 0.5)]:
+            g = genieclust.Genie(n_clusters=k, gini_threshold=threshold, metric="l1").fit(x)
+            genie_cases.append({"k": k, "gini_threshold": threshold, "labels": g.labels_.tolist()})
+        sets.append({
+            "name": name,
+            "points": points_json(x),
+            "dbscan": dbscan_cases,
+            "optics": optics_cases,
+            "hdbscan": {"min_cluster_size": 15, "min_samples": 5, "self_agreement_ari": floor,
+                        "labels": model.labels_.tolist()},
+            "genie": genie_cases,
+        })
+    write("manhattan", {"sets": sets})
+
+
 FIXTURES = {
     "linkage": linkage_fixtures,
     "dbscan": dbscan_fixtures,
@@ -552,6 +609,7 @@ FIXTURES = {
     "clique": clique_fixtures,
     "graphs": graph_fixtures,
     "embeddings": embedding_fixtures,
+    "manhattan": manhattan_fixtures,
 }
 
 if __name__ == "__main__":

@@ -347,19 +347,6 @@ fn project_refuses_bad_parameters_naming_them() {
     assert!(!out.exists(), "a refused run writes nothing");
 }
 
-/// Labels of an exported CSV's last column (noise, -1, as u32::MAX).
-fn last_column_labels(path: &std::path::Path) -> Vec<u32> {
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .skip(1)
-        .map(|line| {
-            let value: i64 = line.rsplit(',').next().unwrap().parse().unwrap();
-            if value < 0 { u32::MAX } else { value as u32 }
-        })
-        .collect()
-}
-
 fn reference_labels(labels: &Value) -> Vec<u32> {
     labels
         .as_array()
@@ -415,7 +402,7 @@ fn cosine_dbscan_and_linkages_equal_scikit_learns_labels() {
                 "{}",
                 String::from_utf8_lossy(&output.stderr)
             );
-            let ours = last_column_labels(&out);
+            let ours = common::last_column_labels(&out);
             let theirs = reference_labels(&case["labels"]);
             assert!(
                 clusterscope::metrics::same_partition(&ours, &theirs),
@@ -445,7 +432,7 @@ fn cosine_dbscan_and_linkages_equal_scikit_learns_labels() {
             "{}",
             String::from_utf8_lossy(&output.stderr)
         );
-        let ours = last_column_labels(&out);
+        let ours = common::last_column_labels(&out);
         let theirs = reference_labels(&case["labels"]);
         assert!(
             clusterscope::metrics::same_partition(&ours, &theirs),
@@ -531,4 +518,40 @@ fn spherical_kmeans_finds_directions_the_same_on_both_backends() {
         panic!("Manhattan k-means ran");
     };
     assert!(error.to_string().contains("metric"), "{error}");
+}
+
+#[test]
+fn gpu_passes_take_rows_of_2048_dimensions() {
+    use clusterscope::cluster::AlgorithmParams;
+    use clusterscope::cluster::density::dbscan::{Dbscan, DbscanParams};
+    use clusterscope::cluster::kmeans::{KMeans, KMeansParams};
+    // 300 rows along 3 directions in 2,048 dimensions (an embedding's width).
+    let (small, _) = directions(300, 3, 17);
+    let mut values = Vec::with_capacity(300 * 2048);
+    for row in 0..300 {
+        for j in 0..2048 {
+            values.push(small.row(row)[j % 6] * (1.0 + (j / 6) as f32 * 1e-3));
+        }
+    }
+    let points = Arc::new(Matrix::new(300, 2048, values));
+    let mut engine = common::gpu_engine();
+    let runs = [
+        AlgorithmParams::of::<KMeans>(&KMeansParams::new(3).metric(Metric::Cosine).seed(1)),
+        AlgorithmParams::of::<Dbscan>(&DbscanParams::new(0.05, 5).metric(Metric::Cosine)),
+    ];
+    for params in &runs {
+        let run = |engine: &mut Engine, backend| {
+            clusterscope::cluster::run(engine, &points, params, backend, &RunContext::default())
+                .unwrap()
+        };
+        let cpu = run(&mut engine, BackendChoice::Cpu);
+        let gpu = run(&mut engine, BackendChoice::Gpu);
+        assert_eq!(gpu.diagnostics.backend, clusterscope::cluster::Backend::Gpu);
+        assert!(
+            clusterscope::metrics::same_partition(&cpu.labels, &gpu.labels),
+            "{}: GPU and CPU labels differ",
+            params.algorithm
+        );
+        assert_eq!(cpu.n_clusters, 3, "{}", params.algorithm);
+    }
 }

@@ -1103,9 +1103,13 @@ fn an_embedding_opens_with_its_metadata_maps_and_finds_neighbours() {
     });
     assert_eq!(harness.state().table.as_ref().unwrap().frame.width(), 48);
     // The metadata goes beside the vectors, row by row.
-    harness.state_mut().attach_table(assets.join("docstrings.csv"));
+    harness
+        .state_mut()
+        .attach_table(assets.join("docstrings.csv"));
     run_until(&mut harness, "the attached columns", |app| {
-        app.table.as_ref().is_some_and(|t| t.frame.column("text").is_ok())
+        app.table
+            .as_ref()
+            .is_some_and(|t| t.frame.column("text").is_ok())
             && app.clustering.is_some()
             && !app.clustering_pending
     });
@@ -1121,19 +1125,32 @@ fn an_embedding_opens_with_its_metadata_maps_and_finds_neighbours() {
             .is_some_and(|p| p.axis_labels.0 == "UMAP 1")
             && app.maps.progress_text().is_none()
     });
-    let n = harness.state().projection.as_ref().unwrap().coordinates.len();
+    let n = harness
+        .state()
+        .projection
+        .as_ref()
+        .unwrap()
+        .coordinates
+        .len();
     assert_eq!(n, table.frame.height());
     // A clicked row: its 10 nearest rows by cosine distance, selected and listed.
     harness.state_mut().pinned_row = Some(5);
     harness.state_mut().request_neighbours(5);
-    run_until(&mut harness, "the neighbours", |app| app.maps.neighbours.is_some());
+    run_until(&mut harness, "the neighbours", |app| {
+        app.maps.neighbours.is_some()
+    });
     let found = harness.state().maps.neighbours.clone().unwrap();
     assert_eq!(found.rows.len(), 10);
     assert_eq!(found.metric, clusterscope::spatial::metric::Metric::Cosine);
     let selection = harness.state().selection.clone().unwrap();
     assert_eq!(selection.rows.len(), 11);
     // Listed under the pinned row and named in the Selection pane.
-    assert!(harness.get_all_by_label_contains("10 nearest (cosine)").count() >= 2);
+    assert!(
+        harness
+            .get_all_by_label_contains("10 nearest (cosine)")
+            .count()
+            >= 2
+    );
     // Search: rows whose text mentions "socket".
     harness.state_mut().maps.search = "socket".into();
     harness.state_mut().run_search();
@@ -1143,9 +1160,10 @@ fn an_embedding_opens_with_its_metadata_maps_and_finds_neighbours() {
     let text = table.frame.column("text").unwrap().str().unwrap().clone();
     let names = table.frame.column("name").unwrap().str().unwrap().clone();
     for &row in &harness.state().selection.as_ref().unwrap().rows {
-        let hit = [&text, &names]
-            .iter()
-            .any(|c| c.get(row as usize).is_some_and(|t| t.to_lowercase().contains("socket")));
+        let hit = [&text, &names].iter().any(|c| {
+            c.get(row as usize)
+                .is_some_and(|t| t.to_lowercase().contains("socket"))
+        });
         assert!(hit, "row {row} was selected without the word");
     }
     // Cluster the map instead of the features: the algorithm sees 2 columns.

@@ -1,7 +1,8 @@
 // Shared by the density passes (prepended by src/gpu/density.rs). One invocation per query
 // point; each visits every point in index order, so the result for a point never depends
 // on how the work is split. Distances are squared and accumulated as acc + diff * diff in
-// column order, exactly as `spatial::squared_distance` does on the CPU.
+// column order, exactly as `spatial::squared_distance` does on the CPU; with
+// params.manhattan, acc + abs(diff) squared once, as `spatial::squared_manhattan`.
 //
 // Candidates are staged through workgroup memory in tiles of TILE points when rows have at
 // most TILE_DIMS columns; wider rows are read straight from the storage buffer. Kernels must
@@ -17,7 +18,8 @@ struct Params {
     // First query point of this dispatch (long scans are split across submissions).
     first: u32,
     count: u32,
-    _pad: u32,
+    // 1: Manhattan distances (squared), else squared Euclidean.
+    manhattan: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -73,6 +75,12 @@ fn load_tile(base: u32, lid: u32) -> u32 {
 fn tile_distance(jj: u32) -> f32 {
     var acc = 0.0;
     let b = jj * params.d;
+    if (params.manhattan != 0u) {
+        for (var c = 0u; c < params.d; c = c + 1u) {
+            acc = acc + abs(own[c] - tile[b + c]);
+        }
+        return acc * acc;
+    }
     for (var c = 0u; c < params.d; c = c + 1u) {
         let diff = own[c] - tile[b + c];
         acc = acc + diff * diff;
@@ -85,6 +93,12 @@ fn squared_distance(i: u32, j: u32) -> f32 {
     var acc = 0.0;
     let a = i * params.d;
     let b = j * params.d;
+    if (params.manhattan != 0u) {
+        for (var c = 0u; c < params.d; c = c + 1u) {
+            acc = acc + abs(points[a + c] - points[b + c]);
+        }
+        return acc * acc;
+    }
     for (var c = 0u; c < params.d; c = c + 1u) {
         let diff = points[a + c] - points[b + c];
         acc = acc + diff * diff;

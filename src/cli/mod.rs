@@ -11,7 +11,7 @@ mod labels;
 mod outliers;
 mod profile;
 mod progress;
-mod project;
+pub(crate) mod project;
 mod rerun;
 mod score;
 mod segment;

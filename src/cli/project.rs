@@ -75,7 +75,7 @@ pub struct ProjectArgs {
     /// UMAP: the scale of the mapped clusters (default 1.0).
     #[arg(long)]
     pub spread: Option<f64>,
-    /// UMAP: epochs (default 500 up to 10,000 rows, else 200).
+    /// UMAP: epochs (default 500 up to 10,000 rows, else 300).
     #[arg(long = "n-epochs")]
     pub n_epochs: Option<usize>,
     /// Where the map starts (UMAP: spectral or random; t-SNE: pca or random).

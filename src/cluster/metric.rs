@@ -1,8 +1,9 @@
 //! The distance parameter, declared once for every algorithm whose distance is a choice
-//! ([`METRIC`], [`METRIC_NO_MANHATTAN`]), and the unit-length rows that cosine distance
-//! runs on: cosine distance is ‖x − y‖²/2 between unit rows, so the Euclidean searches
-//! (k-d tree, grid, GPU passes) find the same neighbours and the algorithms map their
-//! distances with [`Metric::cosine_from_unit_euclidean`].
+//! ([`METRIC`]), and the unit-length rows that cosine distance runs on: cosine distance is
+//! ‖x − y‖²/2 between unit rows, so the Euclidean searches (k-d tree, grid, GPU passes) find
+//! the same neighbours and the algorithms map their distances with
+//! [`Metric::cosine_from_unit_euclidean`]. Manhattan distance is searched as itself (the
+//! k-d tree and the density passes measure by it, squared like the Euclidean ones).
 
 use std::sync::{Arc, Weak};
 
@@ -31,15 +32,6 @@ pub const METRIC: ParamSpec = ParamSpec::choice(
     "euclidean",
     &[EUCLIDEAN, MANHATTAN, COSINE],
     "the distance between rows, on the scaled features",
-);
-
-/// `metric` for the algorithms that search neighbours by Euclidean geometry (k-d tree,
-/// grid, GPU passes): cosine runs there on unit rows; Manhattan does not.
-pub const METRIC_NO_MANHATTAN: ParamSpec = ParamSpec::choice(
-    "metric",
-    "euclidean",
-    &[EUCLIDEAN, COSINE],
-    "the distance between rows, on the scaled features (cosine: 1 − cos, for embeddings)",
 );
 
 /// The last rows made unit length, so that repeated runs (a slider dragged) share one
@@ -74,8 +66,8 @@ pub fn rows_for(
     Ok(unit)
 }
 
-/// `metric`'s distance between two rows of [`rows_for`]'s matrix, from their Euclidean
-/// distance there.
+/// `metric`'s distance between two rows of [`rows_for`]'s matrix, from the distance the
+/// searches measured there (Euclidean; Manhattan for Manhattan).
 pub fn from_searched(metric: Metric, euclidean: f64) -> f64 {
     match metric {
         Metric::Cosine => Metric::cosine_from_unit_euclidean(euclidean),
@@ -83,7 +75,8 @@ pub fn from_searched(metric: Metric, euclidean: f64) -> f64 {
     }
 }
 
-/// The Euclidean radius on [`rows_for`]'s matrix that holds the rows within `distance`.
+/// The radius the searches use on [`rows_for`]'s matrix (Euclidean; Manhattan for
+/// Manhattan) that holds the rows within `distance`.
 pub fn searched_radius(metric: Metric, distance: f64) -> f64 {
     match metric {
         Metric::Cosine => Metric::unit_euclidean_from_cosine(distance),

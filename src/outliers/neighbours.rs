@@ -56,10 +56,11 @@ pub fn nearest(
             .into());
         }
         if k <= MAX_GPU_NEIGHBOURS {
-            let attempt = GpuDensity::new(&engine.gpu()?, points).and_then(|gpu| {
-                let (_, indices) = gpu.nearest(k)?;
-                Ok((indices, gpu.adapter_name()))
-            });
+            let attempt =
+                GpuDensity::new(&engine.gpu()?, points, Metric::Euclidean).and_then(|gpu| {
+                    let (_, indices) = gpu.nearest(k)?;
+                    Ok((indices, gpu.adapter_name()))
+                });
             match attempt {
                 Ok((mut indices, adapter)) => {
                     context.check_cancelled()?;

@@ -3,7 +3,8 @@
 //! points) and exclude the query row itself; ties are broken by row index so every query
 //! has one answer.
 
-use super::{KD_TREE_MAX_DIMS, squared_distance};
+use super::metric::Metric;
+use super::{KD_TREE_MAX_DIMS, searched_sq};
 use crate::matrix::Matrix;
 
 /// Marks "no label" in label arrays handed to [`KdTree::min_label_within`].
@@ -44,6 +45,9 @@ pub struct KdTree {
     pub nodes: Vec<Node>,
     /// `lo` then `hi` corner of each node's box, `2 × dims` values per node.
     bounds: Vec<f32>,
+    /// Distances are Manhattan (squared, as [`super::squared_manhattan`]) rather than
+    /// squared Euclidean; bounds to boxes follow.
+    manhattan: bool,
 }
 
 impl KdTree {
@@ -87,7 +91,32 @@ impl KdTree {
             position,
             nodes,
             bounds,
+            manhattan: false,
         }
+    }
+
+    /// The tree that measures by `metric`: squared Manhattan distances for Manhattan,
+    /// squared Euclidean otherwise (cosine rows come in unit length). Every distance the
+    /// queries take and return is of that kind.
+    pub fn build_for(matrix: &Matrix, metric: Metric) -> Self {
+        let mut tree = Self::build(matrix);
+        tree.manhattan = metric == Metric::Manhattan;
+        tree
+    }
+
+    /// What the tree measures by: Manhattan, or Euclidean (cosine's unit rows too).
+    pub fn metric(&self) -> Metric {
+        if self.manhattan {
+            Metric::Manhattan
+        } else {
+            Metric::Euclidean
+        }
+    }
+
+    /// The squared distance between two rows as this tree measures it.
+    #[inline(always)]
+    pub fn measure(&self, a: &[f32], b: &[f32]) -> f32 {
+        searched_sq(self.manhattan, a, b)
     }
 
     pub fn len(&self) -> usize {
@@ -110,23 +139,28 @@ impl KdTree {
         self.point_at(self.position[row] as usize)
     }
 
-    /// A lower bound on the squared distance from `query` to anything in node `node`.
+    /// A lower bound on the squared distance (as [`Self::measure`]) from `query` to
+    /// anything in node `node`.
     #[inline(always)]
     pub fn box_distance(&self, node: usize, query: &[f32]) -> f32 {
         let lo = &self.bounds[node * 2 * self.dims..node * 2 * self.dims + self.dims];
         let hi = &self.bounds[node * 2 * self.dims + self.dims..(node + 1) * 2 * self.dims];
-        let mut sum = 0.0f32;
-        for ((&q, &l), &h) in query.iter().zip(lo).zip(hi) {
-            let gap = if q < l {
+        let gaps = query.iter().zip(lo).zip(hi).map(|((&q, &l), &h)| {
+            if q < l {
                 l - q
             } else if q > h {
                 q - h
             } else {
                 0.0
-            };
-            sum += gap * gap;
-        }
-        sum * PRUNE_SLACK
+            }
+        });
+        let bound = if self.manhattan {
+            let sum: f32 = gaps.sum();
+            sum * sum
+        } else {
+            gaps.map(|gap| gap * gap).sum()
+        };
+        bound * PRUNE_SLACK
     }
 
     /// Squared distance from row `row` to its `k`-th nearest other row (`k ≥ 1`; duplicates
@@ -150,7 +184,7 @@ impl KdTree {
                     if self.index[pos] as usize == row {
                         continue;
                     }
-                    let distance = squared_distance(query, self.point_at(pos));
+                    let distance = self.measure(query, self.point_at(pos));
                     if best.len() < k || distance < worst {
                         let at = best.partition_point(|&b| b <= distance);
                         best.insert(at, distance);
@@ -194,7 +228,7 @@ impl KdTree {
                     if other as usize == row {
                         continue;
                     }
-                    let candidate = (squared_distance(query, self.point_at(pos)), other);
+                    let candidate = (self.measure(query, self.point_at(pos)), other);
                     if best.len() < k || candidate < worst {
                         let at = best.partition_point(|b| *b < candidate);
                         best.insert(at, candidate);
@@ -230,7 +264,7 @@ impl KdTree {
                     if label >= found || other == row {
                         continue;
                     }
-                    if squared_distance(query, self.point_at(pos)) <= radius_sq {
+                    if self.measure(query, self.point_at(pos)) <= radius_sq {
                         found = label;
                     }
                 }
@@ -260,7 +294,7 @@ impl KdTree {
                     if other == row {
                         continue;
                     }
-                    let distance = squared_distance(query, self.point_at(pos));
+                    let distance = self.measure(query, self.point_at(pos));
                     if distance <= radius_sq {
                         visit(other, distance);
                     }
@@ -275,6 +309,7 @@ impl KdTree {
     /// The count and the f64 coordinate sums of the rows within `radius` (inclusive,
     /// compared in f64) of an arbitrary `query` point: mean shift's step.
     pub fn sum_within(&self, query: &[f64], radius: f64, sums: &mut [f64]) -> usize {
+        debug_assert!(!self.manhattan, "mean shift's flat kernel is Euclidean");
         let radius_sq = radius * radius;
         let query32: Vec<f32> = query.iter().map(|&q| q as f32).collect();
         // The f32 box bound, loosened so rounding never prunes a node with a point inside.
@@ -379,6 +414,7 @@ fn build_node(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::spatial::{squared_distance, squared_manhattan};
     use crate::synthetic;
 
     fn brute_kth(matrix: &Matrix, row: usize, k: usize) -> f32 {
@@ -460,5 +496,29 @@ mod tests {
         assert_eq!(tree.kth_neighbour_distance(0, 2), 0.0);
         assert_eq!(tree.kth_neighbour_distance(3, 1), 16.0);
         assert_eq!(tree.kth_neighbour_distance(3, 4), f32::INFINITY);
+    }
+
+    #[test]
+    fn a_manhattan_tree_answers_as_a_manhattan_scan() {
+        let matrix = synthetic::gaussian_blobs(600, 3, 4, 1.0, 7).points;
+        let tree = KdTree::build_for(&matrix, Metric::Manhattan);
+        let mut best = Vec::new();
+        for row in (0..matrix.n_rows).step_by(37) {
+            let mut scan: Vec<(f32, u32)> = (0..matrix.n_rows)
+                .filter(|&o| o != row)
+                .map(|o| (squared_manhattan(matrix.row(row), matrix.row(o)), o as u32))
+                .collect();
+            scan.sort_by(|a, b| a.partial_cmp(b).unwrap());
+            tree.k_nearest(row, 9, &mut best);
+            assert_eq!(best, scan[..9]);
+            assert_eq!(tree.kth_neighbour_distance(row, 5), scan[4].0);
+            let radius_sq = scan[20].0;
+            let mut within = 0;
+            tree.for_each_within(row, radius_sq, |_, d| {
+                assert!(d <= radius_sq);
+                within += 1;
+            });
+            assert_eq!(within, scan.iter().filter(|c| c.0 <= radius_sq).count());
+        }
     }
 }

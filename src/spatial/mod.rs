@@ -32,9 +32,40 @@ pub fn squared_distance(a: &[f32], b: &[f32]) -> f32 {
     acc
 }
 
+/// The square of the Manhattan distance, accumulated as `acc + abs(diff)` in column order
+/// and squared once: the density algorithms compare squared distances, so the same
+/// comparisons, radii and spanning trees serve both metrics. `shaders/density/common.wgsl`
+/// runs the same operations.
+#[inline(always)]
+pub fn squared_manhattan(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = 0.0f32;
+    for (x, y) in a.iter().zip(b) {
+        acc += (x - y).abs();
+    }
+    acc * acc
+}
+
+/// The squared distance the density searches compare: Euclidean, or Manhattan when
+/// `manhattan` (cosine runs as Euclidean on unit rows).
+#[inline(always)]
+pub fn searched_sq(manhattan: bool, a: &[f32], b: &[f32]) -> f32 {
+    if manhattan {
+        squared_manhattan(a, b)
+    } else {
+        squared_distance(a, b)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn squared_manhattan_squares_the_sum_of_absolute_differences() {
+        assert_eq!(squared_manhattan(&[0.0, 0.0], &[3.0, -4.0]), 49.0);
+        assert_eq!(searched_sq(true, &[1.0, 2.0], &[2.0, 0.0]), 9.0);
+        assert_eq!(searched_sq(false, &[1.0, 2.0], &[2.0, 0.0]), 5.0);
+    }
 
     #[test]
     fn squared_distance_is_exact_on_small_integers() {

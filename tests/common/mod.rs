@@ -127,3 +127,16 @@ pub fn expect_refusals(base: &[&str], cases: &[(&[&str], &str)]) {
         assert!(stderr.contains(expected), "{extra:?}: {stderr}");
     }
 }
+
+/// Labels of an exported CSV's last column (noise, -1, as u32::MAX).
+pub fn last_column_labels(path: &std::path::Path) -> Vec<u32> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|line| {
+            let value: i64 = line.rsplit(',').next().unwrap().parse().unwrap();
+            if value < 0 { u32::MAX } else { value as u32 }
+        })
+        .collect()
+}

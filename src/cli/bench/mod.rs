@@ -3,6 +3,7 @@
 //! `benches/` scripts.
 
 mod kmeans;
+mod knn;
 mod runs;
 
 use std::path::PathBuf;
@@ -113,6 +114,23 @@ pub enum BenchAlgorithm {
         #[command(flatten)]
         flags: crate::cli::flags::BenchFlags,
     },
+    /// Seconds for the k-NN graph of embedding-like rows (unit vectors around `centers`
+    /// directions, or --input), exact or by NN-descent, with its recall on a sample of
+    /// rows checked by a full scan.
+    Knn {
+        #[command(flatten)]
+        data: BenchData,
+        #[arg(long, default_value_t = 15)]
+        k: usize,
+        #[arg(long, value_enum, default_value = "cosine")]
+        metric: crate::cli::project::MetricChoice,
+        /// auto (exact while n²·d ≤ 2·10¹¹), exact or approximate (NN-descent).
+        #[arg(long, value_parser = ["auto", "exact", "approximate"], default_value = "auto")]
+        method: String,
+        /// Rows whose neighbours are checked against a full scan.
+        #[arg(long, default_value_t = 200)]
+        check: usize,
+    },
     /// A grid algorithm (sting, wavecluster) run once, then re-run at each threshold on the
     /// same engine: seconds for the first run and per threshold change.
     Recluster {
@@ -169,6 +187,13 @@ pub fn run(algorithm: BenchAlgorithm) -> anyhow::Result<()> {
         } => runs::hdbscan(&data, min_cluster_size, min_samples),
         BenchAlgorithm::Agglomerative { data, linkage } => runs::agglomerative(&data, linkage),
         BenchAlgorithm::Run { algo, data, flags } => runs::registered(&algo, &data, &flags.0),
+        BenchAlgorithm::Knn {
+            data,
+            k,
+            metric,
+            method,
+            check,
+        } => knn::run(&data, k, metric.into(), &method, check),
         BenchAlgorithm::Recluster {
             algo,
             thresholds,

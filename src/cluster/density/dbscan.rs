@@ -12,7 +12,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use super::hierarchy::{DensityHierarchy, density_hierarchy, spread_to_border};
-use crate::cluster::metric::{self, METRIC_NO_MANHATTAN, Metric};
+use crate::cluster::metric::{self, METRIC, Metric};
 use crate::cluster::params::{ParamSpec, ParamsError, RealRange, real};
 use crate::cluster::{
     Algorithm, AlgorithmInfo, BackendChoice, ClusterError, Clustering, Engine, Family, Input,
@@ -34,7 +34,7 @@ pub const PARAMETERS: &[ParamSpec] = &[
         5,
         "points (itself included) within eps that make a core point",
     ),
-    METRIC_NO_MANHATTAN,
+    METRIC,
 ];
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -99,8 +99,10 @@ impl Algorithm for Dbscan {
         engine: &mut Engine,
         context: &RunContext,
     ) -> Result<Clustering, ClusterError> {
+        // The grid's cells hold rows within eps by Euclidean geometry (cosine: unit rows).
         if engine.single_runs()
             && input.backend != BackendChoice::Gpu
+            && valid.metric != Metric::Manhattan
             && input.points.n_cols <= 3
             && valid.min_points <= input.points.n_rows
         {

@@ -10,6 +10,7 @@ use super::mst::{self, Candidate, Components, MstEdge};
 use crate::cluster::{ClusterError, RunContext};
 use crate::gpu::{GpuContext, GpuError, ShaderEntry, read_buffer, wgpu};
 use crate::matrix::Matrix;
+use crate::spatial::metric::Metric;
 
 const COMMON: &str = include_str!("../../../shaders/density/common.wgsl");
 
@@ -78,7 +79,8 @@ struct DensityUniforms {
     radius_sq: f32,
     first: u32,
     count: u32,
-    _pad: u32,
+    /// 1: distances are squared Manhattan distances.
+    manhattan: u32,
 }
 
 const _: () = assert!(std::mem::size_of::<DensityUniforms>() == 32);
@@ -88,17 +90,22 @@ pub struct GpuDensity {
     gpu: GpuContext,
     points: Arc<Matrix>,
     buffer: wgpu::Buffer,
+    /// Measure by squared Manhattan distance rather than squared Euclidean.
+    manhattan: bool,
 }
 
 impl GpuDensity {
-    /// `points` made resident on `gpu` (one storage binding: every invocation scans all).
-    pub fn new(gpu: &GpuContext, points: &Arc<Matrix>) -> Result<Self, GpuError> {
+    /// `points` made resident on `gpu` (one storage binding: every invocation scans all),
+    /// measured by `metric`: squared Manhattan distances for Manhattan, squared Euclidean
+    /// otherwise (cosine rows come in unit length), as [`crate::spatial::searched_sq`].
+    pub fn new(gpu: &GpuContext, points: &Arc<Matrix>, metric: Metric) -> Result<Self, GpuError> {
         let resident = gpu.resident(points)?;
         let buffer = resident.single_chunk()?.clone();
         Ok(Self {
             gpu: gpu.clone(),
             points: Arc::clone(points),
             buffer,
+            manhattan: metric == Metric::Manhattan,
         })
     }
 
@@ -129,7 +136,7 @@ impl GpuDensity {
                     radius_sq,
                     first: first as u32,
                     count: count as u32,
-                    _pad: 0,
+                    manhattan: self.manhattan as u32,
                 },
             )
         };

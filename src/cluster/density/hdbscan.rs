@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::hierarchy::{DensityHierarchy, density_hierarchy};
 use crate::cluster::hierarchy::Dendrogram;
-use crate::cluster::metric::{METRIC_NO_MANHATTAN, Metric};
+use crate::cluster::metric::{METRIC, Metric};
 use crate::cluster::params::{Choice, ParamSpec, ParamsError};
 use crate::cluster::{
     Algorithm, AlgorithmInfo, BackendChoice, ClusterError, Clustering, Engine, Family, Input,
@@ -54,7 +54,7 @@ pub const PARAMETERS: &[ParamSpec] = &[
         ],
         "how clusters are picked from the condensed tree",
     ),
-    METRIC_NO_MANHATTAN,
+    METRIC,
 ];
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -19,7 +19,7 @@ pub struct DensityHierarchy {
     /// The core distance of a point is the distance to its `neighbours`-th nearest other
     /// point (0 for single linkage).
     pub neighbours: usize,
-    /// Squared core distances per point.
+    /// Squared core distances per point (for Manhattan, squared Manhattan distances).
     pub core_sq: Vec<f32>,
     /// Spanning tree edges, sorted by (weight, a, b).
     pub edges: Vec<MstEdge>,
@@ -27,7 +27,8 @@ pub struct DensityHierarchy {
     pub adapter: String,
     pub elapsed_ms: f64,
     /// The distance asked for. The tree is searched on [`Self::points`] by Euclidean
-    /// distance (for cosine, unit rows: the same order); distances it reports are mapped.
+    /// distance (for cosine, unit rows: the same order; distances it reports are mapped) or
+    /// by Manhattan distance, squared like the Euclidean ones.
     pub metric: Metric,
     points: Arc<Matrix>,
     tree: OnceLock<Arc<KdTree>>,
@@ -54,7 +55,7 @@ impl DensityHierarchy {
     /// The k-d tree over the points (built on first use when the GPU built the hierarchy).
     pub fn tree(&self) -> &Arc<KdTree> {
         self.tree
-            .get_or_init(|| Arc::new(KdTree::build(&self.points)))
+            .get_or_init(|| Arc::new(KdTree::build_for(&self.points, self.metric)))
     }
 
     /// Core distances under the metric (not squared).
@@ -126,12 +127,6 @@ pub fn density_hierarchy(
     backend: Backend,
     context: &RunContext,
 ) -> Result<Arc<DensityHierarchy>, ClusterError> {
-    if metric == Metric::Manhattan {
-        return Err(ClusterError::Params(crate::cluster::ParamsError::new(
-            "metric",
-            "the density hierarchy searches by Euclidean geometry: {metric} may be euclidean or cosine here",
-        )));
-    }
     let points = &metric::rows_for(engine, points, metric)?;
     let key = HierarchyKey {
         points: Arc::as_ptr(points) as usize,
@@ -148,7 +143,7 @@ pub fn density_hierarchy(
     let started = Instant::now();
     let (core_sq, mut edges, adapter, tree) = match backend {
         // In the plane without core distances, the Delaunay triangulation holds the tree.
-        Backend::Cpu if points.n_cols == 2 && neighbours == 0 => {
+        Backend::Cpu if points.n_cols == 2 && neighbours == 0 && metric != Metric::Manhattan => {
             let edges = planar_mst(points, context)?;
             (
                 vec![0.0; points.n_rows],
@@ -158,7 +153,7 @@ pub fn density_hierarchy(
             )
         }
         Backend::Cpu => {
-            let tree = KdTree::build(points);
+            let tree = KdTree::build_for(points, metric);
             context.check_cancelled()?;
             let core_sq = mst::core_distances_cpu(&tree, neighbours, context)?;
             context.check_cancelled()?;
@@ -171,7 +166,7 @@ pub fn density_hierarchy(
             )
         }
         Backend::Gpu => {
-            let gpu = GpuDensity::new(&engine.gpu()?, points)?;
+            let gpu = GpuDensity::new(&engine.gpu()?, points, metric)?;
             let core_sq = gpu.core_distances(neighbours)?;
             context.check_cancelled()?;
             let edges = gpu.spanning_tree(&core_sq, context)?;
@@ -208,7 +203,10 @@ pub fn core_distances(
 ) -> Result<Vec<f32>, ClusterError> {
     match backend {
         Backend::Cpu => mst::core_distances_cpu(tree, neighbours, context),
-        Backend::Gpu => Ok(GpuDensity::new(&engine.gpu()?, points)?.core_distances(neighbours)?),
+        Backend::Gpu => {
+            Ok(GpuDensity::new(&engine.gpu()?, points, tree.metric())?
+                .core_distances(neighbours)?)
+        }
     }
 }
 
@@ -221,8 +219,10 @@ pub fn spread_to_border(
     eps_sq: f32,
 ) -> Result<Vec<u32>, ClusterError> {
     match hierarchy.backend {
-        Backend::Gpu => Ok(GpuDensity::new(&engine.gpu()?, hierarchy.points())?
-            .border_labels(core_labels, eps_sq)?),
+        Backend::Gpu => Ok(
+            GpuDensity::new(&engine.gpu()?, hierarchy.points(), hierarchy.metric)?
+                .border_labels(core_labels, eps_sq)?,
+        ),
         Backend::Cpu => {
             use rayon::prelude::*;
             let tree = hierarchy.tree();

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use rayon::prelude::*;
 
 use crate::cluster::{ClusterError, RunContext};
-use crate::spatial::{KdTree, squared_distance};
+use crate::spatial::KdTree;
 
 /// An edge of the spanning tree; `weight_sq` is the squared mutual reachability distance.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -261,7 +261,8 @@ fn nearest_other_component(
                 if component[other] == own {
                     continue;
                 }
-                let weight = squared_distance(query, tree.point_at(other_pos))
+                let weight = tree
+                    .measure(query, tree.point_at(other_pos))
                     .max(own_core)
                     .max(core_sq[other]);
                 if weight < best.0 || (weight == best.0 && (other as u32) < best.1) {
@@ -310,10 +311,12 @@ pub fn core_distances_cpu(
 mod tests {
     use super::*;
     use crate::matrix::Matrix;
+    use crate::spatial::metric::Metric;
+    use crate::spatial::searched_sq;
     use crate::synthetic;
 
     /// Prim's algorithm on the full graph with the same weights and edge order.
-    fn prim(points: &Matrix, core_sq: &[f32]) -> f64 {
+    fn prim(points: &Matrix, core_sq: &[f32], manhattan: bool) -> f64 {
         let n = points.n_rows;
         let mut in_tree = vec![false; n];
         let mut best = vec![f32::INFINITY; n];
@@ -328,7 +331,7 @@ mod tests {
             total += (best[next] as f64).sqrt();
             for other in 0..n {
                 if !in_tree[other] {
-                    let w = squared_distance(points.row(next), points.row(other))
+                    let w = searched_sq(manhattan, points.row(next), points.row(other))
                         .max(core_sq[next])
                         .max(core_sq[other]);
                     best[other] = best[other].min(w);
@@ -340,18 +343,20 @@ mod tests {
 
     #[test]
     fn boruvka_weight_equals_prim() {
-        for (n, d, k) in [(400, 2, 0), (300, 3, 5), (250, 20, 3)] {
-            let points = synthetic::uniform(n, d, 11);
-            let tree = KdTree::build(&points);
-            let core = core_distances_cpu(&tree, k, &RunContext::default()).unwrap();
-            let edges = boruvka_cpu(&tree, &core, &RunContext::default()).unwrap();
-            assert_eq!(edges.len(), n - 1);
-            let total: f64 = edges.iter().map(MstEdge::weight).sum();
-            let expected = prim(&points, &core);
-            assert!(
-                (total - expected).abs() < 1e-9 * expected.max(1.0),
-                "{total} vs {expected}"
-            );
+        for metric in [Metric::Euclidean, Metric::Manhattan] {
+            for (n, d, k) in [(400, 2, 0), (300, 3, 5), (250, 20, 3)] {
+                let points = synthetic::uniform(n, d, 11);
+                let tree = KdTree::build_for(&points, metric);
+                let core = core_distances_cpu(&tree, k, &RunContext::default()).unwrap();
+                let edges = boruvka_cpu(&tree, &core, &RunContext::default()).unwrap();
+                assert_eq!(edges.len(), n - 1);
+                let total: f64 = edges.iter().map(MstEdge::weight).sum();
+                let expected = prim(&points, &core, metric == Metric::Manhattan);
+                assert!(
+                    (total - expected).abs() < 1e-9 * expected.max(1.0),
+                    "{metric:?}: {total} vs {expected}"
+                );
+            }
         }
     }
 

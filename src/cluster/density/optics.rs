@@ -13,14 +13,14 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::hierarchy::core_distances;
-use crate::cluster::metric::{self, METRIC_NO_MANHATTAN, Metric};
+use crate::cluster::metric::{self, METRIC, Metric};
 use crate::cluster::params::{ParamSpec, ParamsError, RealRange, real};
 use crate::cluster::{
     Algorithm, AlgorithmInfo, BackendChoice, ClusterError, Clustering, Engine, Family, Input,
     NOISE, RunContext, RunDiagnostics, Structure, StructureKind,
 };
 use crate::matrix::Matrix;
-use crate::spatial::{KdTree, squared_distance};
+use crate::spatial::KdTree;
 
 /// How clusters are read off the reachability plot.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -67,7 +67,7 @@ pub const PARAMETERS: &[ParamSpec] = &[
     )
     .at_least(2)
     .optional(),
-    METRIC_NO_MANHATTAN,
+    METRIC,
 ];
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -256,7 +256,7 @@ pub fn fit(
     let backend = super::resolve(engine, backend, points.n_rows, params.min_points - 1)?;
     // Cosine runs on unit rows (the same neighbour order); distances are mapped back.
     let points = &metric::rows_for(engine, points, params.metric)?;
-    let tree = KdTree::build(points);
+    let tree = KdTree::build_for(points, params.metric);
     let core_sq = core_distances(
         engine,
         points,
@@ -402,7 +402,7 @@ fn order(
             unprocessed.retain(|&p| !processed[p as usize]);
             let query = points.row(point);
             neighbours.par_extend(unprocessed.par_iter().with_min_len(2048).map(|&other| {
-                let d = squared_distance(query, points.row(other as usize));
+                let d = tree.measure(query, points.row(other as usize));
                 (other, distance(d))
             }));
         } else {

@@ -18,7 +18,7 @@ pub use merge_order::{GenieMerge, genie_merges, monotone_heights};
 
 use super::density::{self, density_hierarchy};
 use super::hierarchy::{Dendrogram, N_CLUSTERS};
-use super::metric::{METRIC_NO_MANHATTAN, Metric};
+use super::metric::{METRIC, Metric};
 use super::params::{ParamSpec, ParamsError, RealRange, real};
 use super::{
     Algorithm, AlgorithmInfo, BackendChoice, ClusterError, Clustering, Engine, Family, Input,
@@ -49,7 +49,7 @@ pub const PARAMETERS: &[ParamSpec] = &[
         "M: above 1, the tree of mutual reachability distances of M neighbours (Genie+HDBSCAN*); 0 or 1 = Euclidean",
     )
     .at_least(0),
-    METRIC_NO_MANHATTAN,
+    METRIC,
 ];
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

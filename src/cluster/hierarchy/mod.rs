@@ -357,7 +357,7 @@ pub fn fit(
         .into());
     }
     let (tree, backend, adapter) = match params.linkage {
-        Linkage::Single if params.metric != Metric::Manhattan => {
+        Linkage::Single => {
             let backend = engine.resolve_pairwise(backend, points.n_rows)?;
             let hierarchy = density_hierarchy(engine, points, 0, params.metric, backend, context)?;
             (hierarchy.dendrogram(), backend, hierarchy.adapter.clone())
@@ -370,7 +370,7 @@ pub fn fit(
                 cpu_name(),
             )
         }
-        Linkage::Single | Linkage::Ward | Linkage::Complete | Linkage::Average => {
+        Linkage::Ward | Linkage::Complete | Linkage::Average => {
             crate::memory::ensure_available(
                 nn_chain::condensed_matrix_bytes(points.n_rows),
                 &format!("the distance matrix of {} points", points.n_rows),

@@ -1,0 +1,281 @@
+//! The density family under Manhattan distance against its references (fixtures from
+//! `scripts/make_fixtures.py manhattan`): DBSCAN and OPTICS against scikit-learn's, HDBSCAN
+//! against the `hdbscan` library's, Genie against genieclust's (metric "l1"); each GPU pass
+//! against its CPU twin on lavapipe.
+
+mod common;
+
+use std::sync::Arc;
+
+use clusterscope::cluster::density::dbscan::{self, DbscanParams};
+use clusterscope::cluster::density::hdbscan::{self, HdbscanParams};
+use clusterscope::cluster::density::optics::{self, OpticsExtraction, OpticsParams};
+use clusterscope::cluster::genie::{self, GenieParams};
+use clusterscope::cluster::metric::Metric;
+use clusterscope::cluster::{BackendChoice, Engine, NOISE, RunContext};
+use clusterscope::matrix::Matrix;
+use clusterscope::metrics::{adjusted_rand_index, same_partition};
+use serde_json::Value;
+
+fn sets() -> Vec<(String, Arc<Matrix>, Value)> {
+    let fixture = common::fixture("manhattan");
+    fixture["sets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|set| {
+            (
+                set["name"].as_str().unwrap().to_string(),
+                common::json_points(&set["points"]),
+                set.clone(),
+            )
+        })
+        .collect()
+}
+
+/// scikit-learn's labels with −1 → NOISE.
+fn labels(value: &Value) -> Vec<u32> {
+    value
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            let l = v.as_i64().unwrap();
+            if l < 0 { NOISE } else { l as u32 }
+        })
+        .collect()
+}
+
+fn noise_of(labels: &[u32]) -> Vec<usize> {
+    (0..labels.len()).filter(|&i| labels[i] == NOISE).collect()
+}
+
+#[test]
+fn dbscan_equals_scikit_learns_on_both_backends_and_through_the_command_line() {
+    let mut cpu = Engine::cpu_only("CPU reference test");
+    let mut gpu = common::gpu_engine();
+    let dir = tempfile::tempdir().unwrap();
+    for (name, points, set) in sets() {
+        let header = (0..points.n_cols)
+            .map(|j| format!("f{j}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let input = common::rows_csv(dir.path(), &format!("{name}.csv"), &header, &set["points"]);
+        let out = dir.path().join("out.csv");
+        for case in set["dbscan"].as_array().unwrap() {
+            let eps = case["eps"].as_f64().unwrap();
+            let min = case["min_samples"].as_u64().unwrap() as usize;
+            let expected = labels(&case["labels"]);
+            let params = DbscanParams::new(eps, min).metric(Metric::Manhattan);
+            for (engine, backend) in [
+                (&mut cpu, BackendChoice::Cpu),
+                (&mut gpu, BackendChoice::Gpu),
+            ] {
+                let ours = dbscan::fit(engine, &points, &params, backend, &RunContext::default())
+                    .unwrap()
+                    .labels;
+                assert_eq!(
+                    noise_of(&ours),
+                    noise_of(&expected),
+                    "{name}, eps {eps}, {backend:?}: noise"
+                );
+                assert!(
+                    same_partition(&ours, &expected),
+                    "{name}, eps {eps}, {backend:?}: clusters"
+                );
+            }
+            // The command line takes the grid path on few columns: it must measure the same.
+            let (eps, min) = (eps.to_string(), min.to_string());
+            let output = common::clusterscope(&[
+                "cluster",
+                input.to_str().unwrap(),
+                "--algo",
+                "dbscan",
+                "--metric",
+                "manhattan",
+                "--eps",
+                &eps,
+                "--min-points",
+                &min,
+                "--out",
+                out.to_str().unwrap(),
+            ]);
+            assert!(
+                output.status.success(),
+                "{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            let ours = common::last_column_labels(&out);
+            assert!(
+                same_partition(&ours, &expected),
+                "{name}, eps {eps}, command line"
+            );
+        }
+    }
+}
+
+fn optional(value: &Value) -> Vec<f64> {
+    value
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap_or(f64::INFINITY))
+        .collect()
+}
+
+#[test]
+fn optics_reachability_and_labels_equal_scikit_learns() {
+    let mut cpu = Engine::cpu_only("CPU reference test");
+    let mut gpu = common::gpu_engine();
+    for (name, points, set) in sets() {
+        for case in set["optics"].as_array().unwrap() {
+            let min = case["min_samples"].as_u64().unwrap() as usize;
+            let mut params = OpticsParams::new(min).metric(Metric::Manhattan);
+            params.extraction = OpticsExtraction::Xi(case["xi"].as_f64().unwrap());
+            for (engine, backend) in [
+                (&mut cpu, BackendChoice::Cpu),
+                (&mut gpu, BackendChoice::Gpu),
+            ] {
+                let result =
+                    optics::fit(engine, &points, &params, backend, &RunContext::default()).unwrap();
+                for (what, ours, theirs) in [
+                    (
+                        "reachability",
+                        &result.ordering.reachability,
+                        optional(&case["reachability"]),
+                    ),
+                    (
+                        "core distance",
+                        &result.ordering.core_distances,
+                        optional(&case["core_distances"]),
+                    ),
+                ] {
+                    for (i, (a, b)) in ours.iter().zip(&theirs).enumerate() {
+                        assert!(
+                            a == b || (a - b).abs() <= 1e-5 * b.abs(),
+                            "{name}, {backend:?}: {what} of point {i}: {a} vs {b}"
+                        );
+                    }
+                }
+                let expected = labels(&case["labels"]);
+                assert_eq!(
+                    noise_of(&result.labels),
+                    noise_of(&expected),
+                    "{name}, {backend:?}: ξ noise"
+                );
+                assert!(
+                    same_partition(&result.labels, &expected),
+                    "{name}, {backend:?}: ξ clusters"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn hdbscan_agrees_with_the_hdbscan_library_and_the_gpu_with_the_cpu() {
+    let mut cpu = Engine::cpu_only("CPU reference test");
+    let mut gpu = common::gpu_engine();
+    for (name, points, set) in sets() {
+        let case = &set["hdbscan"];
+        let params = HdbscanParams::new(case["min_cluster_size"].as_u64().unwrap() as usize)
+            .min_samples(case["min_samples"].as_u64().map(|v| v as usize))
+            .metric(Metric::Manhattan);
+        let ours = hdbscan::fit(
+            &mut cpu,
+            &points,
+            &params,
+            BackendChoice::Cpu,
+            &RunContext::default(),
+        )
+        .unwrap();
+        let ari = adjusted_rand_index(&ours.labels, &labels(&case["labels"]));
+        // Tied mutual reachability distances: the library's own agreement under a row
+        // permutation is the bar where it is below 0.99.
+        let floor = case["self_agreement_ari"].as_f64().unwrap().min(0.99);
+        assert!(ari >= floor, "{name}: ARI {ari} (bar {floor})");
+        let on_gpu = hdbscan::fit(
+            &mut gpu,
+            &points,
+            &params,
+            BackendChoice::Gpu,
+            &RunContext::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            on_gpu.hierarchy.core_sq, ours.hierarchy.core_sq,
+            "{name}: core distances"
+        );
+        assert_eq!(
+            on_gpu.hierarchy.edges, ours.hierarchy.edges,
+            "{name}: spanning tree"
+        );
+        assert_eq!(on_gpu.labels, ours.labels, "{name}: labels");
+    }
+}
+
+#[test]
+fn genie_equals_genieclust_under_l1() {
+    let mut cpu = Engine::cpu_only("CPU reference test");
+    for (name, points, set) in sets() {
+        for case in set["genie"].as_array().unwrap() {
+            let k = case["k"].as_u64().unwrap() as usize;
+            let threshold = case["gini_threshold"].as_f64().unwrap();
+            let params = GenieParams::new(k)
+                .gini_threshold(threshold)
+                .metric(Metric::Manhattan);
+            let ours = genie::fit(
+                &mut cpu,
+                &points,
+                &params,
+                BackendChoice::Cpu,
+                &RunContext::default(),
+            )
+            .unwrap();
+            assert!(
+                same_partition(&ours.labels, &labels(&case["labels"])),
+                "{name}, k {k}, gini {threshold}: labels differ from genieclust's"
+            );
+        }
+    }
+}
+
+#[test]
+fn manhattan_distances_are_the_sums_of_absolute_differences() {
+    // Three points on a grid: Manhattan 3 + 4 = 7 between the ends, Euclidean 5. DBSCAN at
+    // eps 6 joins them under Euclidean distance and not under Manhattan.
+    let points = Arc::new(Matrix::from_rows(&[
+        vec![0.0, 0.0],
+        vec![3.0, 4.0],
+        vec![0.0, 0.0],
+        vec![3.0, 4.0],
+    ]));
+    let mut engine = Engine::cpu_only("test");
+    let euclidean = dbscan::fit(
+        &mut engine,
+        &points,
+        &DbscanParams::new(6.0, 2),
+        BackendChoice::Cpu,
+        &RunContext::default(),
+    )
+    .unwrap();
+    assert_eq!(euclidean.n_clusters, 1);
+    let manhattan = dbscan::fit(
+        &mut engine,
+        &points,
+        &DbscanParams::new(6.0, 2).metric(Metric::Manhattan),
+        BackendChoice::Cpu,
+        &RunContext::default(),
+    )
+    .unwrap();
+    assert_eq!(manhattan.n_clusters, 2);
+    let at_seven = dbscan::fit(
+        &mut engine,
+        &points,
+        &DbscanParams::new(7.0, 2).metric(Metric::Manhattan),
+        BackendChoice::Cpu,
+        &RunContext::default(),
+    )
+    .unwrap();
+    assert_eq!(at_seven.n_clusters, 1);
+}
