@@ -113,36 +113,49 @@ fn knn_distances_equal_brute_force() {
     let mut engine = Engine::headless();
     let n = points.n_rows;
     let k = 7;
-    let kth = detect(
-        &mut engine,
-        &points,
-        "knn",
-        values(&[("k", json!(k))]),
-        BackendChoice::Cpu,
-    );
-    let mean = detect(
-        &mut engine,
-        &points,
-        "knn",
-        values(&[("k", json!(k)), ("aggregate", json!("mean"))]),
-        BackendChoice::Cpu,
-    );
-    for row in 0..n {
-        let x = points.row(row);
-        let mut d: Vec<f64> = (0..n)
-            .filter(|&o| o != row)
-            .map(|o| {
-                x.iter()
-                    .zip(points.row(o))
-                    .map(|(&a, &b)| (a as f64 - b as f64).powi(2))
-                    .sum::<f64>()
-                    .sqrt()
-            })
-            .collect();
-        d.sort_by(f64::total_cmp);
-        assert!((kth.scores[row] - d[k - 1]).abs() < 1e-12, "row {row}");
-        let m = d[..k].iter().sum::<f64>() / k as f64;
-        assert!((mean.scores[row] - m).abs() < 1e-12, "row {row}");
+    for metric in ["euclidean", "manhattan"] {
+        let kth = detect(
+            &mut engine,
+            &points,
+            "knn",
+            values(&[("k", json!(k)), ("metric", json!(metric))]),
+            BackendChoice::Cpu,
+        );
+        let mean = detect(
+            &mut engine,
+            &points,
+            "knn",
+            values(&[
+                ("k", json!(k)),
+                ("aggregate", json!("mean")),
+                ("metric", json!(metric)),
+            ]),
+            BackendChoice::Cpu,
+        );
+        for row in 0..n {
+            let x = points.row(row);
+            let mut d: Vec<f64> = (0..n)
+                .filter(|&o| o != row)
+                .map(|o| {
+                    let gaps = x
+                        .iter()
+                        .zip(points.row(o))
+                        .map(|(&a, &b)| a as f64 - b as f64);
+                    if metric == "manhattan" {
+                        gaps.map(f64::abs).sum::<f64>()
+                    } else {
+                        gaps.map(|g| g * g).sum::<f64>().sqrt()
+                    }
+                })
+                .collect();
+            d.sort_by(f64::total_cmp);
+            assert!(
+                (kth.scores[row] - d[k - 1]).abs() < 1e-12,
+                "{metric}, row {row}"
+            );
+            let m = d[..k].iter().sum::<f64>() / k as f64;
+            assert!((mean.scores[row] - m).abs() < 1e-12, "{metric}, row {row}");
+        }
     }
 }
 
@@ -217,6 +230,16 @@ fn gpu_passes_equal_the_cpu() {
     for (method, params, tolerance) in [
         ("knn", values(&[("k", json!(9))]), 1e-12),
         ("lof", values(&[("k", json!(20))]), 1e-4),
+        (
+            "knn",
+            values(&[("k", json!(9)), ("metric", json!("manhattan"))]),
+            1e-12,
+        ),
+        (
+            "lof",
+            values(&[("k", json!(20)), ("metric", json!("manhattan"))]),
+            1e-4,
+        ),
         ("iforest", values(&[]), 1e-5),
     ] {
         let cpu = detect(

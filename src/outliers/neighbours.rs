@@ -12,7 +12,6 @@ use crate::cluster::density::gpu::{GpuDensity, MAX_GPU_NEIGHBOURS};
 use crate::cluster::{Backend, BackendChoice, ClusterError, Engine, RunContext};
 use crate::matrix::Matrix;
 use crate::spatial::KdTree;
-use crate::spatial::knn::{KnnError, KnnMethod, knn_graph};
 use crate::spatial::metric::Metric;
 
 /// Each row's k nearest other rows, nearest first.
@@ -20,7 +19,7 @@ pub struct Neighbours {
     pub k: usize,
     /// n × k rows.
     pub indices: Vec<u32>,
-    /// n × k Euclidean distances, in f64.
+    /// n × k distances under the metric asked for, in f64.
     pub distances: Vec<f64>,
     pub backend: Backend,
     pub adapter: String,
@@ -33,11 +32,25 @@ impl Neighbours {
     }
 }
 
-/// The k-NN graph of `points` on the backend `choice` allows (see the module docs).
+/// The Euclidean k-NN graph of `points` on the backend `choice` allows (see the module
+/// docs).
 pub fn nearest(
     engine: &mut Engine,
     points: &Arc<Matrix>,
     k: usize,
+    choice: BackendChoice,
+    context: &RunContext,
+) -> Result<Neighbours, ClusterError> {
+    nearest_measured(engine, points, k, Metric::Euclidean, choice, context)
+}
+
+/// The k-NN graph by `metric` as the k-d tree and the GPU pass both measure it (Euclidean
+/// or Manhattan; cosine comes as Euclidean on unit rows).
+fn nearest_measured(
+    engine: &mut Engine,
+    points: &Arc<Matrix>,
+    k: usize,
+    metric: Metric,
     choice: BackendChoice,
     context: &RunContext,
 ) -> Result<Neighbours, ClusterError> {
@@ -56,11 +69,10 @@ pub fn nearest(
             .into());
         }
         if k <= MAX_GPU_NEIGHBOURS {
-            let attempt =
-                GpuDensity::new(&engine.gpu()?, points, Metric::Euclidean).and_then(|gpu| {
-                    let (_, indices) = gpu.nearest(k)?;
-                    Ok((indices, gpu.adapter_name()))
-                });
+            let attempt = GpuDensity::new(&engine.gpu()?, points, metric).and_then(|gpu| {
+                let (_, indices) = gpu.nearest(k)?;
+                Ok((indices, gpu.adapter_name()))
+            });
             match attempt {
                 Ok((mut indices, adapter)) => {
                     context.check_cancelled()?;
@@ -69,7 +81,7 @@ pub fn nearest(
                             "the GPU k-NN pass left a row short of neighbours".into(),
                         ));
                     }
-                    let distances = exact_distances(points, &mut indices, k);
+                    let distances = metric_distances(points, &mut indices, k, metric);
                     return Ok(Neighbours {
                         k,
                         indices,
@@ -84,7 +96,7 @@ pub fn nearest(
             }
         }
     }
-    let tree = KdTree::build(points);
+    let tree = KdTree::build_for(points, metric);
     context.check_cancelled()?;
     // Queried in tree order, so consecutive queries walk the same nodes (several times
     // faster than in row order on shuffled rows), then put back in row order.
@@ -108,7 +120,7 @@ pub fn nearest(
         let row = tree.index[pos] as usize;
         indices[row * k..(row + 1) * k].copy_from_slice(found);
     }
-    let distances = exact_distances(points, &mut indices, k);
+    let distances = metric_distances(points, &mut indices, k, metric);
     Ok(Neighbours {
         k,
         indices,
@@ -120,7 +132,7 @@ pub fn nearest(
 
 /// The k-NN graph under `metric`: Euclidean as [`nearest`]; cosine by the same searches on
 /// unit rows (the same order), distances recomputed as 1 − cos in f64; Manhattan by the
-/// shared k-NN search on the CPU.
+/// same searches measuring Manhattan distance (k-d tree, or the GPU pass).
 pub fn nearest_under(
     engine: &mut Engine,
     points: &Arc<Matrix>,
@@ -137,31 +149,7 @@ pub fn nearest_under(
             found.distances = metric_distances(points, &mut found.indices, k, metric);
             Ok(found)
         }
-        Metric::Manhattan => {
-            if choice == BackendChoice::Gpu {
-                return Err(crate::gpu::GpuError::TooLarge(
-                    "the GPU k-NN pass measures Euclidean distance; Manhattan neighbours are found on the CPU (--backend cpu or auto)".into(),
-                )
-                .into());
-            }
-            let cancelled = || context.cancel.is_cancelled();
-            let graph =
-                knn_graph(points, k, metric, KnnMethod::Auto, 0, &cancelled).map_err(|error| {
-                    match error {
-                        KnnError::Cancelled => ClusterError::Cancelled,
-                        other => ClusterError::Internal(other.to_string()),
-                    }
-                })?;
-            let mut indices = graph.indices;
-            let distances = metric_distances(points, &mut indices, k, metric);
-            Ok(Neighbours {
-                k,
-                indices,
-                distances,
-                backend: Backend::Cpu,
-                adapter: crate::cluster::cpu_name(),
-            })
-        }
+        Metric::Manhattan => nearest_measured(engine, points, k, metric, choice, context),
     }
 }
 
@@ -178,39 +166,6 @@ fn metric_distances(points: &Matrix, indices: &mut [u32], k: usize, metric: Metr
             let mut pairs: Vec<(f64, u32)> = neighbours
                 .iter()
                 .map(|&other| (metric.distance(x, points.row(other as usize)), other))
-                .collect();
-            pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-            for ((slot, index), (d, other)) in out.iter_mut().zip(neighbours.iter_mut()).zip(pairs)
-            {
-                *slot = d;
-                *index = other;
-            }
-        });
-    distances
-}
-
-/// The Euclidean distance of every row to each of its neighbours, in f64, each row's
-/// list re-sorted by it (f32 rounding can swap two nearly equal distances).
-fn exact_distances(points: &Matrix, indices: &mut [u32], k: usize) -> Vec<f64> {
-    let mut distances = vec![0.0; indices.len()];
-    distances
-        .par_chunks_mut(k)
-        .zip(indices.par_chunks_mut(k))
-        .enumerate()
-        .for_each(|(row, (out, neighbours))| {
-            let x = points.row(row);
-            let mut pairs: Vec<(f64, u32)> = neighbours
-                .iter()
-                .map(|&other| {
-                    let y = points.row(other as usize);
-                    let d = x
-                        .iter()
-                        .zip(y)
-                        .map(|(&a, &b)| (a as f64 - b as f64).powi(2))
-                        .sum::<f64>()
-                        .sqrt();
-                    (d, other)
-                })
                 .collect();
             pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
             for ((slot, index), (d, other)) in out.iter_mut().zip(neighbours.iter_mut()).zip(pairs)

@@ -110,14 +110,14 @@ pub fn knn_graph(
         points
     };
     let d = points.n_cols;
-    let tree_serves = d <= KD_TREE_MAX_DIMS && metric != Metric::Manhattan;
+    let tree_serves = d <= KD_TREE_MAX_DIMS;
     let exact = match method {
         KnnMethod::Exact => true,
         KnnMethod::Approximate => false,
         KnnMethod::Auto => tree_serves || (n as f64).powi(2) * d as f64 <= EXACT_MAX_WORK,
     };
     let mut indices = if exact && tree_serves {
-        tree_neighbours(searched, k, cancelled)?
+        tree_neighbours(searched, k, metric, cancelled)?
     } else if exact {
         brute::nearest(searched, k, metric, cancelled)?
     } else {
@@ -133,14 +133,16 @@ pub fn knn_graph(
     })
 }
 
-/// The k-d tree's neighbours (Euclidean order), queried in tree order.
+/// The k-d tree's neighbours (measured by `metric`; cosine rows come unit length), queried
+/// in tree order.
 fn tree_neighbours(
     points: &Matrix,
     k: usize,
+    metric: Metric,
     cancelled: &(dyn Fn() -> bool + Sync),
 ) -> Result<Vec<u32>, KnnError> {
     let n = points.n_rows;
-    let tree = KdTree::build(points);
+    let tree = KdTree::build_for(points, metric);
     let mut by_position = vec![0u32; n * k];
     by_position
         .par_chunks_mut(k)
