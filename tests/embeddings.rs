@@ -555,3 +555,43 @@ fn gpu_passes_take_rows_of_2048_dimensions() {
         assert_eq!(cpu.n_clusters, 3, "{}", params.algorithm);
     }
 }
+
+#[test]
+fn leiden_on_a_cosine_neighbour_graph_finds_directions() {
+    // Rows along 4 directions with lengths from 0.5 to 20: by cosine each row's neighbours
+    // share its direction; by Euclidean distance short rows of every direction mix.
+    let (points, truth) = directions(800, 4, 23);
+    let dir = tempfile::tempdir().unwrap();
+    let rows: Vec<Vec<f32>> = (0..points.n_rows).map(|r| points.row(r).to_vec()).collect();
+    let input = common::rows_csv(
+        dir.path(),
+        "directions.csv",
+        "a,b,c,d,e,f",
+        &serde_json::to_value(&rows).unwrap(),
+    );
+    let out = dir.path().join("out.csv");
+    let ari = |metric: &str| {
+        let output = common::clusterscope(&[
+            "cluster",
+            input.to_str().unwrap(),
+            "--algo",
+            "leiden",
+            "--n-neighbors",
+            "15",
+            "--metric",
+            metric,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        clusterscope::metrics::adjusted_rand_index(&truth, &common::last_column_labels(&out))
+    };
+    let cosine = ari("cosine");
+    let euclidean = ari("euclidean");
+    assert!(cosine >= 0.99, "cosine ARI {cosine}");
+    assert!(euclidean < cosine - 0.1, "euclidean ARI {euclidean}");
+}

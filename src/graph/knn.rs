@@ -9,12 +9,15 @@ use super::Graph;
 use crate::cluster::{Backend, BackendChoice, ClusterError, Engine, RunContext};
 use crate::matrix::Matrix;
 use crate::outliers::neighbours;
+use crate::spatial::metric::Metric;
 
-/// The k-NN graph of `points`, with the backend the neighbour pass ran on.
+/// The k-NN graph of `points` under `metric` (cosine for embeddings, as single-cell tools
+/// build theirs on), with the backend the neighbour pass ran on.
 pub fn knn_graph(
     engine: &mut Engine,
     points: &Arc<Matrix>,
     n_neighbors: usize,
+    metric: Metric,
     backend: BackendChoice,
     context: &RunContext,
 ) -> Result<(Graph, Backend, String), ClusterError> {
@@ -26,7 +29,7 @@ pub fn knn_graph(
             format!("a neighbour graph needs at least 2 rows; there are {n}"),
         )));
     }
-    let found = neighbours::nearest(engine, points, k, backend, context)?;
+    let found = neighbours::nearest_under(engine, points, k, metric, backend, context)?;
     // Each pair once, from its smaller end; a pair both rows list is still one edge.
     let mut edges = Vec::with_capacity(n * k);
     for row in 0..n {

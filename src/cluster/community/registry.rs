@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Method, Objective, detect};
+use crate::cluster::metric::{METRIC, Metric};
 use crate::cluster::params::{Choice, ParamSpec, ParamsError, RealRange, real};
 use crate::cluster::{
     Algorithm, AlgorithmInfo, ClusterError, Clustering, Engine, Family, Input, RunContext,
@@ -46,6 +47,7 @@ const OBJECTIVE: ParamSpec = ParamSpec::choice(
 
 pub const LEIDEN_PARAMETERS: &[ParamSpec] = &[
     N_NEIGHBORS,
+    METRIC,
     RESOLUTION,
     OBJECTIVE,
     ParamSpec::count(
@@ -57,11 +59,17 @@ pub const LEIDEN_PARAMETERS: &[ParamSpec] = &[
     ParamSpec::seed(),
 ];
 
-pub const LOUVAIN_PARAMETERS: &[ParamSpec] =
-    &[N_NEIGHBORS, RESOLUTION, OBJECTIVE, ParamSpec::seed()];
+pub const LOUVAIN_PARAMETERS: &[ParamSpec] = &[
+    N_NEIGHBORS,
+    METRIC,
+    RESOLUTION,
+    OBJECTIVE,
+    ParamSpec::seed(),
+];
 
 pub const LABEL_PROPAGATION_PARAMETERS: &[ParamSpec] = &[
     N_NEIGHBORS,
+    METRIC,
     ParamSpec::count(
         "max_iterations",
         100,
@@ -75,6 +83,9 @@ pub const LABEL_PROPAGATION_PARAMETERS: &[ParamSpec] = &[
 #[serde(deny_unknown_fields)]
 pub struct LeidenParams {
     pub n_neighbors: usize,
+    /// The distance the neighbour graph is built by.
+    #[serde(default)]
+    pub metric: Metric,
     #[serde(with = "real")]
     pub resolution: f64,
     pub objective: Objective,
@@ -86,6 +97,9 @@ pub struct LeidenParams {
 #[serde(deny_unknown_fields)]
 pub struct LouvainParams {
     pub n_neighbors: usize,
+    /// The distance the neighbour graph is built by.
+    #[serde(default)]
+    pub metric: Metric,
     #[serde(with = "real")]
     pub resolution: f64,
     pub objective: Objective,
@@ -96,6 +110,9 @@ pub struct LouvainParams {
 #[serde(deny_unknown_fields)]
 pub struct LabelPropagationParams {
     pub n_neighbors: usize,
+    /// The distance the neighbour graph is built by.
+    #[serde(default)]
+    pub metric: Metric,
     pub max_iterations: usize,
     pub seed: u64,
 }
@@ -103,6 +120,7 @@ pub struct LabelPropagationParams {
 /// What each registry entry hands the shared run.
 pub struct GraphRun {
     n_neighbors: usize,
+    metric: Metric,
     method: Method,
     seed: u64,
 }
@@ -138,6 +156,7 @@ fn run_on_rows(
         engine,
         input.points,
         run.n_neighbors,
+        run.metric,
         input.backend,
         context,
     )?;
@@ -193,6 +212,7 @@ impl Algorithm for Leiden {
         method.check()?;
         Ok(GraphRun {
             n_neighbors: params.n_neighbors,
+            metric: params.metric,
             method,
             seed: params.seed,
         })
@@ -239,6 +259,7 @@ impl Algorithm for Louvain {
         method.check()?;
         Ok(GraphRun {
             n_neighbors: params.n_neighbors,
+            metric: params.metric,
             method,
             seed: params.seed,
         })
@@ -283,6 +304,7 @@ impl Algorithm for LabelPropagation {
         check_neighbours(params.n_neighbors, n_rows)?;
         Ok(GraphRun {
             n_neighbors: params.n_neighbors,
+            metric: params.metric,
             method: Method::LabelPropagation {
                 max_iterations: params.max_iterations,
             },
