@@ -1,7 +1,7 @@
-//! The density family under Manhattan distance against its references (fixtures from
-//! `scripts/make_fixtures.py manhattan`): DBSCAN and OPTICS against scikit-learn's, HDBSCAN
-//! against the `hdbscan` library's, Genie against genieclust's (metric "l1"); each GPU pass
-//! against its CPU twin on lavapipe.
+//! The density family under Manhattan and cosine distance against its references
+//! (fixtures from `scripts/make_fixtures.py metrics`): DBSCAN and OPTICS against
+//! scikit-learn's, HDBSCAN against the `hdbscan` library's, Genie against genieclust's
+//! (metric "l1" / "cosine"); each GPU pass against its CPU twin on lavapipe.
 
 mod common;
 
@@ -17,15 +17,22 @@ use clusterscope::matrix::Matrix;
 use clusterscope::metrics::{adjusted_rand_index, same_partition};
 use serde_json::Value;
 
-fn sets() -> Vec<(String, Arc<Matrix>, Value)> {
-    let fixture = common::fixture("manhattan");
+/// Each fixture set: its name (metric and data), the metric, the rows, the cases.
+fn sets() -> Vec<(String, Metric, Arc<Matrix>, Value)> {
+    let fixture = common::fixture("metrics");
     fixture["sets"]
         .as_array()
         .unwrap()
         .iter()
         .map(|set| {
+            let metric = match set["metric"].as_str().unwrap() {
+                "manhattan" => Metric::Manhattan,
+                "cosine" => Metric::Cosine,
+                other => panic!("metric {other}"),
+            };
             (
-                set["name"].as_str().unwrap().to_string(),
+                format!("{metric} {}", set["name"].as_str().unwrap()),
+                metric,
                 common::json_points(&set["points"]),
                 set.clone(),
             )
@@ -55,7 +62,7 @@ fn dbscan_equals_scikit_learns_on_both_backends_and_through_the_command_line() {
     let mut cpu = Engine::cpu_only("CPU reference test");
     let mut gpu = common::gpu_engine();
     let dir = tempfile::tempdir().unwrap();
-    for (name, points, set) in sets() {
+    for (name, metric, points, set) in sets() {
         let header = (0..points.n_cols)
             .map(|j| format!("f{j}"))
             .collect::<Vec<_>>()
@@ -66,7 +73,7 @@ fn dbscan_equals_scikit_learns_on_both_backends_and_through_the_command_line() {
             let eps = case["eps"].as_f64().unwrap();
             let min = case["min_samples"].as_u64().unwrap() as usize;
             let expected = labels(&case["labels"]);
-            let params = DbscanParams::new(eps, min).metric(Metric::Manhattan);
+            let params = DbscanParams::new(eps, min).metric(metric);
             for (engine, backend) in [
                 (&mut cpu, BackendChoice::Cpu),
                 (&mut gpu, BackendChoice::Gpu),
@@ -86,13 +93,14 @@ fn dbscan_equals_scikit_learns_on_both_backends_and_through_the_command_line() {
             }
             // The command line takes the grid path on few columns: it must measure the same.
             let (eps, min) = (eps.to_string(), min.to_string());
+            let metric = metric.to_string();
             let output = common::clusterscope(&[
                 "cluster",
                 input.to_str().unwrap(),
                 "--algo",
                 "dbscan",
                 "--metric",
-                "manhattan",
+                &metric,
                 "--eps",
                 &eps,
                 "--min-points",
@@ -127,10 +135,10 @@ fn optional(value: &Value) -> Vec<f64> {
 fn optics_reachability_and_labels_equal_scikit_learns() {
     let mut cpu = Engine::cpu_only("CPU reference test");
     let mut gpu = common::gpu_engine();
-    for (name, points, set) in sets() {
+    for (name, metric, points, set) in sets() {
         for case in set["optics"].as_array().unwrap() {
             let min = case["min_samples"].as_u64().unwrap() as usize;
-            let mut params = OpticsParams::new(min).metric(Metric::Manhattan);
+            let mut params = OpticsParams::new(min).metric(metric);
             params.extraction = OpticsExtraction::Xi(case["xi"].as_f64().unwrap());
             for (engine, backend) in [
                 (&mut cpu, BackendChoice::Cpu),
@@ -138,6 +146,16 @@ fn optics_reachability_and_labels_equal_scikit_learns() {
             ] {
                 let result =
                     optics::fit(engine, &points, &params, backend, &RunContext::default()).unwrap();
+                let ordering: Vec<u32> = case["ordering"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_u64().unwrap() as u32)
+                    .collect();
+                assert_eq!(
+                    result.ordering.ordering, ordering,
+                    "{name}, {backend:?}: ordering"
+                );
                 for (what, ours, theirs) in [
                     (
                         "reachability",
@@ -151,8 +169,10 @@ fn optics_reachability_and_labels_equal_scikit_learns() {
                     ),
                 ] {
                     for (i, (a, b)) in ours.iter().zip(&theirs).enumerate() {
+                        // Cosine distances come back from f32 unit rows (1 − cos = ‖x − y‖²/2):
+                        // an absolute 1e-6 besides the relative 1e-5.
                         assert!(
-                            a == b || (a - b).abs() <= 1e-5 * b.abs(),
+                            a == b || (a - b).abs() <= 1e-5 * b.abs() + 1e-6,
                             "{name}, {backend:?}: {what} of point {i}: {a} vs {b}"
                         );
                     }
@@ -176,11 +196,11 @@ fn optics_reachability_and_labels_equal_scikit_learns() {
 fn hdbscan_agrees_with_the_hdbscan_library_and_the_gpu_with_the_cpu() {
     let mut cpu = Engine::cpu_only("CPU reference test");
     let mut gpu = common::gpu_engine();
-    for (name, points, set) in sets() {
+    for (name, metric, points, set) in sets() {
         let case = &set["hdbscan"];
         let params = HdbscanParams::new(case["min_cluster_size"].as_u64().unwrap() as usize)
             .min_samples(case["min_samples"].as_u64().map(|v| v as usize))
-            .metric(Metric::Manhattan);
+            .metric(metric);
         let ours = hdbscan::fit(
             &mut cpu,
             &points,
@@ -215,15 +235,13 @@ fn hdbscan_agrees_with_the_hdbscan_library_and_the_gpu_with_the_cpu() {
 }
 
 #[test]
-fn genie_equals_genieclust_under_l1() {
+fn genie_equals_genieclust_under_l1_and_cosine() {
     let mut cpu = Engine::cpu_only("CPU reference test");
-    for (name, points, set) in sets() {
+    for (name, metric, points, set) in sets() {
         for case in set["genie"].as_array().unwrap() {
             let k = case["k"].as_u64().unwrap() as usize;
             let threshold = case["gini_threshold"].as_f64().unwrap();
-            let params = GenieParams::new(k)
-                .gini_threshold(threshold)
-                .metric(Metric::Manhattan);
+            let params = GenieParams::new(k).gini_threshold(threshold).metric(metric);
             let ours = genie::fit(
                 &mut cpu,
                 &points,
