@@ -14,6 +14,8 @@
 mod brute;
 mod descent;
 
+use std::borrow::Cow;
+
 use rayon::prelude::*;
 
 pub use descent::DescentOptions;
@@ -102,12 +104,11 @@ pub fn knn_graph(
     if k == 0 || k >= n {
         return Err(KnnError::TooManyNeighbours { k, n });
     }
-    let unit;
+    // Cosine searches its own unit-length copy, which NN-descent may then reorder in place.
     let searched = if metric == Metric::Cosine {
-        unit = unit_rows(points).map_err(KnnError::ZeroRow)?;
-        &unit
+        Cow::Owned(unit_rows(points).map_err(KnnError::ZeroRow)?)
     } else {
-        points
+        Cow::Borrowed(points)
     };
     let d = points.n_cols;
     let tree_serves = d <= KD_TREE_MAX_DIMS;
@@ -117,9 +118,9 @@ pub fn knn_graph(
         KnnMethod::Auto => tree_serves || (n as f64).powi(2) * d as f64 <= EXACT_MAX_WORK,
     };
     let mut indices = if exact && tree_serves {
-        tree_neighbours(searched, k, metric, cancelled)?
+        tree_neighbours(&searched, k, metric, cancelled)?
     } else if exact {
-        brute::nearest(searched, k, metric, cancelled)?
+        brute::nearest(&searched, k, metric, cancelled)?
     } else {
         descent::nearest(searched, k, metric, &DescentOptions::new(seed), cancelled)?
     };
