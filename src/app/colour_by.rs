@@ -223,6 +223,18 @@ fn categorical(values: &Column, column: &str, table_rows: &[u32]) -> Result<Colu
     })
 }
 
+/// The table's column names with the chosen features last: an embedding's labels and
+/// text come before its hundreds of dimensions wherever a column is picked to show or to
+/// compare against.
+pub fn features_last(info: &crate::data::TableInfo, features: &[String]) -> Vec<String> {
+    let (chosen, others): (Vec<_>, Vec<_>) = info
+        .columns
+        .iter()
+        .map(|c| c.name.clone())
+        .partition(|name| features.contains(name));
+    others.into_iter().chain(chosen).collect()
+}
+
 /// Viridis (matplotlib's perceptually uniform map), interpolated between 9 of its stops.
 pub fn viridis(t: f32) -> Color32 {
     const STOPS: [[u8; 3]; 9] = [
@@ -383,16 +395,9 @@ impl super::ClusterscopeApp {
                         SCORE_COLOURING,
                     );
                 }
-                // Columns that are not features first: an embedding's labels and text, not
-                // its hundreds of dimensions.
-                let (features, others): (Vec<_>, Vec<_>) = table
-                    .info
-                    .columns
-                    .iter()
-                    .partition(|c| self.selected_columns.contains(&c.name));
-                for column in others.into_iter().chain(features) {
-                    let choice = ColourBy::Column(column.name.clone());
-                    ui.selectable_value(&mut self.colour_by, choice, &column.name);
+                for name in features_last(&table.info, &self.selected_columns) {
+                    let choice = ColourBy::Column(name.clone());
+                    ui.selectable_value(&mut self.colour_by, choice, &name);
                 }
             })
             .response
@@ -436,6 +441,16 @@ mod tests {
             "class" => [0i64, 1, 0, 1, 2],
         }
         .unwrap()
+    }
+
+    #[test]
+    fn columns_are_offered_with_the_features_last() {
+        let info = crate::data::table_info(&frame());
+        let features = ["size".to_string()];
+        assert_eq!(
+            features_last(&info, &features),
+            vec!["kind".to_string(), "class".to_string(), "size".to_string()]
+        );
     }
 
     #[test]

@@ -131,12 +131,8 @@ impl ClusterscopeApp {
         let Some(table) = &self.table else {
             return;
         };
-        let names: Vec<String> = table
-            .frame
-            .get_column_names()
-            .iter()
-            .map(|n| n.to_string())
-            .collect();
+        // Known classes are usually a label or text column, not a feature: those first.
+        let names = super::colour_by::features_last(&table.info, &self.selected_columns);
         ui.horizontal(|ui| {
             let label = ui.label("Against");
             let mut picked = self.external.column.clone();
