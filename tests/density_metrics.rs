@@ -260,40 +260,27 @@ fn genie_equals_genieclust_under_l1_and_cosine() {
 
 #[test]
 fn manhattan_distances_are_the_sums_of_absolute_differences() {
-    // Three points on a grid: Manhattan 3 + 4 = 7 between the ends, Euclidean 5. DBSCAN at
-    // eps 6 joins them under Euclidean distance and not under Manhattan.
     let points = Arc::new(Matrix::from_rows(&[
         vec![0.0, 0.0],
         vec![3.0, 4.0],
         vec![0.0, 0.0],
         vec![3.0, 4.0],
     ]));
+    // Two pairs of equal points (so each pair is a cluster at min points 2), 5 apart by
+    // Euclidean distance and 7 by Manhattan.
     let mut engine = Engine::cpu_only("test");
-    let euclidean = dbscan::fit(
-        &mut engine,
-        &points,
-        &DbscanParams::new(6.0, 2),
-        BackendChoice::Cpu,
-        &RunContext::default(),
-    )
-    .unwrap();
-    assert_eq!(euclidean.n_clusters, 1);
-    let manhattan = dbscan::fit(
-        &mut engine,
-        &points,
-        &DbscanParams::new(6.0, 2).metric(Metric::Manhattan),
-        BackendChoice::Cpu,
-        &RunContext::default(),
-    )
-    .unwrap();
-    assert_eq!(manhattan.n_clusters, 2);
-    let at_seven = dbscan::fit(
-        &mut engine,
-        &points,
-        &DbscanParams::new(7.0, 2).metric(Metric::Manhattan),
-        BackendChoice::Cpu,
-        &RunContext::default(),
-    )
-    .unwrap();
-    assert_eq!(at_seven.n_clusters, 1);
+    let mut clusters = |eps: f64, metric: Metric| {
+        dbscan::fit(
+            &mut engine,
+            &points,
+            &DbscanParams::new(eps, 2).metric(metric),
+            BackendChoice::Cpu,
+            &RunContext::default(),
+        )
+        .unwrap()
+        .n_clusters
+    };
+    assert_eq!(clusters(6.0, Metric::Euclidean), 1);
+    assert_eq!(clusters(6.0, Metric::Manhattan), 2);
+    assert_eq!(clusters(7.0, Metric::Manhattan), 1);
 }

@@ -12,6 +12,7 @@ use crate::cluster::density::gpu::{GpuDensity, MAX_GPU_NEIGHBOURS};
 use crate::cluster::{Backend, BackendChoice, ClusterError, Engine, RunContext};
 use crate::matrix::Matrix;
 use crate::spatial::KdTree;
+use crate::spatial::knn::exact_distances;
 use crate::spatial::metric::Metric;
 
 /// Each row's k nearest other rows, nearest first.
@@ -81,7 +82,7 @@ fn nearest_measured(
                             "the GPU k-NN pass left a row short of neighbours".into(),
                         ));
                     }
-                    let distances = metric_distances(points, &mut indices, k, metric);
+                    let distances = exact_distances(points, &mut indices, k, metric);
                     return Ok(Neighbours {
                         k,
                         indices,
@@ -120,7 +121,7 @@ fn nearest_measured(
         let row = tree.index[pos] as usize;
         indices[row * k..(row + 1) * k].copy_from_slice(found);
     }
-    let distances = metric_distances(points, &mut indices, k, metric);
+    let distances = exact_distances(points, &mut indices, k, metric);
     Ok(Neighbours {
         k,
         indices,
@@ -146,33 +147,9 @@ pub fn nearest_under(
         Metric::Cosine => {
             let unit = crate::cluster::metric::rows_for(engine, points, metric)?;
             let mut found = nearest(engine, &unit, k, choice, context)?;
-            found.distances = metric_distances(points, &mut found.indices, k, metric);
+            found.distances = exact_distances(points, &mut found.indices, k, metric);
             Ok(found)
         }
         Metric::Manhattan => nearest_measured(engine, points, k, metric, choice, context),
     }
-}
-
-/// `metric`'s distance of every row to each of its neighbours, in f64, each row's list
-/// re-sorted by it.
-fn metric_distances(points: &Matrix, indices: &mut [u32], k: usize, metric: Metric) -> Vec<f64> {
-    let mut distances = vec![0.0; indices.len()];
-    distances
-        .par_chunks_mut(k)
-        .zip(indices.par_chunks_mut(k))
-        .enumerate()
-        .for_each(|(row, (out, neighbours))| {
-            let x = points.row(row);
-            let mut pairs: Vec<(f64, u32)> = neighbours
-                .iter()
-                .map(|&other| (metric.distance(x, points.row(other as usize)), other))
-                .collect();
-            pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-            for ((slot, index), (d, other)) in out.iter_mut().zip(neighbours.iter_mut()).zip(pairs)
-            {
-                *slot = d;
-                *index = other;
-            }
-        });
-    distances
 }

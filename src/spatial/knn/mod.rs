@@ -124,7 +124,10 @@ pub fn knn_graph(
     } else {
         descent::nearest(searched, k, metric, &DescentOptions::new(seed), cancelled)?
     };
-    let distances = exact_distances(points, &mut indices, k, metric);
+    let distances = exact_distances(points, &mut indices, k, metric)
+        .into_iter()
+        .map(|d| d as f32)
+        .collect();
     Ok(KnnGraph {
         k,
         metric,
@@ -170,9 +173,10 @@ fn tree_neighbours(
 }
 
 /// Every listed neighbour's distance under `metric` in f64 from the original rows, each
-/// row's list re-sorted by (distance, row).
-fn exact_distances(points: &Matrix, indices: &mut [u32], k: usize, metric: Metric) -> Vec<f32> {
-    let mut distances = vec![0.0f32; indices.len()];
+/// row's list (`k` entries of `indices`) re-sorted by (distance, row): the neighbours a
+/// search found in f32, made exact for whatever follows (maps, LOF, k-NN distance).
+pub fn exact_distances(points: &Matrix, indices: &mut [u32], k: usize, metric: Metric) -> Vec<f64> {
+    let mut distances = vec![0.0f64; indices.len()];
     distances
         .par_chunks_mut(k)
         .zip(indices.par_chunks_mut(k))
@@ -187,7 +191,7 @@ fn exact_distances(points: &Matrix, indices: &mut [u32], k: usize, metric: Metri
             for ((slot, index), (distance, other)) in
                 out.iter_mut().zip(neighbours.iter_mut()).zip(pairs)
             {
-                *slot = distance as f32;
+                *slot = distance;
                 *index = other;
             }
         });
