@@ -980,9 +980,18 @@ fn graph_nodes_open_as_a_linked_table() {
             .is_some_and(|v| v.communities.is_some() && v.last_layout.is_some())
     });
     harness.get_by_label("Nodes as a table").click();
-    run_until(&mut harness, "the node table's features", |app| {
-        app.prepared.is_some() && app.graph_linked()
-    });
+    // Settled: the first clustering of new features starts without a selection, so one
+    // made before it lands would be dropped.
+    run_until(
+        &mut harness,
+        "the node table's features, clustered",
+        |app| {
+            app.prepared.is_some()
+                && app.graph_linked()
+                && !app.clustering_pending
+                && app.clustering.is_some()
+        },
+    );
     {
         let app = harness.state();
         let frame = &app.table.as_ref().unwrap().frame;

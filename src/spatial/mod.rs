@@ -6,11 +6,13 @@
 //! NN-descent) for the embedding maps. `lanes` scores rows against up to 16 centres at once (k-means++ candidates, the
 //! silhouette's sampled rows).
 
+pub mod delaunay;
 mod grid;
 mod kdtree;
 pub mod knn;
 pub mod lanes;
 pub mod metric;
+pub mod radix;
 
 pub use grid::GridIndex;
 pub use kdtree::{KdTree, NO_LABEL};

@@ -141,18 +141,21 @@ pub fn density_hierarchy(
         return Ok(Arc::clone(hierarchy));
     }
     let started = Instant::now();
-    let (core_sq, mut edges, adapter, tree) = match backend {
-        // In the plane without core distances, the Delaunay triangulation holds the tree.
+    // In the plane without core distances, the Delaunay triangulation holds the tree.
+    let planar = match backend {
         Backend::Cpu if points.n_cols == 2 && neighbours == 0 && metric != Metric::Manhattan => {
-            let edges = planar_mst(points, context)?;
-            (
-                vec![0.0; points.n_rows],
-                edges,
-                "CPU (Delaunay triangulation)".to_string(),
-                None,
-            )
+            planar_mst(points, context)?
         }
-        Backend::Cpu => {
+        _ => None,
+    };
+    let (core_sq, mut edges, adapter, tree) = match (backend, planar) {
+        (_, Some(edges)) => (
+            vec![0.0; points.n_rows],
+            edges,
+            "CPU (Delaunay triangulation)".to_string(),
+            None,
+        ),
+        (Backend::Cpu, None) => {
             let tree = KdTree::build_for(points, metric);
             context.check_cancelled()?;
             let core_sq = mst::core_distances_cpu(&tree, neighbours, context)?;
@@ -165,7 +168,7 @@ pub fn density_hierarchy(
                 Some(Arc::new(tree)),
             )
         }
-        Backend::Gpu => {
+        (Backend::Gpu, None) => {
             let gpu = GpuDensity::new(&engine.gpu()?, points, metric)?;
             let core_sq = gpu.core_distances(neighbours)?;
             context.check_cancelled()?;

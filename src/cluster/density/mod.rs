@@ -9,6 +9,7 @@ pub mod hierarchy;
 pub mod mst;
 pub mod optics;
 pub mod planar_mst;
+mod strips;
 
 pub use hierarchy::{DensityHierarchy, density_hierarchy};
 

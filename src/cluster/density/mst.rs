@@ -12,6 +12,7 @@ use rayon::prelude::*;
 
 use crate::cluster::{ClusterError, RunContext};
 use crate::spatial::KdTree;
+use crate::spatial::radix::{sort_by_u64_key, sort_runs_by};
 
 /// An edge of the spanning tree; `weight_sq` is the squared mutual reachability distance.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -34,14 +35,25 @@ impl MstEdge {
         (self.weight_sq as f64).sqrt()
     }
 
-    fn key(&self) -> (u32, u32, u32) {
+    /// The tree's total order: weight, then the ends.
+    pub fn key(&self) -> (u32, u32, u32) {
         (self.weight_sq.to_bits(), self.a, self.b)
     }
 }
 
-/// Sorts edges into the order the hierarchy is built in.
-pub fn sort_edges(edges: &mut [MstEdge]) {
-    edges.par_sort_unstable_by_key(MstEdge::key);
+/// Sorts edges into the order the hierarchy is built in: by (weight, a, b). A radix sort
+/// by the weight's bits (a non-negative float orders as its bits do), then runs of equal
+/// weights, which are short, by (a, b).
+pub fn sort_edges(edges: &mut Vec<MstEdge>) {
+    if edges.is_sorted_by_key(MstEdge::key) {
+        return;
+    }
+    sort_by_u64_key(edges, |e| e.weight_sq.to_bits() as u64);
+    sort_runs_by(
+        edges,
+        |e| e.weight_sq.to_bits(),
+        |x, y| x.key().cmp(&y.key()),
+    );
 }
 
 /// The best edge found from one point: (squared weight, other point).

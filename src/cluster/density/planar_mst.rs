@@ -7,83 +7,42 @@
 //! Edges are weighed by [`squared_distance`] on the f32 rows and ordered by the same
 //! total order as Borůvka's ([`MstEdge`]), so both give the same tree except where two
 //! distances that differ in exact arithmetic round to the same f32 (then either tree is
-//! a minimum one under the rounded weights).
-
-use rayon::prelude::*;
-use spade::{DelaunayTriangulation, HasPosition, Point2, Triangulation};
+//! a minimum one under the rounded weights). The triangulations are our radial sweep
+//! ([`crate::spatial::delaunay`]), one per vertical strip of rows and thread
+//! ([`super::strips`]).
 
 use super::mst::{Components, MstEdge, sort_edges};
+use super::strips::{MIN_ROWS_PER_STRIP, spanning_candidates};
 use crate::cluster::{ClusterError, RunContext};
 use crate::matrix::Matrix;
-use crate::spatial::squared_distance;
 
-/// A distinct position and the first row that has it.
-struct Site {
-    position: Point2<f64>,
-    row: u32,
+/// The spanning tree of the rows of a 2-column matrix (Euclidean distance), sorted by
+/// (weight, a, b). None when a triangulation could not place every row (a rounding case
+/// exact arithmetic rules out); the caller then builds the tree another way.
+pub fn planar_mst(
+    points: &Matrix,
+    context: &RunContext,
+) -> Result<Option<Vec<MstEdge>>, ClusterError> {
+    let strips = rayon::current_num_threads().min(points.n_rows / MIN_ROWS_PER_STRIP);
+    tree_from_strips(points, strips, context)
 }
 
-impl HasPosition for Site {
-    type Scalar = f64;
-
-    fn position(&self) -> Point2<f64> {
-        self.position
-    }
-}
-
-/// The spanning tree of the rows of a 2-column matrix (Euclidean distance), unsorted.
-pub fn planar_mst(points: &Matrix, context: &RunContext) -> Result<Vec<MstEdge>, ClusterError> {
+/// [`planar_mst`] from `strips` triangulations.
+fn tree_from_strips(
+    points: &Matrix,
+    strips: usize,
+    context: &RunContext,
+) -> Result<Option<Vec<MstEdge>>, ClusterError> {
     debug_assert_eq!(points.n_cols, 2);
     let n = points.n_rows;
-    let row = |i: u32| points.row(i as usize);
-    // Equal positions join at distance 0 to the first row with that position; only
-    // distinct positions go into the triangulation (it keeps one of each).
-    let mut order: Vec<u32> = (0..n as u32).collect();
-    order.par_sort_unstable_by(|&a, &b| {
-        let (pa, pb) = (row(a), row(b));
-        pa[0]
-            .total_cmp(&pb[0])
-            .then(pa[1].total_cmp(&pb[1]))
-            .then(a.cmp(&b))
-    });
-    let mut edges = Vec::with_capacity(n.saturating_sub(1));
-    let mut sites = Vec::with_capacity(n);
-    for (pos, &i) in order.iter().enumerate() {
-        if pos > 0 && row(order[pos - 1]) == row(i) {
-            let first = sites.last().map_or(i, |site: &Site| site.row);
-            edges.push(MstEdge::new(first, i, 0.0));
-            continue;
-        }
-        let x = row(i);
-        sites.push(Site {
-            position: Point2::new(x[0] as f64, x[1] as f64),
-            row: i,
-        });
-    }
-    context.check_cancelled()?;
-    let mut candidates: Vec<MstEdge> = if sites.len() == 2 {
-        vec![MstEdge::new(
-            sites[0].row,
-            sites[1].row,
-            squared_distance(row(sites[0].row), row(sites[1].row)),
-        )]
-    } else {
-        let triangulation = DelaunayTriangulation::<Site>::bulk_load(sites)
-            .map_err(|e| ClusterError::Internal(format!("Delaunay triangulation: {e:?}")))?;
-        context.check_cancelled()?;
-        triangulation
-            .undirected_edges()
-            .map(|edge| {
-                let [a, b] = edge.vertices().map(|v| v.data().row);
-                MstEdge::new(a, b, squared_distance(row(a), row(b)))
-            })
-            .collect()
+    let Some(mut candidates) = spanning_candidates(points, strips) else {
+        return Ok(None);
     };
+    context.check_cancelled()?;
     sort_edges(&mut candidates);
+    context.check_cancelled()?;
     let mut components = Components::new(n);
-    for edge in &edges {
-        components.union(edge.a, edge.b);
-    }
+    let mut edges = Vec::with_capacity(n.saturating_sub(1));
     for edge in candidates {
         if components.count == 1 {
             break;
@@ -98,7 +57,7 @@ pub fn planar_mst(points: &Matrix, context: &RunContext) -> Result<Vec<MstEdge>,
             components.count
         )));
     }
-    Ok(edges)
+    Ok(Some(edges))
 }
 
 #[cfg(test)]
@@ -131,9 +90,60 @@ mod tests {
             values.extend_from_slice(&[200.0 + i as f32, 7.0]);
         }
         let points = Matrix::new(values.len() / 2, 2, values);
-        let planar = sorted(planar_mst(&points, &RunContext::default()).unwrap());
+        let planar = sorted(
+            planar_mst(&points, &RunContext::default())
+                .unwrap()
+                .unwrap(),
+        );
         assert_eq!(planar.len(), points.n_rows - 1);
         assert_eq!(planar, boruvka(&points));
+    }
+
+    #[test]
+    fn strips_give_the_same_tree() {
+        // Three blobs, uniform noise, repeated rows, a vertical run at one x (it lands in
+        // one strip whole) and a horizontal run across every strip.
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(19);
+        let mut values: Vec<f32> = Vec::new();
+        for centre in [10.0f32, 50.0, 80.0] {
+            for _ in 0..2500 {
+                let (u, v): (f32, f32) = (rng.r#gen(), rng.r#gen());
+                values.extend_from_slice(&[centre + 8.0 * (u - 0.5) * u, centre + 5.0 * v * v]);
+            }
+        }
+        for _ in 0..1000 {
+            values.extend_from_slice(&[rng.r#gen::<f32>() * 100.0, rng.r#gen::<f32>() * 100.0]);
+        }
+        values.extend_from_within(0..200);
+        for i in 0..200 {
+            values.extend_from_slice(&[50.0, i as f32 * 0.25]);
+            values.extend_from_slice(&[i as f32 * 0.5, -3.0]);
+        }
+        let points = Matrix::new(values.len() / 2, 2, values);
+        let expected = boruvka(&points);
+        for strips in [2, 3, 5, 8] {
+            let planar = tree_from_strips(&points, strips, &RunContext::default())
+                .unwrap()
+                .unwrap();
+            assert_eq!(planar, expected, "{strips} strips");
+        }
+        // A strip that is one vertical line (collinear: all of it is seam).
+        let mut values: Vec<f32> = (0..600).flat_map(|i| [0.0, i as f32 * 0.1]).collect();
+        for _ in 0..600 {
+            values
+                .extend_from_slice(&[10.0 + rng.r#gen::<f32>() * 10.0, rng.r#gen::<f32>() * 60.0]);
+        }
+        let points = Matrix::new(values.len() / 2, 2, values);
+        let tree = tree_from_strips(&points, 2, &RunContext::default())
+            .unwrap()
+            .unwrap();
+        assert_eq!(tree, boruvka(&points));
+        // A table with one x value cannot be cut: one strip does it all.
+        let column = Matrix::new(3, 2, vec![1.0, 0.0, 1.0, 2.0, 1.0, 1.0]);
+        let tree = tree_from_strips(&column, 4, &RunContext::default())
+            .unwrap()
+            .unwrap();
+        assert_eq!(tree, boruvka(&column));
     }
 
     #[test]
@@ -144,7 +154,11 @@ mod tests {
             vec![0.0, 0.0, 1.0, 0.0, 3.0, 0.0, 6.0, 0.0],
         ] {
             let points = Matrix::new(values.len() / 2, 2, values);
-            let planar = sorted(planar_mst(&points, &RunContext::default()).unwrap());
+            let planar = sorted(
+                planar_mst(&points, &RunContext::default())
+                    .unwrap()
+                    .unwrap(),
+            );
             assert_eq!(planar, boruvka(&points));
         }
     }

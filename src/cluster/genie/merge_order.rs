@@ -6,8 +6,6 @@
 //! tree every unused edge joins two different clusters, so each edge is one merge and the
 //! whole hierarchy is n − 1 merges; any cluster count is a prefix of it.
 
-use std::collections::BTreeMap;
-
 use crate::cluster::density::mst::{Components, MstEdge};
 use crate::cluster::{ClusterError, RunContext};
 
@@ -20,27 +18,45 @@ pub struct GenieMerge {
     pub distance: f64,
 }
 
-/// How many clusters there are of each size, and the normalised Gini index of the sizes.
+/// How many clusters there are of each size, and the normalised Gini index of the sizes,
+/// kept up to date in O(log n) per merge: the sum of |s_i − s_j| over pairs changes by a
+/// cluster's distances to all others, Σ_j |x − s_j|, which the count and total size of
+/// the clusters at or below x give. Those come from a Fenwick tree over blocks of
+/// [`BLOCK`] sizes (small enough to stay in cache) plus a scan within x's block.
 pub(crate) struct SizeCensus {
-    clusters_of_size: BTreeMap<u32, u32>,
+    clusters_of_size: Vec<u32>,
+    /// Fenwick tree over blocks of sizes: (clusters, their total size) per block.
+    blocks: Vec<[i64; 2]>,
     n_points: usize,
     n_clusters: usize,
+    /// Σ_{i<j} |s_i − s_j|, exact.
+    pair_differences: i128,
+    /// The total size of the clusters counted (n_points between merges).
+    total: i64,
+    smallest: u32,
     gini: f64,
 }
+
+/// Sizes per block of the census's Fenwick tree.
+const BLOCK: usize = 64;
 
 impl SizeCensus {
     /// `n_points` singletons: every size equal, Gini 0.
     pub(crate) fn singletons(n_points: usize) -> Self {
-        let mut clusters_of_size = BTreeMap::new();
-        if n_points > 0 {
-            clusters_of_size.insert(1, n_points as u32);
-        }
-        Self {
-            clusters_of_size,
+        let mut census = Self {
+            clusters_of_size: vec![0; n_points + 1],
+            blocks: vec![[0; 2]; n_points / BLOCK + 2],
             n_points,
-            n_clusters: n_points,
+            n_clusters: 0,
+            pair_differences: 0,
+            total: 0,
+            smallest: 1,
             gini: 0.0,
+        };
+        if n_points > 0 {
+            census.count(1, n_points as i64);
         }
+        census
     }
 
     pub(crate) fn gini(&self) -> f64 {
@@ -48,44 +64,73 @@ impl SizeCensus {
     }
 
     pub(crate) fn smallest(&self) -> u32 {
-        self.clusters_of_size.keys().next().copied().unwrap_or(0)
+        self.smallest
+    }
+
+    /// (clusters, total size) of the clusters of size ≤ `size`.
+    fn at_or_below(&self, size: u32) -> [i64; 2] {
+        let size = size as usize;
+        let block = size / BLOCK;
+        let mut acc = [0i64; 2];
+        for s in block * BLOCK..=size {
+            let count = self.clusters_of_size[s] as i64;
+            acc[0] += count;
+            acc[1] += count * s as i64;
+        }
+        // Fenwick positions are blocks + 1: the prefix of the blocks before this one.
+        let mut i = block;
+        while i > 0 {
+            acc[0] += self.blocks[i][0];
+            acc[1] += self.blocks[i][1];
+            i &= i - 1;
+        }
+        acc
+    }
+
+    /// Σ_j |size − s_j| over the clusters counted now.
+    fn distances_to_all(&self, size: u32) -> i128 {
+        let [count, sum] = self.at_or_below(size);
+        let size = size as i64;
+        let above = self.n_clusters as i64 - count;
+        ((size * count - sum) + (self.total - sum - size * above)) as i128
+    }
+
+    /// Adds (`sign` > 0) or removes (< 0) `sign.abs()` clusters of `size`.
+    fn count(&mut self, size: u32, sign: i64) {
+        let mut i = size as usize / BLOCK + 1;
+        while i < self.blocks.len() {
+            self.blocks[i][0] += sign;
+            self.blocks[i][1] += sign * size as i64;
+            i += i & i.wrapping_neg();
+        }
+        self.clusters_of_size[size as usize] =
+            (self.clusters_of_size[size as usize] as i64 + sign) as u32;
+        self.n_clusters = (self.n_clusters as i64 + sign) as usize;
+        self.total += sign * size as i64;
     }
 
     /// Two clusters of these sizes became one.
     pub(crate) fn merge(&mut self, size_a: u32, size_b: u32) {
         for size in [size_a, size_b] {
-            let count = self
-                .clusters_of_size
-                .get_mut(&size)
-                .expect("a cluster of each merged size exists");
-            *count -= 1;
-            if *count == 0 {
-                self.clusters_of_size.remove(&size);
-            }
+            debug_assert!(self.clusters_of_size[size as usize] > 0);
+            self.pair_differences -= self.distances_to_all(size);
+            self.count(size, -1);
         }
-        *self.clusters_of_size.entry(size_a + size_b).or_insert(0) += 1;
-        self.n_clusters -= 1;
-        self.gini = self.recompute();
-    }
-
-    /// Σ_{i<j} |s_i − s_j| / (n (k − 1)), walked over the distinct sizes (at most about
-    /// √(2n) of them): between consecutive sizes v < w every pair with one cluster at or
-    /// below v and one above contributes w − v.
-    fn recompute(&self) -> f64 {
-        if self.clusters_of_size.len() < 2 {
-            return 0.0;
+        let joined = size_a + size_b;
+        self.pair_differences += self.distances_to_all(joined);
+        self.count(joined, 1);
+        // Sizes only grow, so the smallest one only moves up.
+        while (self.smallest as usize) < self.n_points
+            && self.clusters_of_size[self.smallest as usize] == 0
+        {
+            self.smallest += 1;
         }
-        let k = self.n_clusters as f64;
-        let mut at_or_below = 0.0;
-        let mut sum = 0.0;
-        let mut sizes = self.clusters_of_size.iter().peekable();
-        while let Some((&size, &count)) = sizes.next() {
-            at_or_below += count as f64;
-            if let Some(&(&next, _)) = sizes.peek() {
-                sum += (next - size) as f64 * at_or_below * (k - at_or_below);
-            }
-        }
-        (sum / (self.n_points as f64 * (k - 1.0))).clamp(0.0, 1.0)
+        self.gini = if self.n_clusters < 2 {
+            0.0
+        } else {
+            let k = self.n_clusters as f64;
+            (self.pair_differences as f64 / (self.n_points as f64 * (k - 1.0))).clamp(0.0, 1.0)
+        };
     }
 }
 
