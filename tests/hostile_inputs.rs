@@ -95,6 +95,42 @@ fn values_whose_distances_overflow_are_refused_with_column_and_row() {
 }
 
 #[test]
+fn values_whose_distances_underflow_are_refused_unless_scaled() {
+    let dir = Dir::new();
+    // Rows 1e-30 apart: their squared distances are 0 in f32, so every pair would tie
+    // and the tree and its clusters would be arbitrary.
+    let tiny = dir.file(
+        "tiny.csv",
+        b"a,b\n1e-30,0\n1.1e-30,0\n5e-30,1e-31\n5.2e-30,1e-31\n",
+    );
+    for flags in [
+        ["--algo", "genie", "--k", "2"],
+        ["--algo", "kmeans", "--k", "2"],
+        ["--algo", "dbscan", "--eps", "1e-30"],
+    ] {
+        refused(&dir, &tiny, &flags, "would underflow 32-bit floats");
+    }
+    let out = dir.path("scaled.csv");
+    let output = clusterscope(&[
+        "cluster", &tiny, "--algo", "genie", "--k", "2", "--scale", "minmax", "--out", &out,
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let labels: Vec<String> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|line| line.rsplit(',').next().unwrap().to_string())
+        .collect();
+    assert_eq!(labels[0], labels[1]);
+    assert_eq!(labels[2], labels[3]);
+    assert_ne!(labels[0], labels[2]);
+}
+
+#[test]
 fn missing_value_texts_are_missing_not_text() {
     let dir = Dir::new();
     let input = dir.file(

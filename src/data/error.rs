@@ -32,13 +32,25 @@ pub enum DataError {
     #[error(
         "value {value:e} in column '{column}', row {row} (0-based) is too large: squared \
          distances would overflow 32-bit floats (the largest usable magnitude here is \
-         {largest:.2e}); scale the features (standardize or min-max) or leave the column out"
+         {largest:.2e}); scale the features (standardize or min-max: `--scale standard` or \
+         `--scale minmax`) or leave the column out"
     )]
     ValueTooLarge {
         column: String,
         row: usize,
         value: f64,
         largest: f64,
+    },
+    #[error(
+        "the chosen columns vary by at most {spread:e} (column '{column}'): squared distances \
+         between rows would underflow 32-bit floats (every column should vary by more than \
+         {smallest:.1e}); scale the features (standardize or min-max: `--scale standard` \
+         or `--scale minmax`)"
+    )]
+    ValuesTooSmall {
+        column: String,
+        spread: f64,
+        smallest: f64,
     },
     #[error("the output would overwrite the input file: {path}")]
     WouldOverwriteInput { path: PathBuf },

@@ -183,12 +183,23 @@ pub fn extract_features(
     // Squared distances sum d terms of (2 · largest |value|)²: each column's largest value
     // must leave that sum inside f32, or every distance becomes infinite.
     let largest_safe = (f32::MAX as f64 / d as f64).sqrt() / 2.0;
+    // The widest column's range, scaled: the spread of the squared distances.
+    let mut widest = (0.0f64, 0usize);
     for (j, column) in per_column.iter().enumerate() {
         let used: Vec<f64> = table_rows
             .iter()
             .map(|&i| column[i as usize].unwrap_or(0.0))
             .collect();
         let (offset, scale) = scaling_for(&used, scaling);
+        let (low, high) = used
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+                let scaled = (v - offset) * scale;
+                (lo.min(scaled), hi.max(scaled))
+            });
+        if high - low > widest.0 {
+            widest = (high - low, j);
+        }
         for (r, v) in used.iter().enumerate() {
             let scaled = (v - offset) * scale;
             if scaled.abs() > largest_safe {
@@ -201,6 +212,18 @@ pub fn extract_features(
             }
             values[r * d + j] = scaled as f32;
         }
+    }
+    // Rows that differ, but by so little that squared distances would be subnormal or 0
+    // in f32: every distance-based algorithm would see ties where the data has none.
+    // (2¹² times the square root of the smallest normal f32: a 4,096th of the spread
+    // still squares to a normal number.)
+    let smallest_spread = (f32::MIN_POSITIVE as f64).sqrt() * 4096.0;
+    if widest.0 > 0.0 && widest.0 < smallest_spread {
+        return Err(DataError::ValuesTooSmall {
+            column: columns[widest.1].clone(),
+            spread: widest.0,
+            smallest: smallest_spread,
+        });
     }
     Ok(FeatureMatrix {
         matrix: Matrix::new(table_rows.len(), d, values),
@@ -286,6 +309,28 @@ mod tests {
         // Scaled, the same column is fine.
         let scaled = extract_features(&frame, &["a".into()], Scaling::Standardize).unwrap();
         assert!(scaled.matrix.values.iter().all(|v| v.is_finite()));
+    }
+
+    #[test]
+    fn values_whose_distances_underflow_f32_are_refused_unless_scaled() {
+        // Rows 1e-30 apart square to 1e-60: 0 in f32, so every pair would tie.
+        let frame =
+            polars::df!("a" => [1e-30f64, 3e-30, 2e-30], "b" => [0.0f64, 1e-31, 0.0]).unwrap();
+        let error = extract_features(&frame, &["a".into(), "b".into()], Scaling::None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("'a'") && error.contains("underflow"),
+            "{error}"
+        );
+        let scaled = extract_features(&frame, &["a".into(), "b".into()], Scaling::MinMax).unwrap();
+        assert_eq!(scaled.matrix.values[..2], [0.0, 0.0]);
+        // Identical rows are not refused (nothing to resolve), nor are small but usable
+        // differences.
+        let same = polars::df!("a" => [1e-30f64, 1e-30]).unwrap();
+        assert!(extract_features(&same, &["a".into()], Scaling::None).is_ok());
+        let usable = polars::df!("a" => [0.0f64, 1e-12, 2e-12]).unwrap();
+        assert!(extract_features(&usable, &["a".into()], Scaling::None).is_ok());
     }
 
     #[test]

@@ -169,8 +169,7 @@ fn triangulate_rows(
         })
         .collect();
     let is_longest = |h: usize| longest[h / 3] as usize == h % 3;
-    for h in 0..triangles.len() {
-        let twin = halfedges[h];
+    for (h, &twin) in halfedges.iter().enumerate() {
         let kept = if twin == NONE {
             !is_longest(h)
         } else {
