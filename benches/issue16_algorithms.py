@@ -23,7 +23,7 @@ in one run.
 
 Run from the repository root after `cargo build --release`:
     .venv/bin/pip install numpy scikit-learn genieclust
-    .venv/bin/python benches/genie_gmm.py [--binary PATH] [--genie-rows 100000]
+    .venv/bin/python benches/issue16_algorithms.py [--binary PATH] [--genie-rows 100000]
         [--gmm-rows 1000000] [--skip-gmm] [--only spectral|genie|meanshift|gmm] [--backend cpu|gpu]
 """
 import argparse
