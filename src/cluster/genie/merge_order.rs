@@ -179,6 +179,7 @@ pub fn genie_merges(
 ) -> Result<Vec<GenieMerge>, ClusterError> {
     let mut components = Components::new(n_points);
     let mut size = vec![1u32; n_points];
+    let mut joined = vec![false; n_points];
     let mut census = SizeCensus::singletons(n_points);
     let mut unused = UnusedEdges::new(edges.len());
     let mut merges = Vec::with_capacity(edges.len());
@@ -206,8 +207,14 @@ pub fn genie_merges(
                     ));
                 }
                 let e = edges[at];
+                // A point is alone until an edge at it is used: for the singletons (most
+                // of Genie's corrections) that is one byte, not a walk to the root.
                 let touches = |p: u32, components: &mut Components| {
-                    size[components.find(p) as usize] == smallest
+                    if smallest == 1 {
+                        !joined[p as usize]
+                    } else {
+                        size[components.find(p) as usize] == smallest
+                    }
                 };
                 if touches(e.a, &mut components) || touches(e.b, &mut components) {
                     break;
@@ -229,6 +236,8 @@ pub fn genie_merges(
             ));
         }
         size[components.find(ra) as usize] = sa + sb;
+        joined[e.a as usize] = true;
+        joined[e.b as usize] = true;
         census.merge(sa, sb);
         merges.push(GenieMerge {
             a: e.a,
