@@ -6,8 +6,9 @@
 //! co-circular grids and collinear runs give a valid triangulation.
 //!
 //! It is here for the planar minimum spanning tree (`cluster::density::planar_mst`): the
-//! tree is a subgraph of any Delaunay triangulation, and this sweep is several times
-//! faster than an incremental triangulation with a point-location structure.
+//! tree is a subgraph of any Delaunay triangulation. On one core this sweep takes about
+//! 32 ms for 100,000 points, against about 55 ms for the `spade` crate's bulk load that
+//! it replaced.
 
 use robust::{Coord, incircle, orient2d};
 
@@ -156,14 +157,23 @@ fn by_position(points: &[[f64; 2]], a: u32, b: u32) -> std::cmp::Ordering {
 
 /// Triangulates `points` (finite coordinates).
 pub fn triangulate(points: &[[f64; 2]]) -> Delaunay {
+    triangulate_unless(points, &|| false).expect("never stopped")
+}
+
+/// Points between looks at `stop` while sweeping.
+const STOP_EVERY: u32 = 1 << 16;
+
+/// [`triangulate`], giving up (None) when `stop` says so; it is asked every
+/// [`STOP_EVERY`] points, so millions of rows can be cancelled within milliseconds.
+pub fn triangulate_unless(points: &[[f64; 2]], stop: &dyn Fn() -> bool) -> Option<Delaunay> {
     let n = points.len();
     if n == 0 {
-        return Delaunay::default();
+        return Some(Delaunay::default());
     }
     let Some([i0, i1, i2]) = seed_triangle(points) else {
-        return along_a_line(points);
+        return Some(along_a_line(points));
     };
-    Sweep::new(points, [i0, i1, i2]).run()
+    Sweep::new(points, [i0, i1, i2]).run(stop)
 }
 
 /// Three points whose circumcircle is small, near the middle of the points, counter-
@@ -329,11 +339,14 @@ impl Sweep {
         self.hash[key] = i;
     }
 
-    fn run(mut self) -> Delaunay {
+    fn run(mut self, stop: &dyn Fn() -> bool) -> Option<Delaunay> {
         let mut duplicates = Vec::new();
         let mut skipped = Vec::new();
         let mut first_here = 0; // the first point at the last position seen
         for i in 0..self.points.len() as u32 {
+            if i % STOP_EVERY == 0 && stop() {
+                return None;
+            }
             if i > 0 && self.point(i - 1) == self.point(i) {
                 duplicates.push((self.original[i as usize], self.original[first_here]));
                 continue;
@@ -346,7 +359,7 @@ impl Sweep {
                 skipped.push(self.original[i as usize]);
             }
         }
-        Delaunay {
+        Some(Delaunay {
             vertices: self.points,
             input: self.original,
             triangles: self.triangles,
@@ -354,7 +367,7 @@ impl Sweep {
             duplicates,
             line: Vec::new(),
             skipped,
-        }
+        })
     }
 
     /// Adds point i outside the hull: a triangle on every hull edge it sees, each made
@@ -595,6 +608,21 @@ mod tests {
         assert_eq!(same.input[same.line[0] as usize], 0);
         assert_eq!(same.duplicates, vec![(1, 0), (2, 0), (3, 0)]);
         assert!(triangulate(&[]).edges().next().is_none());
+    }
+
+    #[test]
+    fn a_stop_gives_up_and_no_stop_finishes() {
+        let points: Vec<[f64; 2]> = (0..200_000)
+            .map(|i| [(i % 447) as f64, (i / 447) as f64 + (i % 7) as f64 * 0.01])
+            .collect();
+        let asked = std::cell::Cell::new(0);
+        let stopped = triangulate_unless(&points, &|| {
+            asked.set(asked.get() + 1);
+            asked.get() > 1
+        });
+        assert!(stopped.is_none());
+        assert_eq!(asked.get(), 2, "asked again after 65,536 points");
+        assert!(triangulate_unless(&points[..1000], &|| false).is_some());
     }
 
     #[test]

@@ -35,7 +35,7 @@ fn tree_from_strips(
 ) -> Result<Option<Vec<MstEdge>>, ClusterError> {
     debug_assert_eq!(points.n_cols, 2);
     let n = points.n_rows;
-    let Some(mut candidates) = spanning_candidates(points, strips) else {
+    let Some(mut candidates) = spanning_candidates(points, strips, context)? else {
         return Ok(None);
     };
     context.check_cancelled()?;
@@ -144,6 +144,21 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(tree, boruvka(&column));
+    }
+
+    #[test]
+    fn a_cancelled_run_stops_in_the_triangulation() {
+        let points = crate::synthetic::uniform(3000, 2, 5);
+        let token = crate::cluster::CancelToken::new();
+        token.cancel();
+        let context = RunContext::new(token);
+        for strips in [1, 2] {
+            let result = tree_from_strips(&points, strips, &context);
+            assert!(
+                matches!(result, Err(ClusterError::Cancelled)),
+                "{strips} strips"
+            );
+        }
     }
 
     #[test]

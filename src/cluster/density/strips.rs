@@ -21,8 +21,9 @@
 use rayon::prelude::*;
 
 use super::mst::MstEdge;
+use crate::cluster::{ClusterError, RunContext};
 use crate::matrix::Matrix;
-use crate::spatial::delaunay::{NONE, circumcircle, next_halfedge, triangulate};
+use crate::spatial::delaunay::{NONE, circumcircle, next_halfedge, triangulate_unless};
 use crate::spatial::squared_distance;
 
 /// Below this many rows per strip one triangulation is faster than the seams cost.
@@ -31,7 +32,11 @@ pub const MIN_ROWS_PER_STRIP: usize = 25_000;
 /// Edges that hold every minimum spanning tree of the rows of a 2-column matrix, with
 /// their squared lengths, from `strips` triangulations in parallel (fewer when x takes
 /// too few values); None when a triangulation could not place a row.
-pub fn spanning_candidates(points: &Matrix, strips: usize) -> Option<Vec<MstEdge>> {
+pub fn spanning_candidates(
+    points: &Matrix,
+    strips: usize,
+    context: &RunContext,
+) -> Result<Option<Vec<MstEdge>>, ClusterError> {
     let x = |row: u32| points.row(row as usize)[0];
     let bounds = strip_bounds(points, strips);
     let strip_of = |row: u32| bounds.partition_point(|&t| t <= x(row));
@@ -40,7 +45,7 @@ pub fn spanning_candidates(points: &Matrix, strips: usize) -> Option<Vec<MstEdge
         members[strip_of(row)].push(row);
     }
     let last = members.len() - 1;
-    let parts: Vec<Option<Triangulated>> = members
+    let parts: Vec<Result<Option<Triangulated>, ClusterError>> = members
         .par_iter()
         .enumerate()
         .map(|(strip, rows)| {
@@ -55,18 +60,22 @@ pub fn spanning_candidates(points: &Matrix, strips: usize) -> Option<Vec<MstEdge
             } else {
                 bounds[strip] as f64
             };
-            triangulate_rows(points, rows, Some((left, right)))
+            triangulate_rows(points, rows, Some((left, right)), context)
         })
         .collect();
     let mut edges = Vec::new();
     let mut seam = Vec::new();
     for part in parts {
-        let part = part?;
+        let Some(part) = part? else {
+            return Ok(None);
+        };
         edges.extend(part.edges);
         seam.extend(part.seam);
     }
     if last > 0 {
-        let across = triangulate_rows(points, &seam, None)?;
+        let Some(across) = triangulate_rows(points, &seam, None, context)? else {
+            return Ok(None);
+        };
         edges.extend(
             across
                 .edges
@@ -74,7 +83,7 @@ pub fn spanning_candidates(points: &Matrix, strips: usize) -> Option<Vec<MstEdge
                 .filter(|e| strip_of(e.a) != strip_of(e.b)),
         );
     }
-    Some(edges)
+    Ok(Some(edges))
 }
 
 /// Up to `strips − 1` increasing x values that cut the rows into parts of about equal
@@ -110,7 +119,8 @@ fn triangulate_rows(
     points: &Matrix,
     rows: &[u32],
     strip: Option<(f64, f64)>,
-) -> Option<Triangulated> {
+    context: &RunContext,
+) -> Result<Option<Triangulated>, ClusterError> {
     // `+ 0.0` turns -0 into 0, so rows equal as numbers are equal positions.
     let local: Vec<[f64; 2]> = rows
         .iter()
@@ -119,10 +129,13 @@ fn triangulate_rows(
             [x[0] as f64 + 0.0, x[1] as f64 + 0.0]
         })
         .collect();
-    let delaunay = triangulate(&local);
+    let stop = || context.check_cancelled().is_err();
+    let Some(delaunay) = triangulate_unless(&local, &stop) else {
+        return Err(ClusterError::Cancelled);
+    };
     drop(local);
     if !delaunay.skipped.is_empty() {
-        return None;
+        return Ok(None);
     }
     let row_of = |v: u32| rows[delaunay.input[v as usize] as usize];
     // Weighed from the vertices (in sweep order, so near in memory): they hold the rows'
@@ -148,7 +161,7 @@ fn triangulate_rows(
             Some(_) => delaunay.line.iter().map(|&v| row_of(v)).collect(),
             None => Vec::new(),
         };
-        return Some(Triangulated { edges, seam });
+        return Ok(Some(Triangulated { edges, seam }));
     }
     let side = |h: usize| weigh(triangles[h], triangles[next_halfedge(h)]);
     // The heaviest side by length; only equal lengths need the rows for the tie-break.
@@ -205,5 +218,5 @@ fn triangulate_rows(
         }
         None => Vec::new(),
     };
-    Some(Triangulated { edges, seam })
+    Ok(Some(Triangulated { edges, seam }))
 }
