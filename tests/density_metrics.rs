@@ -12,9 +12,10 @@ use clusterscope::cluster::density::hdbscan::{self, HdbscanParams};
 use clusterscope::cluster::density::optics::{self, OpticsExtraction, OpticsParams};
 use clusterscope::cluster::genie::{self, GenieParams};
 use clusterscope::cluster::metric::Metric;
-use clusterscope::cluster::{BackendChoice, Engine, NOISE, RunContext};
+use clusterscope::cluster::{BackendChoice, Engine, RunContext};
 use clusterscope::matrix::Matrix;
 use clusterscope::metrics::{adjusted_rand_index, same_partition};
+use common::reference::{assert_optics_matches, assert_same_hdbscan, labels, noise_of};
 use serde_json::Value;
 
 /// Each fixture set: its name (metric and data), the metric, the rows, the cases.
@@ -38,23 +39,6 @@ fn sets() -> Vec<(String, Metric, Arc<Matrix>, Value)> {
             )
         })
         .collect()
-}
-
-/// scikit-learn's labels with −1 → NOISE.
-fn labels(value: &Value) -> Vec<u32> {
-    value
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| {
-            let l = v.as_i64().unwrap();
-            if l < 0 { NOISE } else { l as u32 }
-        })
-        .collect()
-}
-
-fn noise_of(labels: &[u32]) -> Vec<usize> {
-    (0..labels.len()).filter(|&i| labels[i] == NOISE).collect()
 }
 
 #[test]
@@ -94,7 +78,7 @@ fn dbscan_equals_scikit_learns_on_both_backends_and_through_the_command_line() {
             // The command line takes the grid path on few columns: it must measure the same.
             let (eps, min) = (eps.to_string(), min.to_string());
             let metric = metric.to_string();
-            let output = common::clusterscope(&[
+            common::expect_success(&[
                 "cluster",
                 input.to_str().unwrap(),
                 "--algo",
@@ -108,11 +92,6 @@ fn dbscan_equals_scikit_learns_on_both_backends_and_through_the_command_line() {
                 "--out",
                 out.to_str().unwrap(),
             ]);
-            assert!(
-                output.status.success(),
-                "{}",
-                String::from_utf8_lossy(&output.stderr)
-            );
             let ours = common::last_column_labels(&out);
             assert!(
                 same_partition(&ours, &expected),
@@ -120,15 +99,6 @@ fn dbscan_equals_scikit_learns_on_both_backends_and_through_the_command_line() {
             );
         }
     }
-}
-
-fn optional(value: &Value) -> Vec<f64> {
-    value
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_f64().unwrap_or(f64::INFINITY))
-        .collect()
 }
 
 #[test]
@@ -146,47 +116,9 @@ fn optics_reachability_and_labels_equal_scikit_learns() {
             ] {
                 let result =
                     optics::fit(engine, &points, &params, backend, &RunContext::default()).unwrap();
-                let ordering: Vec<u32> = case["ordering"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|v| v.as_u64().unwrap() as u32)
-                    .collect();
-                assert_eq!(
-                    result.ordering.ordering, ordering,
-                    "{name}, {backend:?}: ordering"
-                );
-                for (what, ours, theirs) in [
-                    (
-                        "reachability",
-                        &result.ordering.reachability,
-                        optional(&case["reachability"]),
-                    ),
-                    (
-                        "core distance",
-                        &result.ordering.core_distances,
-                        optional(&case["core_distances"]),
-                    ),
-                ] {
-                    for (i, (a, b)) in ours.iter().zip(&theirs).enumerate() {
-                        // Cosine distances come back from f32 unit rows (1 − cos = ‖x − y‖²/2):
-                        // an absolute 1e-6 besides the relative 1e-5.
-                        assert!(
-                            a == b || (a - b).abs() <= 1e-5 * b.abs() + 1e-6,
-                            "{name}, {backend:?}: {what} of point {i}: {a} vs {b}"
-                        );
-                    }
-                }
-                let expected = labels(&case["labels"]);
-                assert_eq!(
-                    noise_of(&result.labels),
-                    noise_of(&expected),
-                    "{name}, {backend:?}: ξ noise"
-                );
-                assert!(
-                    same_partition(&result.labels, &expected),
-                    "{name}, {backend:?}: ξ clusters"
-                );
+                // Cosine distances come back from f32 unit rows (1 − cos = ‖x − y‖²/2):
+                // an absolute 1e-6 besides the relative 1e-5.
+                assert_optics_matches(&result, case, 1e-6, &format!("{name}, {backend:?}"));
             }
         }
     }
@@ -222,15 +154,7 @@ fn hdbscan_agrees_with_the_hdbscan_library_and_the_gpu_with_the_cpu() {
             &RunContext::default(),
         )
         .unwrap();
-        assert_eq!(
-            on_gpu.hierarchy.core_sq, ours.hierarchy.core_sq,
-            "{name}: core distances"
-        );
-        assert_eq!(
-            on_gpu.hierarchy.edges, ours.hierarchy.edges,
-            "{name}: spanning tree"
-        );
-        assert_eq!(on_gpu.labels, ours.labels, "{name}: labels");
+        assert_same_hdbscan(&on_gpu, &ours, &name);
     }
 }
 

@@ -413,7 +413,7 @@ fn cosine_dbscan_and_linkages_equal_scikit_learns_labels() {
     for case in fixture["linkage_cases"].as_array().unwrap() {
         let linkage = case["linkage"].as_str().unwrap();
         let metric = case["metric"].as_str().unwrap();
-        let output = common::clusterscope(&[
+        common::expect_success(&[
             "cluster",
             input.to_str().unwrap(),
             "--algo",
@@ -427,11 +427,6 @@ fn cosine_dbscan_and_linkages_equal_scikit_learns_labels() {
             "--out",
             out.to_str().unwrap(),
         ]);
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
         let ours = common::last_column_labels(&out);
         let theirs = reference_labels(&case["labels"]);
         assert!(
@@ -571,7 +566,7 @@ fn leiden_on_a_cosine_neighbour_graph_finds_directions() {
     );
     let out = dir.path().join("out.csv");
     let ari = |metric: &str| {
-        let output = common::clusterscope(&[
+        common::expect_success(&[
             "cluster",
             input.to_str().unwrap(),
             "--algo",
@@ -583,11 +578,6 @@ fn leiden_on_a_cosine_neighbour_graph_finds_directions() {
             "--out",
             out.to_str().unwrap(),
         ]);
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
         clusterscope::metrics::adjusted_rand_index(&truth, &common::last_column_labels(&out))
     };
     let cosine = ari("cosine");

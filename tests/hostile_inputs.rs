@@ -111,14 +111,9 @@ fn values_whose_distances_underflow_are_refused_unless_scaled() {
         refused(&dir, &tiny, &flags, "would underflow 32-bit floats");
     }
     let out = dir.path("scaled.csv");
-    let output = clusterscope(&[
+    common::expect_success(&[
         "cluster", &tiny, "--algo", "genie", "--k", "2", "--scale", "minmax", "--out", &out,
     ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
     let labels: Vec<String> = std::fs::read_to_string(&out)
         .unwrap()
         .lines()

@@ -11,32 +11,12 @@ use clusterscope::cluster::density::optics::{self, OpticsExtraction, OpticsParam
 use clusterscope::cluster::{BackendChoice, Engine, NOISE, RunContext};
 use clusterscope::matrix::Matrix;
 use clusterscope::metrics::{adjusted_rand_index, same_partition};
+use common::fixture;
+use common::reference::{assert_optics_matches, assert_same_hdbscan, labels, noise_of};
 use serde_json::Value;
-
-fn fixture(name: &str) -> Value {
-    let path = format!("{}/tests/fixtures/{name}.json", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
 
 fn points(value: &Value) -> Arc<Matrix> {
     common::json_points(value)
-}
-
-/// sklearn labels with -1 → NOISE.
-fn labels(value: &Value) -> Vec<u32> {
-    value
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| {
-            let l = v.as_i64().unwrap();
-            if l < 0 { NOISE } else { l as u32 }
-        })
-        .collect()
-}
-
-fn noise_of(labels: &[u32]) -> Vec<usize> {
-    (0..labels.len()).filter(|&i| labels[i] == NOISE).collect()
 }
 
 fn run_dbscan(
@@ -213,25 +193,8 @@ fn hdbscan_on_the_gpu_equals_the_cpu() {
             &RunContext::default(),
         )
         .unwrap();
-        assert_eq!(
-            a.hierarchy.core_sq, b.hierarchy.core_sq,
-            "{params:?}: core distances"
-        );
-        assert_eq!(
-            a.hierarchy.edges, b.hierarchy.edges,
-            "{params:?}: spanning tree"
-        );
-        assert_eq!(a.labels, b.labels, "{params:?}");
+        assert_same_hdbscan(&a, &b, &format!("{params:?}"));
     }
-}
-
-fn optional(value: &Value) -> Vec<f64> {
-    value
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_f64().unwrap_or(f64::INFINITY))
-        .collect()
 }
 
 #[test]
@@ -252,42 +215,7 @@ fn optics_ordering_reachability_and_labels_equal_scikit_learn() {
             &RunContext::default(),
         )
         .unwrap();
-        let ordering: Vec<u32> = case["ordering"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_u64().unwrap() as u32)
-            .collect();
-        assert_eq!(result.ordering.ordering, ordering, "min={min}: ordering");
-        for (name, ours, theirs) in [
-            (
-                "reachability",
-                &result.ordering.reachability,
-                optional(&case["reachability"]),
-            ),
-            (
-                "core distance",
-                &result.ordering.core_distances,
-                optional(&case["core_distances"]),
-            ),
-        ] {
-            for (i, (a, b)) in ours.iter().zip(&theirs).enumerate() {
-                assert!(
-                    a == b || (a - b).abs() <= 1e-5 * b.abs(),
-                    "min={min}: {name} of point {i}: {a} vs {b}"
-                );
-            }
-        }
-        let expected = labels(&case["labels"]);
-        assert_eq!(
-            noise_of(&result.labels),
-            noise_of(&expected),
-            "min={min}: ξ noise"
-        );
-        assert!(
-            same_partition(&result.labels, &expected),
-            "min={min}: ξ clusters"
-        );
+        assert_optics_matches(&result, case, 0.0, &format!("min={min}"));
         let threshold = case["threshold"].as_f64().unwrap();
         let by_threshold = optics::threshold_labels(&result.ordering, threshold);
         assert!(

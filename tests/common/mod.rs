@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod reference;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -40,6 +42,17 @@ pub fn json_points(value: &serde_json::Value) -> Arc<Matrix> {
         })
         .collect();
     Arc::new(Matrix::from_rows(&rows))
+}
+
+/// Runs the built binary with `args`, which must succeed (its stderr in the failure).
+pub fn expect_success(args: &[&str]) -> std::process::Output {
+    let output = clusterscope(args);
+    assert!(
+        output.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
 }
 
 /// Runs the built binary with `args` (lavapipe through Vulkan for GPU runs).
